@@ -1,0 +1,63 @@
+package overrides
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzParse checks, for any input, that parsing never panics, that whatever
+// parses is written back byte for byte, that evaluation never panics, and
+// that an edit keeps the file readable and leaves the other groups alone.
+// The seed corpus lives in testdata/fuzz/FuzzParse.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("[Context]\nshared=network;\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(file.Bytes(), data) {
+			t.Fatalf("round trip changed %q into %q", data, file.Bytes())
+		}
+		file.Context()
+		otherBefore := otherGroups(file)
+		for _, edit := range []func(*File) error{
+			func(f *File) error { return f.SetFixed(KeySockets, "x11", Revoke) },
+			func(f *File) error { return f.SetFilesystem(Filesystem{"~/Music", ModeRead}) },
+			func(f *File) error { return f.SetFilesystem(Filesystem{ResetLocation, ModeNone}) },
+			func(f *File) error { return f.SetEnv("A", " x;y\n") },
+			func(f *File) error { return f.SetBusPolicy(SessionBus, "org.a.b", PolicyTalk) },
+		} {
+			c := file.Clone()
+			if err := edit(c); err != nil {
+				continue
+			}
+			again, err := Parse(c.Bytes())
+			if err != nil {
+				t.Fatalf("edit made %q unreadable: %q: %v", data, c.Bytes(), err)
+			}
+			if !bytes.Equal(again.Bytes(), c.Bytes()) {
+				t.Fatal("edited file does not round-trip")
+			}
+			if got := otherGroups(again); got != otherBefore {
+				t.Fatalf("edit changed groups it does not own:\n%q\n%q", otherBefore, got)
+			}
+		}
+	})
+}
+
+// otherGroups renders the values of groups no edit above touches.
+func otherGroups(f *File) string {
+	var b bytes.Buffer
+	for _, g := range f.kf.Groups() {
+		switch g {
+		case GroupContext, GroupEnvironment, GroupSessionBus:
+			continue
+		}
+		for _, k := range f.kf.Keys(g) {
+			v, _ := f.kf.Value(g, k)
+			b.WriteString(g + "/" + k + "=" + v + "\n")
+		}
+	}
+	return b.String()
+}
