@@ -1,0 +1,194 @@
+// Package fptest builds real Flatpak installations for tests, offline: a
+// tiny runtime made of busybox, apps finished with chosen permissions,
+// exported into a local repository and installed with the flatpak CLI into
+// throw-away user and system installations. Nothing touches the machine's
+// own installations.
+package fptest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// RuntimeID is the runtime every test app uses.
+const RuntimeID = "org.confine.TestRuntime"
+
+// Installation is a temporary Flatpak world: user and system installation
+// folders, a config folder and a local repository named "test".
+type Installation struct {
+	t                                   testing.TB
+	Root, User, System, Config, Repo    string
+	runtimeReady, userRemote, sysRemote bool
+}
+
+// Flatpak returns the flatpak binary or skips loudly outside CI; in CI a
+// missing flatpak is a failure.
+func Flatpak(t testing.TB) string {
+	t.Helper()
+	p, err := exec.LookPath("flatpak")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("flatpak CLI not found in CI: these tests must run (build-aux/dev deps installs it)")
+		}
+		t.Skip("SKIPPED LOUDLY: the flatpak CLI is not installed; run build-aux/dev deps")
+	}
+	for _, tool := range []string{"/bin/busybox", "/usr/bin/bwrap"} {
+		if _, err := os.Stat(tool); err != nil && os.Getenv("CI") != "" {
+			t.Fatalf("%s missing in CI", tool)
+		} else if err != nil {
+			t.Skipf("SKIPPED LOUDLY: %s is missing; run build-aux/dev deps", tool)
+		}
+	}
+	return p
+}
+
+// New makes an empty temporary installation set.
+func New(t testing.TB) *Installation {
+	Flatpak(t)
+	root := t.TempDir()
+	i := &Installation{t: t, Root: root, User: filepath.Join(root, "user"), System: filepath.Join(root, "system"),
+		Config: filepath.Join(root, "etc"), Repo: filepath.Join(root, "repo")}
+	for _, d := range []string{i.User, i.System, i.Config} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return i
+}
+
+// Environ is the environment that points flatpak (and Confine) at this
+// installation set.
+func (i *Installation) Environ() []string {
+	return []string{"FLATPAK_USER_DIR=" + i.User, "FLATPAK_SYSTEM_DIR=" + i.System, "FLATPAK_CONFIG_DIR=" + i.Config,
+		"FLATPAK_SYSTEM_HELPER_ON_SESSION=1", "XDG_DATA_HOME=" + filepath.Join(i.Root, "data"), "LC_ALL=C.UTF-8"}
+}
+
+// Vars is Environ as a map.
+func (i *Installation) Vars() map[string]string {
+	m := map[string]string{"HOME": filepath.Join(i.Root, "home"), "XDG_STATE_HOME": filepath.Join(i.Root, "state")}
+	for _, kv := range i.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}
+
+// Run runs flatpak with this installation's environment.
+func (i *Installation) Run(args ...string) (string, error) {
+	return i.RunEnv(nil, args...)
+}
+
+// RunEnv runs flatpak with extra environment variables.
+func (i *Installation) RunEnv(extra []string, args ...string) (string, error) {
+	cmd := exec.Command("flatpak", args...)
+	cmd.Env = append(append(os.Environ(), i.Environ()...), extra...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("flatpak %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+	}
+	return out.String(), nil
+}
+
+// Must runs flatpak and fails the test on error.
+func (i *Installation) Must(args ...string) string {
+	i.t.Helper()
+	out, err := i.Run(args...)
+	if err != nil {
+		i.t.Fatal(err)
+	}
+	return out
+}
+
+func (i *Installation) write(p, content string, mode os.FileMode) {
+	i.t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		i.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		i.t.Fatal(err)
+	}
+}
+
+// runtime exports the busybox runtime into the repository once.
+func (i *Installation) runtime() {
+	if i.runtimeReady {
+		return
+	}
+	dir := filepath.Join(i.Root, "build", "runtime")
+	bin := filepath.Join(dir, "usr", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		i.t.Fatal(err)
+	}
+	data, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		i.t.Fatal(err)
+	}
+	i.write(filepath.Join(bin, "busybox"), string(data), 0o755)
+	for _, c := range []string{"sh", "cat", "ls", "env", "test", "printenv", "echo", "grep", "stat", "touch", "id", "readlink", "sleep", "true", "false"} {
+		if err := os.Symlink("busybox", filepath.Join(bin, c)); err != nil {
+			i.t.Fatal(err)
+		}
+	}
+	os.MkdirAll(filepath.Join(dir, "files"), 0o755)
+	i.write(filepath.Join(dir, "metadata"), fmt.Sprintf("[Runtime]\nname=%s\nruntime=%s/x86_64/1\nsdk=%s/x86_64/1\n", RuntimeID, RuntimeID, RuntimeID), 0o644)
+	i.Must("build-export", "--runtime", i.Repo, dir, "1")
+	i.runtimeReady = true
+}
+
+// App describes a test app: its ID and `flatpak build-finish` options.
+type App struct {
+	ID     string
+	Finish []string
+	// Script is the app's command (a busybox sh script); default prints
+	// its arguments.
+	Script string
+}
+
+// Install builds, exports and installs an app into the user installation
+// or (system) the system one.
+func (i *Installation) Install(app App, system bool) {
+	i.t.Helper()
+	i.runtime()
+	dir := filepath.Join(i.Root, "build", app.ID)
+	os.RemoveAll(dir)
+	script := app.Script
+	if script == "" {
+		script = "#!/bin/sh\necho \"$@\"\n"
+	}
+	i.write(filepath.Join(dir, "files", "bin", "run"), script, 0o755)
+	i.write(filepath.Join(dir, "metadata"), fmt.Sprintf("[Application]\nname=%s\nruntime=%s/x86_64/1\ncommand=run\n", app.ID, RuntimeID), 0o644)
+	i.Must(append(append([]string{"build-finish"}, app.Finish...), dir)...)
+	i.Must("build-export", i.Repo, dir, "stable")
+	where := "--user"
+	if system {
+		where = "--system"
+		if !i.sysRemote {
+			i.Must(where, "remote-add", "--no-gpg-verify", "test", i.Repo)
+			i.sysRemote = true
+		}
+	} else if !i.userRemote {
+		i.Must(where, "remote-add", "--no-gpg-verify", "test", i.Repo)
+		i.userRemote = true
+	}
+	i.Must(where, "install", "-y", "--noninteractive", "test", app.ID)
+}
+
+// Deploy is the active deployment folder of an installed app.
+func (i *Installation) Deploy(id string, system bool) string {
+	i.t.Helper()
+	base := i.User
+	if system {
+		base = i.System
+	}
+	p, err := filepath.EvalSymlinks(filepath.Join(base, "app", id, "current", "active"))
+	if err != nil {
+		i.t.Fatal(err)
+	}
+	return p
+}

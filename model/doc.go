@@ -1,0 +1,20 @@
+// Package model is what the window and the command line share: which
+// Flatpak installations and apps exist, what each app may do once every
+// layer is merged, which layer decided each permission, and what one click
+// must write. It never touches GTK.
+//
+// Data flows one way: files → overrides → model → ui/cli. Edits flow back
+// through one call per kind of permission (SetFixed, SetFilesystem, SetEnv,
+// SetBus, …); each re-reads the user's override, writes the smallest change
+// that gives the wanted result given the layers below (nothing when they
+// already give it), and returns a Change that Undo reverts byte for byte.
+//
+// Layers, lowest first, as `flatpak run` merges them (checked against
+// `flatpak info --show-permissions` of Flatpak 1.14 in oracle_test.go):
+// the app's metadata, then — only for apps installed system-wide — the
+// administrator's global and per-app overrides, then the user's global and
+// per-app overrides.
+//
+// The catalogue (catalogue.go) lists every permission Confine shows, with
+// titles, explanations, risk and the first Flatpak release that honours it.
+package model

@@ -1,0 +1,387 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/confine-app/confine/overrides"
+)
+
+// Model is everything Confine knows about this machine's Flatpak apps.
+type Model struct {
+	Env           Env
+	Installations []*Installation
+	// Apps holds every app of every installation, sorted by name.
+	Apps []*App
+	// User is the writable store of the user's overrides; System the
+	// read-only store of the administrator's.
+	User, System *overrides.Store
+	// Flatpak is the installed Flatpak's version (zero when unknown,
+	// FlatpakErr says why).
+	Flatpak    Version
+	FlatpakErr error
+	// Errors are problems that hide installations (never single apps: those
+	// are on the App).
+	Errors []error
+}
+
+// Load discovers installations and apps. It never fails as a whole: every
+// problem is recorded where it belongs.
+func Load(env Env) *Model {
+	m := &Model{Env: env}
+	m.User = &overrides.Store{Dir: filepath.Join(env.UserDir(), "overrides")}
+	m.System = &overrides.Store{Dir: filepath.Join(env.SystemDir(), "overrides"), ReadOnly: true}
+	m.Flatpak, m.FlatpakErr = DetectFlatpakVersion(env)
+	var errs []error
+	m.Installations, errs = DiscoverInstallations(env)
+	m.Errors = append(m.Errors, errs...)
+	locales := Locales(env)
+	seen := map[string]bool{}
+	for _, inst := range m.Installations {
+		if inst.Err != nil {
+			m.Errors = append(m.Errors, inst.Err)
+			continue
+		}
+		apps, err := LoadApps(inst, locales)
+		if err != nil {
+			m.Errors = append(m.Errors, fmt.Errorf("%s installation (%s): %w", inst.Label(), inst.Path, err))
+			continue
+		}
+		// Installations come highest priority first: the first copy of
+		// an ID is the one `flatpak run` starts.
+		for _, a := range apps {
+			a.Shadowed = seen[a.ID]
+			seen[a.ID] = true
+		}
+		m.Apps = append(m.Apps, apps...)
+	}
+	SortApps(m.Apps)
+	return m
+}
+
+// Find returns every installed copy of an app, the one `flatpak run` starts
+// first.
+func (m *Model) Find(id string) []*App {
+	var out []*App
+	for _, a := range m.Apps {
+		if a.ID == id {
+			if !a.Shadowed {
+				out = append([]*App{a}, out...)
+			} else {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// App returns the copy of id that `flatpak run` starts, or an error that
+// says what is wrong with the name.
+func (m *Model) App(id string) (*App, error) {
+	if err := overrides.ValidateAppID(id); err != nil {
+		return nil, err
+	}
+	if apps := m.Find(id); len(apps) > 0 {
+		return apps[0], nil
+	}
+	return nil, fmt.Errorf("%s is not installed", id)
+}
+
+// usesSystemOverrides: Flatpak applies the administrator's overrides only
+// to apps installed system-wide (any system installation).
+func usesSystemOverrides(a *App) bool { return a != nil && a.Installation.Kind != KindUser }
+
+func (m *Model) layer(src Source, s *overrides.Store, target string) Layer {
+	l := Layer{Source: src}
+	l.Path, _ = s.Path(target)
+	data, err := s.Read(target)
+	if err != nil {
+		l.Err = err
+		return l
+	}
+	if data == nil {
+		return l
+	}
+	f, err := overrides.Parse(data)
+	if err != nil {
+		l.Err = &overrides.LoadError{Path: l.Path, Err: err}
+		return l
+	}
+	l.File = f
+	l.Context, l.Problems = f.Context()
+	if p := overrides.FatalProblem(l.Problems); p != nil {
+		l.Err = fmt.Errorf("%s: Flatpak refuses this file: %s", l.Path, p)
+	}
+	return l
+}
+
+// Layers reads, fresh from disk, the stack Flatpak merges for an app (nil
+// means the "All applications" page: the global overrides only), lowest
+// first: metadata ← system global ← system app ← user global ← user app, the
+// system ones only for apps installed system-wide.
+func (m *Model) Layers(a *App) []Layer {
+	var out []Layer
+	if a != nil {
+		md := Layer{Source: SourceApp, Path: filepath.Join(a.Deploy, "metadata")}
+		switch {
+		case a.Err != nil:
+			md.Err = a.Err
+		case a.Metadata != nil:
+			md.File = a.Metadata
+			md.Context, md.Problems = a.Metadata.Context()
+		}
+		out = append(out, md)
+	}
+	if a == nil || usesSystemOverrides(a) {
+		out = append(out, m.layer(SourceSystemGlobal, m.System, overrides.Global))
+	}
+	if usesSystemOverrides(a) {
+		out = append(out, m.layer(SourceSystem, m.System, a.ID))
+	}
+	out = append(out, m.layer(SourceGlobal, m.User, overrides.Global))
+	if a != nil {
+		out = append(out, m.layer(SourceUser, m.User, a.ID))
+	}
+	return out
+}
+
+// Effective merges an app's layers (nil: the global overrides alone).
+func (m *Model) Effective(a *App) *Effective { return Merge(m.Layers(a)) }
+
+// HasUserOverride reports whether the user changed anything for id
+// ("global" included).
+func (m *Model) HasUserOverride(id string) bool {
+	data, err := m.User.Read(id)
+	return err != nil || data != nil
+}
+
+// Change records one write so it can be undone.
+type Change struct {
+	Target        string
+	Before, After []byte // nil: no file
+}
+
+// Changed reports whether the write changed anything.
+func (c Change) Changed() bool {
+	return string(c.Before) != string(c.After) || (c.Before == nil) != (c.After == nil)
+}
+
+// Undo puts the file back as it was before c, provided nobody changed it
+// since.
+func (m *Model) Undo(c Change) error {
+	return m.User.Write(c.Target, c.After, c.Before)
+}
+
+func target(a *App) string {
+	if a == nil {
+		return overrides.Global
+	}
+	return a.ID
+}
+
+// ErrUnsupported is returned for a permission the installed Flatpak cannot
+// honour.
+var ErrUnsupported = errors.New("not supported by the installed Flatpak")
+
+func (m *Model) checkSupported(p *Permission) error {
+	if p != nil && !p.Supported(m.Flatpak) {
+		return fmt.Errorf("%s needs Flatpak %s; this system has %s: %w", p.Syntax(), p.MinVersion, m.Flatpak, ErrUnsupported)
+	}
+	return nil
+}
+
+// edit is the one write path of the window: it re-reads the user override,
+// forgets what it says about one permission, and writes a value back only
+// if the layers below do not already give what is wanted. For the global
+// override (a == nil) the wanted value is written as asked, since "inherit",
+// "allow" and "deny" are three different choices there.
+func (m *Model) edit(a *App, forget func(*overrides.File) error, satisfied func(*Effective) bool, write func(*overrides.File) error) (Change, error) {
+	t := target(a)
+	var lower []Layer
+	if a != nil {
+		ls := m.Layers(a)
+		lower = ls[:len(ls)-1]
+	}
+	before, after, err := m.User.Update(t, func(f *overrides.File) error {
+		if write == nil {
+			return forget(f)
+		}
+		if a != nil {
+			// Would the layers below give what is wanted if the user's
+			// override said nothing about it?
+			probe := f.Clone()
+			if err := forget(probe); err != nil {
+				return err
+			}
+			c, probs := probe.Context()
+			if overrides.FatalProblem(probs) == nil && satisfied(Merge(append(lower, Layer{Source: SourceUser, Context: c}))) {
+				return forget(f)
+			}
+		}
+		// Written in place, so an entry keeps its position in the file.
+		return write(f)
+	})
+	return Change{Target: t, Before: before, After: after}, err
+}
+
+// SetFixed makes a shared/socket/device/feature permission granted (Grant),
+// revoked (Revoke) or as the lower layers give it (Inherit).
+func (m *Model) SetFixed(a *App, key, name string, want overrides.State) (Change, error) {
+	if err := overrides.ValidateName(key, name); err != nil {
+		return Change{}, err
+	}
+	if want != overrides.Inherit {
+		if err := m.checkSupported(LookupFixed(key, name)); err != nil {
+			return Change{}, err
+		}
+	}
+	forget := func(f *overrides.File) error { return f.SetFixed(key, name, overrides.Inherit) }
+	if want == overrides.Inherit {
+		return m.edit(a, forget, nil, nil)
+	}
+	return m.edit(a, forget,
+		func(e *Effective) bool { on, _ := e.FixedOn(key, name); return on == (want == overrides.Grant) },
+		func(f *overrides.File) error { return f.SetFixed(key, name, want) })
+}
+
+// SetFilesystem gives a location a mode (ModeNone hides it, writing "!loc"
+// when a lower layer grants it).
+func (m *Model) SetFilesystem(a *App, loc string, mode overrides.Mode) (Change, error) {
+	norm, err := overrides.NormaliseLocation(loc)
+	if err != nil {
+		return Change{}, err
+	}
+	return m.edit(a, func(f *overrides.File) error { return f.RemoveFilesystem(norm) },
+		func(e *Effective) bool { got, _ := e.FilesystemMode(norm); return got == mode },
+		func(f *overrides.File) error {
+			return f.SetFilesystem(overrides.Filesystem{Location: norm, Mode: mode})
+		})
+}
+
+// ResetFilesystem forgets what the user said about a location.
+func (m *Model) ResetFilesystem(a *App, loc string) (Change, error) {
+	norm, err := overrides.NormaliseLocation(loc)
+	if err != nil {
+		return Change{}, err
+	}
+	return m.edit(a, func(f *overrides.File) error { return f.RemoveFilesystem(norm) }, nil, nil)
+}
+
+// SetFilesystemReset adds or removes "!host:reset" in the user override,
+// which drops every filesystem grant of the lower layers.
+func (m *Model) SetFilesystemReset(a *App, on bool) (Change, error) {
+	forget := func(f *overrides.File) error { return f.RemoveFilesystem(overrides.ResetLocation) }
+	if !on {
+		return m.edit(a, forget, nil, nil)
+	}
+	return m.edit(a, forget, func(*Effective) bool { return false },
+		func(f *overrides.File) error {
+			return f.SetFilesystem(overrides.Filesystem{Location: overrides.ResetLocation, Mode: overrides.ModeNone})
+		})
+}
+
+// SetEnv sets a variable for the app.
+func (m *Model) SetEnv(a *App, name, value string) (Change, error) {
+	if err := overrides.ValidateEnvName(name); err != nil {
+		return Change{}, err
+	}
+	want := overrides.EnvValue{Value: value}
+	return m.edit(a, func(f *overrides.File) error { return f.RemoveEnv(name) },
+		func(e *Effective) bool { s, ok := e.Env[name]; return ok && s.EnvValue == want },
+		func(f *overrides.File) error { return f.SetEnv(name, value) })
+}
+
+// UnsetEnv removes a variable from the app's environment.
+func (m *Model) UnsetEnv(a *App, name string) (Change, error) {
+	if err := overrides.ValidateEnvName(name); err != nil {
+		return Change{}, err
+	}
+	return m.edit(a, func(f *overrides.File) error { return f.RemoveEnv(name) },
+		// A variable no layer mentions still comes from the host, so only
+		// an explicit unset below satisfies the wish.
+		func(e *Effective) bool { s, ok := e.Env[name]; return ok && s.Unset },
+		func(f *overrides.File) error { return f.UnsetEnv(name) })
+}
+
+// ResetEnv forgets what the user said about a variable.
+func (m *Model) ResetEnv(a *App, name string) (Change, error) {
+	return m.edit(a, func(f *overrides.File) error { return f.RemoveEnv(name) }, nil, nil)
+}
+
+// SetBus sets the policy for a bus name.
+func (m *Model) SetBus(a *App, b overrides.Bus, name string, p overrides.Policy) (Change, error) {
+	if err := overrides.ValidateBusName(name); err != nil {
+		return Change{}, err
+	}
+	return m.edit(a, func(f *overrides.File) error { f.RemoveBusPolicy(b, name); return nil },
+		func(e *Effective) bool {
+			s, ok := e.Bus(b)[name]
+			return ok && s.Policy == p || !ok && p == overrides.PolicyNone
+		},
+		func(f *overrides.File) error { return f.SetBusPolicy(b, name, p) })
+}
+
+// ResetBus forgets what the user said about a bus name.
+func (m *Model) ResetBus(a *App, b overrides.Bus, name string) (Change, error) {
+	return m.edit(a, func(f *overrides.File) error { f.RemoveBusPolicy(b, name); return nil }, nil, nil)
+}
+
+// AddPersistent keeps a home-relative path across runs. Persistent paths
+// add up across layers: one granted below cannot be taken away.
+func (m *Model) AddPersistent(a *App, p string) (Change, error) {
+	if err := overrides.ValidatePersistent(p); err != nil {
+		return Change{}, err
+	}
+	return m.edit(a, func(f *overrides.File) error { return f.RemovePersistent(p) },
+		func(e *Effective) bool { _, ok := e.Persistent[p]; return ok },
+		func(f *overrides.File) error { return f.AddPersistent(p) })
+}
+
+// RemovePersistent removes a path the user added.
+func (m *Model) RemovePersistent(a *App, p string) (Change, error) {
+	return m.edit(a, func(f *overrides.File) error { return f.RemovePersistent(p) }, nil, nil)
+}
+
+// Reset deletes the user's override for an app (nil: the global one).
+func (m *Model) Reset(a *App) (Change, error) {
+	t := target(a)
+	before, err := m.User.Reset(t)
+	return Change{Target: t, Before: before}, err
+}
+
+// Override applies `flatpak override` options to "global" or an app ID, as
+// the command line does: everything is recorded as asked, nothing is
+// collapsed into the defaults. Options naming permissions newer than the
+// installed Flatpak are refused, as that Flatpak's CLI would.
+func (m *Model) Override(t string, ops []overrides.Op) (Change, error) {
+	if err := overrides.ValidateTarget(t); err != nil {
+		return Change{}, err
+	}
+	for _, o := range ops {
+		if _, err := o.Validate(); err != nil {
+			return Change{}, err
+		}
+		if key := flagToKey(o.Flag); key != "" {
+			if err := m.checkSupported(LookupFixed(key, o.Value)); err != nil {
+				return Change{}, err
+			}
+		}
+	}
+	before, after, err := m.User.Update(t, func(f *overrides.File) error { return f.ApplyOps(ops) })
+	return Change{Target: t, Before: before, After: after}, err
+}
+
+func flagToKey(flag string) string {
+	switch flag {
+	case "share", "unshare":
+		return overrides.KeyShared
+	case "socket", "nosocket":
+		return overrides.KeySockets
+	case "device", "nodevice":
+		return overrides.KeyDevices
+	case "allow", "disallow":
+		return overrides.KeyFeatures
+	}
+	return ""
+}
