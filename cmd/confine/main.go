@@ -1,21 +1,90 @@
 // Command confine shows and tightens what installed Flatpak apps may access.
+//
+// Without a subcommand it opens the window; subcommands (list, show,
+// override, …) run the same model from the command line and never
+// initialise GTK, so they work without a display.
 package main
 
 import (
 	"fmt"
 	"os"
+	"time"
+
+	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/ui"
 )
 
-// Set at build time by meson (-X main.version=…).
+// Set at build time by meson (-X main.version=… -X main.localeDir=…).
 var (
 	version   = "0.1.0-dev"
 	localeDir = ""
 )
 
+const usage = `Usage:
+  confine [--app APP-ID] [--demo]     open the window
+  confine --version
+
+Window options:
+  --app APP-ID        show this app's permissions
+  --demo              run on a generated demo installation (nothing on this
+                      computer is changed)
+  --measure-startup   print the time to the first painted frame and quit
+  --measure-switch    also show every app's page once and print timings
+`
+
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "--version" || os.Args[1] == "version") {
-		fmt.Println("confine", version)
-		return
+	start := processStart()
+	args := os.Args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "--version", "version":
+			fmt.Println("confine", version)
+			return
+		case "--help", "-h", "help":
+			fmt.Print(usage)
+			return
+		}
 	}
-	fmt.Println("confine", version)
+	opts := ui.Options{Version: version, Env: model.OSEnv(), Start: start}
+	for _, a := range args {
+		switch a {
+		case "--demo":
+			opts.Demo, opts.NonUnique = true, true
+		case "--measure-startup":
+			opts.MeasureStartup, opts.NonUnique = true, true
+		case "--measure-switch":
+			opts.MeasureSwitch, opts.NonUnique = true, true
+		}
+	}
+	demoDir := ""
+	if opts.Demo {
+		dir, err := os.MkdirTemp("", "confine-demo-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "confine:", err)
+			os.Exit(1)
+		}
+		demoDir = dir
+		env, err := model.GenerateDemo(dir, 0)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "confine: cannot generate the demo installation:", err)
+			os.Exit(1)
+		}
+		opts.Env = env
+	}
+	ui.InitI18n(localeDir)
+	code := ui.Run(opts, os.Args)
+	if demoDir != "" {
+		os.RemoveAll(demoDir)
+	}
+	os.Exit(code)
+}
+
+// processStart is when the kernel started this process, so start-up
+// figures include loading the binary and its libraries.
+func processStart() time.Time {
+	data, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return time.Now()
+	}
+	return startFromStat(string(data), time.Now())
 }

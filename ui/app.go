@@ -1,0 +1,215 @@
+package ui
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gdk/v4"
+	"github.com/diamondburned/gotk4/pkg/gio/v2"
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+
+	"github.com/confine-app/confine/model"
+)
+
+// AppID is Confine's application ID (D-Bus name, desktop file, schema).
+const AppID = "io.github.confine_app.Confine"
+
+//go:embed window.ui
+var windowUI string
+
+//go:embed shortcuts.ui
+var shortcutsUI string
+
+//go:embed style.css
+var styleCSS string
+
+// Options configure a run of the window.
+type Options struct {
+	Version string
+	Env     model.Env
+	// Demo labels the window as running on a generated demo installation.
+	Demo bool
+	// NonUnique runs a separate instance (demo runs never talk to a real
+	// one).
+	NonUnique bool
+	// MeasureStartup prints the time from process start to the first
+	// painted frame, then quits. MeasureSwitch also shows every app's
+	// page once, timing each, and prints memory use.
+	MeasureStartup, MeasureSwitch bool
+	Start                         time.Time
+	// OnReady is called on the main loop once the window shows its first
+	// page (tests drive the window from there).
+	OnReady func(*Window)
+}
+
+// Application is the running GtkApplication.
+type Application struct {
+	*gtk.Application
+	opts   Options
+	window *Window
+}
+
+// Run starts the GTK application with argv (os.Args) and returns its exit
+// status.
+func Run(opts Options, argv []string) int {
+	flags := gio.ApplicationHandlesCommandLine
+	if opts.NonUnique {
+		flags |= gio.ApplicationNonUnique
+	}
+	a := &Application{Application: gtk.NewApplication(AppID, flags), opts: opts}
+	a.ConnectStartup(a.startup)
+	a.ConnectActivate(func() { a.ensureWindow().win.Present() })
+	a.ConnectCommandLine(func(cl *gio.ApplicationCommandLine) int {
+		id, err := parseWindowArgs(cl.Arguments())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		w := a.ensureWindow()
+		if id != "" {
+			w.ShowApp(id)
+		}
+		w.win.Present()
+		return 0
+	})
+	return a.Application.Run(argv)
+}
+
+// parseWindowArgs reads the window's own options: --app ID (or --app=ID).
+// GApplication's options (--gapplication-service) never reach here.
+func parseWindowArgs(args []string) (string, error) {
+	id := ""
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--app" && i+1 < len(args):
+			id = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--app="):
+			id = strings.TrimPrefix(a, "--app=")
+		case a == "--demo", a == "--measure-startup", a == "--measure-switch":
+		default:
+			return "", fmt.Errorf("confine: unknown option %s (see confine --help)", a)
+		}
+	}
+	return id, nil
+}
+
+func (a *Application) startup() {
+	adwInit()
+	css := gtk.NewCSSProvider()
+	css.LoadFromData(styleCSS)
+	gtk.StyleContextAddProviderForDisplay(gdk.DisplayGetDefault(), css, gtk.STYLE_PROVIDER_PRIORITY_APPLICATION)
+
+	quit := gio.NewSimpleAction("quit", nil)
+	quit.ConnectActivate(func(*glib.Variant) {
+		if a.window != nil {
+			a.window.flush()
+			a.window.win.Destroy()
+		}
+		a.Quit()
+	})
+	a.AddAction(quit)
+	about := gio.NewSimpleAction("about", nil)
+	about.ConnectActivate(func(*glib.Variant) { a.showAbout() })
+	a.AddAction(about)
+	showApp := gio.NewSimpleAction("show-app", glib.NewVariantType("s"))
+	showApp.ConnectActivate(func(p *glib.Variant) {
+		w := a.ensureWindow()
+		w.ShowApp(p.String())
+		w.win.Present()
+	})
+	a.AddAction(showApp)
+
+	a.SetAccelsForAction("app.quit", []string{"<Control>q"})
+	a.SetAccelsForAction("window.close", []string{"<Control>w"})
+	a.SetAccelsForAction("win.search", []string{"<Control>f"})
+	a.SetAccelsForAction("win.show-help-overlay", []string{"<Control>question", "F1"})
+	a.SetAccelsForAction("win.reset-app", []string{"<Control><Shift>r"})
+}
+
+func (a *Application) ensureWindow() *Window {
+	if a.window == nil {
+		a.window = newWindow(a)
+		if a.opts.MeasureStartup || a.opts.MeasureSwitch {
+			a.measure()
+		}
+	}
+	return a.window
+}
+
+func (a *Application) showAbout() {
+	about := newAboutWindow()
+	for k, v := range map[string]any{
+		"application-name": "Confine",
+		"application-icon": AppID,
+		"developer-name":   T("The Confine developers"),
+		"version":          a.opts.Version,
+		"website":          "https://github.com/confine-app/confine",
+		"comments":         T("See and tighten what each installed Flatpak app may access."),
+		"license-type":     int(gtk.LicenseGPL30),
+		"copyright":        "© 2026 The Confine developers",
+	} {
+		about.SetObjectProperty(k, v)
+	}
+	aboutSetIssueURL(about, "https://github.com/confine-app/confine/issues")
+	w := about.Cast().(*gtk.Window)
+	w.SetTransientFor(&a.window.win.Window)
+	w.SetModal(true)
+	w.Present()
+}
+
+// measure prints start-up and page-switch figures for the bench script.
+func (a *Application) measure() {
+	w := a.window
+	var handle coreglib.SignalHandle
+	var clock *gdk.FrameClock
+	w.win.ConnectMap(func() {
+		clock = gdk.BaseFrameClock(w.win.FrameClock())
+		handle = clock.ConnectAfterPaint(func() {
+			clock.HandlerDisconnect(handle)
+			fmt.Printf("first-frame-ms %.1f\n", float64(time.Since(a.opts.Start).Microseconds())/1000)
+			if !a.opts.MeasureSwitch {
+				glib.IdleAdd(func() { a.Quit() })
+				return
+			}
+			glib.IdleAdd(func() {
+				var total, worst time.Duration
+				n := 0
+				for _, r := range w.rows {
+					t0 := time.Now()
+					w.showRow(r)
+					d := time.Since(t0)
+					total += d
+					if d > worst {
+						worst = d
+					}
+					n++
+				}
+				fmt.Printf("pages %d switch-mean-ms %.2f switch-max-ms %.2f\n", n, float64(total.Microseconds())/1000/float64(max(n, 1)), float64(worst.Microseconds())/1000)
+				fmt.Printf("rss-kb %d\n", rssKB())
+				a.Quit()
+			})
+		})
+	})
+}
+
+func rssKB() int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			var n int
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "VmRSS:")), "%d", &n)
+			return n
+		}
+	}
+	return -1
+}

@@ -1,0 +1,41 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+)
+
+// Domain is Confine's gettext domain, shared by Go strings and .ui files.
+const Domain = "confine"
+
+// T translates a string (xgettext keyword T).
+func T(s string) string { return coreglib.Local(s) }
+
+// InitI18n binds the gettext domain: localeDir when given (set by meson at
+// build time), else the share/locale next to the binary's prefix, else the
+// build tree's _build/po (for running uninstalled).
+func InitI18n(localeDir string) string {
+	dir := localeDir
+	if dir == "" || !exists(dir) {
+		if exe, err := os.Executable(); err == nil {
+			for _, c := range []string{filepath.Join(filepath.Dir(exe), "..", "share", "locale"), filepath.Join(filepath.Dir(exe), "locale")} {
+				if exists(c) {
+					dir = c
+					break
+				}
+			}
+		}
+	}
+	if dir == "" {
+		dir = "/usr/share/locale"
+	}
+	coreglib.InitI18n(Domain, dir)
+	return dir
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

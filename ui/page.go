@@ -1,0 +1,761 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gio/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+
+	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/overrides"
+)
+
+// pageView is the permission page of one app (app == nil: All
+// Applications). Rows are built once; refresh updates them in place, and
+// rebuilds a list group only when its entries changed.
+type pageView struct {
+	w   *Window
+	app *model.App
+
+	fixed    map[string]*fixedRow
+	lists    []*listGroup
+	wayland  *gtk.Label
+	bannerOK bool
+}
+
+// listGroup is a group whose rows depend on the entries present (folders,
+// variables, bus names).
+type listGroup struct {
+	group *prefsGroup
+	sig   string
+	build func(e *model.Effective, own *overrides.File) (sig string, rows []gtk.Widgetter)
+	tail  []gtk.Widgetter // rows that stay (the "add" entry)
+}
+
+func clearBox(b *gtk.Box) {
+	for c := b.FirstChild(); c != nil; c = b.FirstChild() {
+		b.Remove(c)
+	}
+}
+
+func (w *Window) buildPage(a *model.App) *pageView {
+	clearBox(w.page)
+	v := &pageView{w: w, app: a, fixed: map[string]*fixedRow{}}
+	eff := w.m.Effective(a)
+	w.page.Append(v.header(eff))
+	for _, g := range model.Groups {
+		switch g.ID {
+		case model.GroupShare, model.GroupSockets, model.GroupDevices, model.GroupFeatures:
+			grp := newGroup(T(g.Title), T(g.Description))
+			for _, p := range model.InGroup(g.ID) {
+				r := v.newFixedRow(p)
+				grp.add(r.row)
+				v.fixed[p.ID] = r
+			}
+			w.page.Append(grp)
+		case model.GroupFilesystem:
+			v.addList(g, v.filesystemRows, v.addFilesystemRow())
+		case model.GroupPersistent:
+			v.addList(g, v.persistentRows, v.addEntryRow(T("Add path in the app's home, e.g. .cache/thumbnails"), validPersistent,
+				func(s string) { v.queue("persist:"+s, func() (model.Change, error) { return w.m.AddPersistent(v.app, s) }) }))
+		case model.GroupEnvironment:
+			v.addList(g, v.envRows, v.addEntryRow(T("Set a variable: NAME=value"), validEnv,
+				func(s string) {
+					n, val, _ := overrides.ParseEnvArg(s)
+					v.queue("env:"+n, func() (model.Change, error) { return w.m.SetEnv(v.app, n, val) })
+				}))
+		case model.GroupSessionBus, model.GroupSystemBus:
+			b := overrides.SessionBus
+			if g.ID == model.GroupSystemBus {
+				b = overrides.SystemBus
+			}
+			v.addList(g, func(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) { return v.busRows(b, e, own) },
+				v.addEntryRow(T("Add a bus name, e.g. org.freedesktop.secrets"), validBus,
+					func(s string) {
+						v.queue("bus:"+b.String()+":"+s, func() (model.Change, error) { return w.m.SetBus(v.app, b, s, overrides.PolicyTalk) })
+					}))
+		}
+	}
+	v.refreshWith(eff)
+	return v
+}
+
+func (v *pageView) addList(g model.GroupInfo, build func(*model.Effective, *overrides.File) (string, []gtk.Widgetter), tail ...gtk.Widgetter) {
+	lg := &listGroup{group: newGroup(T(g.Title), T(g.Description)), build: build, tail: tail, sig: "\x00unbuilt"}
+	v.lists = append(v.lists, lg)
+	v.w.page.Append(lg.group)
+}
+
+func (v *pageView) queue(key string, run func() (model.Change, error)) { v.w.queue(key, run) }
+
+func (v *pageView) pending(key string) bool {
+	for _, p := range v.w.pending {
+		if p.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *pageView) refresh() { v.refreshWith(v.w.m.Effective(v.app)) }
+
+func (v *pageView) refreshWith(eff *model.Effective) {
+	own, ownErr := v.w.m.User.Load(target(v.app))
+	if ownErr != nil {
+		own = overrides.NewFile()
+	}
+	for _, r := range v.fixed {
+		if !v.pending(r.p.ID) {
+			r.update(eff, own)
+		}
+	}
+	for _, lg := range v.lists {
+		sig, rows := lg.build(eff, own)
+		if sig == lg.sig {
+			continue
+		}
+		lg.sig = sig
+		lg.group.clear()
+		for _, r := range rows {
+			lg.group.add(r)
+		}
+		for _, r := range lg.tail {
+			lg.group.add(r)
+		}
+	}
+	if v.wayland != nil {
+		v.wayland.SetVisible(eff.WaylandNative())
+	}
+	v.banner(eff, ownErr)
+}
+
+func target(a *model.App) string {
+	if a == nil {
+		return overrides.Global
+	}
+	return a.ID
+}
+
+// ---- header and banners ---------------------------------------------------
+
+func (v *pageView) header(eff *model.Effective) gtk.Widgetter {
+	box := gtk.NewBox(gtk.OrientationHorizontal, 18)
+	var icon *gtk.Image
+	a := v.app
+	switch {
+	case a == nil:
+		icon = gtk.NewImageFromIconName("view-app-grid-symbolic")
+	case a.Icon != "":
+		icon = gtk.NewImageFromGIcon(gio.NewFileIcon(gio.NewFileForPath(a.Icon)))
+	default:
+		icon = gtk.NewImageFromIconName("application-x-executable")
+	}
+	icon.SetPixelSize(64)
+	icon.SetVAlign(gtk.AlignStart)
+	box.Append(icon)
+	info := gtk.NewBox(gtk.OrientationVertical, 4)
+	info.SetHExpand(true)
+	line := func(text string, classes ...string) *gtk.Label {
+		l := gtk.NewLabel(text)
+		l.SetXAlign(0)
+		l.SetWrap(true)
+		l.SetSelectable(len(classes) > 0 && classes[0] == "monospace")
+		for _, c := range classes {
+			l.AddCSSClass(c)
+		}
+		info.Append(l)
+		return l
+	}
+	if a == nil {
+		line(T("All Applications"), "title-2")
+		line(T("What you set here applies to every app, unless an app's own page says otherwise. Each permission can be left to the apps, allowed, or denied."), "dim-label")
+	} else {
+		line(a.Name, "title-2")
+		if a.Summary != "" {
+			line(a.Summary)
+		}
+		var meta []string
+		if a.Developer != "" {
+			meta = append(meta, a.Developer)
+		}
+		if a.Version != "" {
+			meta = append(meta, fmt.Sprintf(T("Version %s"), a.Version))
+		}
+		meta = append(meta, T(a.Installation.Label()))
+		line(strings.Join(meta, " · "), "dim-label")
+		line(a.ID, "monospace", "dim-label")
+		if a.Runtime != "" {
+			line(fmt.Sprintf(T("Runtime %s"), a.Runtime), "dim-label", "caption")
+		}
+		tags := gtk.NewBox(gtk.OrientationHorizontal, 6)
+		tags.SetMarginTop(4)
+		v.wayland = gtk.NewLabel(T("Wayland-native"))
+		v.wayland.AddCSSClass("tag")
+		v.wayland.AddCSSClass("wayland")
+		v.wayland.SetTooltipText(T("Shows its windows with Wayland and only falls back to X11 without a Wayland session: X11 and IPC access can be removed"))
+		tags.Append(v.wayland)
+		if a.Shadowed {
+			t := gtk.NewLabel(T("Not the copy that runs"))
+			t.AddCSSClass("tag")
+			t.AddCSSClass("risk-medium")
+			t.SetTooltipText(T("This app is also installed in an installation Flatpak prefers; that copy is the one that starts"))
+			tags.Append(t)
+		}
+		if v.w.app.opts.Demo {
+			t := gtk.NewLabel(T("Demo"))
+			t.AddCSSClass("tag")
+			t.AddCSSClass("demo")
+			tags.Append(t)
+		}
+		info.Append(tags)
+	}
+	box.Append(info)
+	return box
+}
+
+// banner shows problems that keep the page from being the whole truth: a
+// demo installation, an override file that cannot be read, an app whose
+// files are broken.
+func (v *pageView) banner(eff *model.Effective, ownErr error) {
+	w := v.w
+	clearBox(w.banners)
+	add := func(text string, css string, buttons ...*gtk.Button) {
+		box := gtk.NewBox(gtk.OrientationHorizontal, 12)
+		box.AddCSSClass("banner")
+		box.AddCSSClass(css)
+		l := gtk.NewLabel(text)
+		l.SetWrap(true)
+		l.SetXAlign(0)
+		l.SetHExpand(true)
+		box.Append(l)
+		for _, b := range buttons {
+			b.SetVAlign(gtk.AlignCenter)
+			box.Append(b)
+		}
+		w.banners.Append(box)
+	}
+	if w.app.opts.Demo {
+		add(T("Demo installation: these apps were generated so you can try Confine. Nothing on this computer is changed."), "demo")
+	}
+	if v.app != nil && v.app.Err != nil {
+		add(fmt.Sprintf(T("Flatpak cannot read this app's files: %v"), v.app.Err), "error")
+	}
+	var errs []string
+	for _, e := range eff.Broken {
+		if v.app != nil && errors.Is(e, v.app.Err) {
+			continue
+		}
+		errs = append(errs, e.Error())
+	}
+	if ownErr != nil && len(errs) == 0 {
+		errs = append(errs, ownErr.Error())
+	}
+	if len(errs) > 0 {
+		open := gtk.NewButtonWithLabel(T("Open Folder"))
+		open.ConnectClicked(w.openFolder)
+		reset := gtk.NewButtonWithLabel(T("Reset"))
+		reset.AddCSSClass("destructive-action")
+		reset.ConnectClicked(w.resetCurrent)
+		reset.SetTooltipText(T("Delete your override file for this app; Undo brings it back"))
+		add(fmt.Sprintf(T("Flatpak will refuse to start this app until this is fixed: %s. Confine does not write over a file it cannot read."), strings.Join(errs, "; ")), "error", open, reset)
+	}
+	v.bannerOK = len(errs) == 0
+}
+
+// ---- fixed-name rows --------------------------------------------------------
+
+// fixedRow is a switch (app pages) or an inherit/allow/deny choice (All
+// Applications) for one shared/socket/device/feature permission.
+type fixedRow struct {
+	v        *pageView
+	p        *model.Permission
+	row      *actionRow
+	sw       *gtk.Switch
+	choice   *gtk.DropDown
+	prov     *gtk.Image
+	reset    *gtk.Button
+	updating bool
+}
+
+var provenanceIcons = map[model.Source]string{
+	model.SourceApp:          "package-x-generic-symbolic",
+	model.SourceSystemGlobal: "emblem-system-symbolic",
+	model.SourceSystem:       "emblem-system-symbolic",
+	model.SourceGlobal:       "view-app-grid-symbolic",
+	model.SourceUser:         "document-edit-symbolic",
+}
+
+func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
+	r := &fixedRow{v: v, p: p, row: newActionRow(T(p.Title), p.Syntax())}
+	r.row.SetTooltipText(T(p.Description))
+	r.prov = gtk.NewImage()
+	r.prov.AddCSSClass("provenance")
+	r.row.addPrefix(r.prov)
+	r.reset = gtk.NewButtonFromIconName("edit-undo-symbolic")
+	r.reset.AddCSSClass("flat")
+	r.reset.SetVAlign(gtk.AlignCenter)
+	r.reset.SetTooltipText(T("Reset to the default"))
+	r.reset.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(fmt.Sprintf(T("Reset %s"), T(p.Title)))})
+	r.reset.ConnectClicked(func() {
+		r.v.queue(p.ID, func() (model.Change, error) { return r.v.w.m.SetFixed(r.v.app, p.Key, p.Value, overrides.Inherit) })
+		r.v.w.flush()
+	})
+	r.row.addSuffix(r.reset)
+	label := []coreglib.Value{*coreglib.NewValue(T(p.Title))}
+	if v.app == nil {
+		r.choice = gtk.NewDropDownFromStrings([]string{T("Default"), T("Allow"), T("Deny")})
+		r.choice.SetVAlign(gtk.AlignCenter)
+		r.choice.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
+		r.choice.NotifyProperty("selected", func() {
+			if r.updating {
+				return
+			}
+			want := []overrides.State{overrides.Inherit, overrides.Grant, overrides.Revoke}[r.choice.Selected()]
+			r.v.queue(p.ID, func() (model.Change, error) { return r.v.w.m.SetFixed(nil, p.Key, p.Value, want) })
+		})
+		r.row.addSuffix(r.choice)
+	} else {
+		r.sw = gtk.NewSwitch()
+		r.sw.SetVAlign(gtk.AlignCenter)
+		r.sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
+		r.sw.ConnectStateSet(func(state bool) bool {
+			if r.updating {
+				return false
+			}
+			want := overrides.Revoke
+			if state {
+				want = overrides.Grant
+			}
+			r.v.queue(p.ID, func() (model.Change, error) { return r.v.w.m.SetFixed(r.v.app, p.Key, p.Value, want) })
+			return false
+		})
+		r.row.addSuffix(r.sw)
+		r.row.setActivatable(r.sw)
+	}
+	if !p.Supported(v.w.m.Flatpak) {
+		r.row.SetSensitive(false)
+		r.row.SetTooltipText(fmt.Sprintf(T("Needs Flatpak %s or newer; this system has %s"), p.MinVersion, v.w.m.Flatpak))
+	}
+	return r
+}
+
+func (r *fixedRow) update(e *model.Effective, own *overrides.File) {
+	r.updating = true
+	defer func() { r.updating = false }()
+	on, src := e.FixedOn(r.p.Key, r.p.Value)
+	if r.sw != nil {
+		r.sw.SetActive(on)
+		r.sw.SetState(on)
+		r.reset.SetVisible(src == model.SourceUser)
+	} else {
+		state := own.Fixed(r.p.Key, r.p.Value)
+		r.choice.SetSelected(uint(map[overrides.State]int{overrides.Inherit: 0, overrides.Grant: 1, overrides.Revoke: 2}[state]))
+		r.reset.SetVisible(false)
+		// What "Default" means here: the administrator's choice, if any.
+		if src == model.SourceSystemGlobal {
+			r.row.setSubtitle(fmt.Sprintf("%s · %s", r.p.Syntax(), map[bool]string{true: T("allowed by the administrator"), false: T("denied by the administrator")}[on]))
+		}
+	}
+	setProvenance(r.prov, src)
+}
+
+func setProvenance(img *gtk.Image, src model.Source) {
+	if name, ok := provenanceIcons[src]; ok {
+		img.SetFromIconName(name)
+		img.SetTooltipText(T(src.Describe()))
+		img.SetOpacity(1)
+	} else {
+		img.SetFromIconName("package-x-generic-symbolic")
+		img.SetTooltipText(T(src.Describe()))
+		img.SetOpacity(0)
+	}
+	for _, c := range []string{"user", "system"} {
+		img.RemoveCSSClass(c)
+	}
+	switch src {
+	case model.SourceUser, model.SourceGlobal:
+		img.AddCSSClass("user")
+	case model.SourceSystem, model.SourceSystemGlobal:
+		img.AddCSSClass("system")
+	}
+}
+
+// ---- list rows ------------------------------------------------------------
+
+func (v *pageView) addEntryRow(title string, validate func(string) error, apply func(string)) *entryRow {
+	e := newEntryRow(title)
+	e.onChanged(func() {
+		s := strings.TrimSpace(e.text())
+		if s == "" {
+			e.RemoveCSSClass("error")
+			e.SetTooltipText("")
+			return
+		}
+		if err := validate(s); err != nil {
+			e.AddCSSClass("error")
+			e.SetTooltipText(err.Error())
+		} else {
+			e.RemoveCSSClass("error")
+			e.SetTooltipText("")
+		}
+	})
+	e.onApply(func() {
+		s := strings.TrimSpace(e.text())
+		if err := validate(s); err != nil {
+			v.w.toast(err.Error())
+			return
+		}
+		apply(s)
+		e.setText("")
+		v.w.flush()
+	})
+	return e
+}
+
+func validPersistent(s string) error { return overrides.ValidatePersistent(s) }
+func validEnv(s string) error        { _, _, err := overrides.ParseEnvArg(s); return err }
+func validBus(s string) error        { return overrides.ValidateBusName(s) }
+
+func (v *pageView) addFilesystemRow() *entryRow {
+	e := v.addEntryRow(T("Add a folder, e.g. ~/Games or xdg-music"), func(s string) error {
+		_, _, err := overrides.ParseFilesystemArg(s, false)
+		return err
+	}, func(s string) {
+		fs, _, _ := overrides.ParseFilesystemArg(s, false)
+		v.queue("fs:"+fs.Location, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, fs.Location, fs.Mode) })
+	})
+	pick := gtk.NewButtonFromIconName("folder-open-symbolic")
+	pick.AddCSSClass("flat")
+	pick.SetVAlign(gtk.AlignCenter)
+	pick.SetTooltipText(T("Choose a folder"))
+	pick.ConnectClicked(func() {
+		chooser := gtk.NewFileChooserNative(T("Choose a Folder"), &v.w.win.Window, gtk.FileChooserActionSelectFolder, T("_Select"), T("_Cancel"))
+		chooser.ConnectResponse(func(resp int) {
+			if resp == int(gtk.ResponseAccept) {
+				if f := chooser.File(); f != nil {
+					e.setText(homeRelative(f.Path()))
+				}
+			}
+			chooser.Destroy()
+		})
+		chooser.Show()
+	})
+	e.addSuffix(pick)
+	return e
+}
+
+// homeRelative writes a path under the home folder as "~/…", the form that
+// keeps working for other users and in exported settings.
+func homeRelative(p string) string {
+	home, err := os.UserHomeDir()
+	if err == nil && (p == home || strings.HasPrefix(p, home+"/")) {
+		return "~" + strings.TrimPrefix(p, home)
+	}
+	return p
+}
+
+var modeNames = []overrides.Mode{overrides.ModeRead, overrides.ModeReadWrite, overrides.ModeCreate}
+
+// filesystemRows lists the usual folders plus every location some layer
+// mentions.
+func (v *pageView) filesystemRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
+	locs := map[string]bool{}
+	var order []string
+	for _, p := range model.InGroup(model.GroupFilesystem) {
+		locs[p.Value] = true
+		order = append(order, p.Value)
+	}
+	var extra []string
+	for loc := range e.Filesystems {
+		if !locs[loc] {
+			extra = append(extra, loc)
+		}
+	}
+	if v.app == nil {
+		for _, fs := range own.Filesystems() {
+			if !locs[fs.Location] && fs.Location != overrides.ResetLocation && !contains(extra, fs.Location) {
+				extra = append(extra, fs.Location)
+			}
+		}
+	}
+	sort.Strings(extra)
+	order = append(order, extra...)
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, loc := range order {
+		mode, src := e.FilesystemMode(loc)
+		fmt.Fprintf(&sig, "%s=%v/%v;", loc, mode, src)
+		rows = append(rows, v.filesystemRow(loc, mode, src))
+	}
+	fmt.Fprintf(&sig, "reset=%v", e.ResetBy)
+	rows = append(rows, v.resetFilesystemRow(e))
+	return sig.String(), rows
+}
+
+func contains(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *pageView) filesystemRow(loc string, mode overrides.Mode, src model.Source) gtk.Widgetter {
+	title := loc
+	if p := model.Lookup(overrides.KeyFilesystems + "/" + loc); p != nil {
+		title = T(p.Title)
+	}
+	row := newActionRow(title, "filesystems="+overrides.Filesystem{Location: loc, Mode: mode}.String())
+	if mode == overrides.ModeNone {
+		row.setSubtitle("filesystems=" + overrides.Filesystem{Location: loc, Mode: overrides.ModeReadWrite}.String())
+	}
+	prov := gtk.NewImage()
+	prov.AddCSSClass("provenance")
+	setProvenance(prov, src)
+	row.addPrefix(prov)
+	key := "fs:" + loc
+	label := []coreglib.Value{*coreglib.NewValue(title)}
+	if src == model.SourceUser || (v.app == nil && src == model.SourceGlobal) {
+		reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
+		reset.AddCSSClass("flat")
+		reset.SetVAlign(gtk.AlignCenter)
+		reset.SetTooltipText(T("Reset to the default"))
+		reset.ConnectClicked(func() {
+			v.queue(key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) })
+			v.w.flush()
+		})
+		row.addSuffix(reset)
+	}
+	dd := gtk.NewDropDownFromStrings([]string{T("Read-only"), T("Read-write"), T("Create")})
+	dd.SetVAlign(gtk.AlignCenter)
+	dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(fmt.Sprintf(T("Access to %s"), title))})
+	for i, m := range modeNames {
+		if m == mode {
+			dd.SetSelected(uint(i))
+		}
+	}
+	if mode == overrides.ModeNone {
+		dd.SetSelected(1)
+		dd.SetSensitive(false)
+	}
+	sw := gtk.NewSwitch()
+	sw.SetVAlign(gtk.AlignCenter)
+	sw.SetActive(mode != overrides.ModeNone)
+	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
+	dd.NotifyProperty("selected", func() {
+		if !sw.Active() {
+			return
+		}
+		m := modeNames[dd.Selected()]
+		v.queue(key, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, m) })
+	})
+	sw.ConnectStateSet(func(on bool) bool {
+		m := overrides.ModeNone
+		if on {
+			m = modeNames[dd.Selected()]
+		}
+		dd.SetSensitive(on)
+		v.queue(key, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, m) })
+		return false
+	})
+	row.addSuffix(dd)
+	row.addSuffix(sw)
+	row.setActivatable(sw)
+	if v.app == nil {
+		row.SetTooltipText(T("On All Applications, off writes a denial that every app inherits"))
+	}
+	return row
+}
+
+func (v *pageView) resetFilesystemRow(e *model.Effective) gtk.Widgetter {
+	row := newActionRow(T("Block the app's own folder requests"), "filesystems=!host:reset")
+	row.SetTooltipText(T("Drops every folder the app (and the layers below) ask for; only folders you add here stay"))
+	sw := gtk.NewSwitch()
+	sw.SetVAlign(gtk.AlignCenter)
+	sw.SetActive(e.ResetBy == model.SourceUser || v.app == nil && e.ResetBy == model.SourceGlobal)
+	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Block the app's own folder requests"))})
+	sw.ConnectStateSet(func(on bool) bool {
+		v.queue("fs-reset", func() (model.Change, error) { return v.w.m.SetFilesystemReset(v.app, on) })
+		return false
+	})
+	prov := gtk.NewImage()
+	prov.AddCSSClass("provenance")
+	setProvenance(prov, e.ResetBy)
+	row.addPrefix(prov)
+	row.addSuffix(sw)
+	row.setActivatable(sw)
+	return row
+}
+
+func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
+	var paths []string
+	for p := range e.Persistent {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, p := range paths {
+		src := e.Persistent[p]
+		fmt.Fprintf(&sig, "%s/%v;", p, src)
+		row := newActionRow("~/"+p, "persistent="+p)
+		prov := gtk.NewImage()
+		prov.AddCSSClass("provenance")
+		setProvenance(prov, src)
+		row.addPrefix(prov)
+		if src == model.SourceUser || v.app == nil && src == model.SourceGlobal {
+			p := p
+			rm := gtk.NewButtonFromIconName("user-trash-symbolic")
+			rm.AddCSSClass("flat")
+			rm.SetVAlign(gtk.AlignCenter)
+			rm.SetTooltipText(T("Remove"))
+			rm.ConnectClicked(func() {
+				v.queue("persist:"+p, func() (model.Change, error) { return v.w.m.RemovePersistent(v.app, p) })
+				v.w.flush()
+			})
+			row.addSuffix(rm)
+		} else {
+			row.SetTooltipText(T("Persistent folders add up: one the app asks for cannot be removed, and it only holds the app's own data"))
+		}
+		rows = append(rows, row)
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
+	var names []string
+	for n := range e.Env {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, n := range names {
+		s := e.Env[n]
+		fmt.Fprintf(&sig, "%s=%q/%v/%v;", n, s.Value, s.Unset, s.Source)
+		sub := n + "=" + s.Value
+		if s.Unset {
+			sub = T("removed from the environment")
+		}
+		row := newActionRow(n, sub)
+		prov := gtk.NewImage()
+		prov.AddCSSClass("provenance")
+		setProvenance(prov, s.Source)
+		row.addPrefix(prov)
+		n := n
+		if !s.Unset {
+			rm := gtk.NewButtonFromIconName("list-remove-symbolic")
+			rm.AddCSSClass("flat")
+			rm.SetVAlign(gtk.AlignCenter)
+			rm.SetTooltipText(T("Remove from the app's environment"))
+			rm.ConnectClicked(func() {
+				v.queue("env:"+n, func() (model.Change, error) { return v.w.m.UnsetEnv(v.app, n) })
+				v.w.flush()
+			})
+			row.addSuffix(rm)
+		}
+		if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
+			reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
+			reset.AddCSSClass("flat")
+			reset.SetVAlign(gtk.AlignCenter)
+			reset.SetTooltipText(T("Reset to the default"))
+			reset.ConnectClicked(func() {
+				v.queue("env:"+n, func() (model.Change, error) { return v.w.m.ResetEnv(v.app, n) })
+				v.w.flush()
+			})
+			row.addSuffix(reset)
+		}
+		rows = append(rows, row)
+	}
+	return sig.String(), rows
+}
+
+var policyChoices = []overrides.Policy{overrides.PolicyNone, overrides.PolicySee, overrides.PolicyTalk, overrides.PolicyOwn}
+
+func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
+	states := e.Bus(b)
+	var names []string
+	for n := range states {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, n := range names {
+		s := states[n]
+		fmt.Fprintf(&sig, "%s=%v/%v;", n, s.Policy, s.Source)
+		row := newActionRow(n, T(s.Source.Describe()))
+		prov := gtk.NewImage()
+		prov.AddCSSClass("provenance")
+		setProvenance(prov, s.Source)
+		row.addPrefix(prov)
+		n := n
+		key := "bus:" + b.String() + ":" + n
+		if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
+			reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
+			reset.AddCSSClass("flat")
+			reset.SetVAlign(gtk.AlignCenter)
+			reset.SetTooltipText(T("Reset to the default"))
+			reset.ConnectClicked(func() {
+				v.queue(key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) })
+				v.w.flush()
+			})
+			row.addSuffix(reset)
+		}
+		dd := gtk.NewDropDownFromStrings([]string{T("None"), T("See"), T("Talk"), T("Own")})
+		dd.SetVAlign(gtk.AlignCenter)
+		dd.SetSelected(uint(s.Policy))
+		dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(n)})
+		dd.NotifyProperty("selected", func() {
+			p := policyChoices[dd.Selected()]
+			v.queue(key, func() (model.Change, error) { return v.w.m.SetBus(v.app, b, n, p) })
+		})
+		row.addSuffix(dd)
+		rows = append(rows, row)
+	}
+	return sig.String(), rows
+}
+
+// OverridePath is the user override file of the page (tests).
+func (v *pageView) OverridePath() string {
+	return filepath.Join(v.w.m.User.Dir, target(v.app))
+}
+
+// Toggle flips a fixed permission's switch as a click would (tests).
+func (v *pageView) Toggle(id string, on bool) bool {
+	r := v.fixed[id]
+	if r == nil || r.sw == nil {
+		return false
+	}
+	r.sw.SetActive(on)
+	return true
+}
+
+// SwitchState reports a fixed permission's switch (tests).
+func (v *pageView) SwitchState(id string) (bool, bool) {
+	r := v.fixed[id]
+	if r == nil || r.sw == nil {
+		return false, false
+	}
+	return r.sw.Active(), true
+}
+
+// Choose sets an All Applications choice: 0 default, 1 allow, 2 deny.
+func (v *pageView) Choose(id string, choice uint) bool {
+	r := v.fixed[id]
+	if r == nil || r.choice == nil {
+		return false
+	}
+	r.choice.SetSelected(choice)
+	return true
+}
+
+// BannerShown reports whether a problem banner is up (tests).
+func (v *pageView) BannerShown() bool { return !v.bannerOK }
