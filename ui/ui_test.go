@@ -1,0 +1,327 @@
+package ui
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
+
+	"github.com/confine-app/confine/model"
+)
+
+// The window tests run the real application on a real X server (Xvfb,
+// started here) and drive it from the GTK main loop.
+
+func init() { runtime.LockOSThread() }
+
+var (
+	testWin  *Window
+	demoVars map[string]string
+)
+
+func TestMain(m *testing.M) {
+	stop, err := startXvfb()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "window tests need Xvfb in CI:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintln(os.Stderr, "SKIPPING the window tests LOUDLY: cannot start Xvfb:", err)
+		os.Exit(0)
+	}
+	defer stop()
+	os.Setenv("GSK_RENDERER", "cairo")
+	os.Setenv("GSETTINGS_BACKEND", "memory")
+	os.Setenv("GTK_A11Y", "none")
+	dir, _ := os.MkdirTemp("", "confine-ui-test-")
+	defer os.RemoveAll(dir)
+	env, err := model.GenerateDemo(dir, 0)
+	if err != nil {
+		panic(err)
+	}
+	demoVars = map[string]string{}
+	for _, k := range []string{"FLATPAK_USER_DIR", "FLATPAK_SYSTEM_DIR", "FLATPAK_CONFIG_DIR", "XDG_STATE_HOME", "HOME"} {
+		demoVars[k] = env.Getenv(k)
+	}
+	demoVars["CONFINE_FLATPAK_VERSION"] = "1.14.10"
+	env = model.MapEnv(demoVars)
+	code := 1
+	var app *Application
+	opts := Options{Version: "test", Env: env, NonUnique: true, Start: time.Now(), OnReady: func(w *Window) {
+		testWin = w
+		app = w.app
+		go func() {
+			code = m.Run()
+			glib.IdleAdd(func() { app.Quit() })
+		}()
+	}}
+	InitI18n("")
+	Run(opts, []string{"confine-test"})
+	stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startXvfb starts a private X server and points DISPLAY at it.
+func startXvfb() (func(), error) {
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		return nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	w.Close()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("Xvfb gave no display: %v", err)
+	}
+	os.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
+	return func() { cmd.Process.Kill(); cmd.Wait() }, nil
+}
+
+// onMain runs f on the GTK main loop and waits for it.
+func onMain(f func()) {
+	done := make(chan struct{})
+	glib.IdleAdd(func() {
+		defer close(done)
+		f()
+	})
+	<-done
+}
+
+// eventually polls cond on the main loop until it holds or time runs out.
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok := false
+		onMain(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func overridePath(id string) string { return filepath.Join(demoVars["FLATPAK_USER_DIR"], "overrides", id) }
+
+func readOverride(t *testing.T, id string) string {
+	data, err := os.ReadFile(overridePath(id))
+	if os.IsNotExist(err) {
+		return "<none>"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func show(t *testing.T, id string) *pageView {
+	var v *pageView
+	onMain(func() {
+		testWin.ShowApp(id)
+		v = testWin.CurrentView()
+	})
+	if v == nil || target(v.app) != id {
+		t.Fatalf("page for %s not shown", id)
+	}
+	return v
+}
+
+func TestToggleWritesOverride(t *testing.T) {
+	v := show(t, "org.gnomish.Sketch")
+	if got := readOverride(t, "org.gnomish.Sketch"); got != "<none>" {
+		t.Fatalf("precondition: %q", got)
+	}
+	onMain(func() {
+		if on, ok := v.SwitchState("sockets/x11"); !ok || !on {
+			t.Errorf("x11 switch should start on")
+		}
+		v.Toggle("sockets/x11", false)
+	})
+	// Debounced: nothing yet, then the file.
+	if got := readOverride(t, "org.gnomish.Sketch"); got != "<none>" {
+		t.Fatalf("written before the debounce: %q", got)
+	}
+	eventually(t, "the override file", 3*time.Second, func() bool { return readOverride(t, "org.gnomish.Sketch") == "[Context]\nsockets=!x11;\n" })
+	// Back on: the user override is no longer needed and goes away.
+	onMain(func() { v.Toggle("sockets/x11", true) })
+	eventually(t, "the file to be deleted", 3*time.Second, func() bool { return readOverride(t, "org.gnomish.Sketch") == "<none>" })
+}
+
+func TestExternalChangeUpdatesSwitch(t *testing.T) {
+	v := show(t, "org.notes.Notebook")
+	onMain(func() {
+		if on, _ := v.SwitchState("sockets/wayland"); !on {
+			t.Fatal("wayland should start on")
+		}
+	})
+	cmd := exec.Command("flatpak", "override", "--user", "--nosocket=wayland", "org.notes.Notebook")
+	cmd.Env = append(os.Environ(), "FLATPAK_USER_DIR="+demoVars["FLATPAK_USER_DIR"])
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "" {
+			if _, lerr := exec.LookPath("flatpak"); lerr != nil {
+				t.Skip("SKIPPED LOUDLY: flatpak CLI not installed")
+			}
+		}
+		t.Fatalf("flatpak override: %v %s", err, out)
+	}
+	eventually(t, "the switch to follow flatpak override", 2*time.Second, func() bool {
+		on, _ := v.SwitchState("sockets/wayland")
+		return !on
+	})
+	onMain(func() {
+		if !testWin.rowFor("org.notes.Notebook").badge.IsVisible() {
+			t.Error("changed badge not shown after an external change")
+		}
+	})
+	os.Remove(overridePath("org.notes.Notebook"))
+	eventually(t, "the switch to follow the reset", 2*time.Second, func() bool {
+		on, _ := v.SwitchState("sockets/wayland")
+		return on
+	})
+}
+
+func (w *Window) rowFor(id string) *appRow {
+	for _, r := range w.rows {
+		if r.app != nil && r.app.ID == id && !r.app.Shadowed {
+			return r
+		}
+	}
+	return nil
+}
+
+func TestSearchFilters(t *testing.T) {
+	visible := func() (names []string) {
+		for _, r := range testWin.rows {
+			if r.row.ChildVisible() {
+				if r.app == nil {
+					names = append(names, "global")
+				} else {
+					names = append(names, r.app.ID)
+				}
+			}
+		}
+		return
+	}
+	for _, tc := range []struct {
+		q    string
+		want string
+	}{{"tune", "org.tunebox.Player"}, {"KEYVAULT", "com.keyvault.Vault"}, {"waveline.brow", "net.waveline.Browser"}} {
+		onMain(func() { testWin.search.SetText(tc.q) })
+		eventually(t, "filter "+tc.q, 2*time.Second, func() bool {
+			v := visible()
+			return len(v) == 1 && v[0] == tc.want
+		})
+	}
+	onMain(func() { testWin.search.SetText("no such app at all") })
+	eventually(t, "the no-results page", 2*time.Second, func() bool { return testWin.sidebarStack.VisibleChildName() == "no-results" })
+	onMain(func() { testWin.search.SetText("") })
+	eventually(t, "every row back", 2*time.Second, func() bool { return len(visible()) == len(testWin.rows) })
+}
+
+func TestGlobalDenyWritesNegation(t *testing.T) {
+	before := readOverride(t, "global")
+	v := show(t, "global")
+	onMain(func() {
+		if !v.Choose("shared/network", 2) {
+			t.Fatal("no network choice on the global page")
+		}
+		testWin.flush()
+	})
+	got := readOverride(t, "global")
+	if !strings.Contains(got, "[Context]\nshared=!network;\n") || !strings.Contains(got, "org.freedesktop.Flatpak=none") {
+		t.Fatalf("global override: %q", got)
+	}
+	onMain(func() {
+		v.Choose("shared/network", 0)
+		testWin.flush()
+	})
+	if got := readOverride(t, "global"); got != before {
+		t.Fatalf("back to default did not restore the file:\n%q\n%q", got, before)
+	}
+}
+
+func TestMalformedFileShowsBannerAndStaysUntouched(t *testing.T) {
+	bad := "this is not\na key file\x01\n"
+	os.MkdirAll(filepath.Dir(overridePath("com.keyvault.Vault")), 0o755)
+	if err := os.WriteFile(overridePath("com.keyvault.Vault"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(overridePath("com.keyvault.Vault"))
+	v := show(t, "com.keyvault.Vault")
+	onMain(func() {
+		if !v.BannerShown() {
+			t.Error("no banner for a malformed override")
+		}
+		v.Toggle("shared/ipc", false)
+		testWin.flush()
+	})
+	if got := readOverride(t, "com.keyvault.Vault"); got != bad {
+		t.Fatalf("malformed file changed: %q", got)
+	}
+	onMain(func() {
+		if on, _ := v.SwitchState("shared/ipc"); !on {
+			t.Error("switch did not return to the true state after the failed write")
+		}
+	})
+}
+
+func TestResetAndUndoRestoreTheExactFile(t *testing.T) {
+	orig := readOverride(t, "org.legacy.Scanner")
+	if orig == "<none>" {
+		t.Fatal("precondition: the demo has an override for the scanner")
+	}
+	show(t, "org.legacy.Scanner")
+	onMain(func() {
+		if !testWin.win.Widget.ActivateAction("win.reset-app", nil) {
+			t.Error("win.reset-app not found")
+		}
+	})
+	if got := readOverride(t, "org.legacy.Scanner"); got != "<none>" {
+		t.Fatalf("reset left %q", got)
+	}
+	onMain(func() {
+		if !testWin.win.Widget.ActivateAction("win.undo", nil) {
+			t.Error("win.undo not found")
+		}
+	})
+	if got := readOverride(t, "org.legacy.Scanner"); got != orig {
+		t.Fatalf("undo gave %q, want %q", got, orig)
+	}
+}
+
+func TestSwitchingAppsFlushesPendingEdits(t *testing.T) {
+	v := show(t, "io.github.pixelforge.Quest")
+	onMain(func() { v.Toggle("shared/network", false) })
+	show(t, "org.tunebox.Player")
+	if got := readOverride(t, "io.github.pixelforge.Quest"); got != "[Context]\nshared=!network;\n" {
+		t.Fatalf("pending edit not written on switch: %q", got)
+	}
+	os.Remove(overridePath("io.github.pixelforge.Quest"))
+}
+
+func TestCommandForMatchesOverride(t *testing.T) {
+	var cmd string
+	onMain(func() { cmd = CommandFor(testWin.Model(), "net.waveline.Browser") })
+	if cmd != "flatpak override --user --nosocket=x11 --device=dri --nodevice=all net.waveline.Browser" {
+		t.Fatalf("command %q", cmd)
+	}
+}
