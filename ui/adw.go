@@ -9,40 +9,42 @@ package ui
 #cgo pkg-config: libadwaita-1
 #include <adwaita.h>
 #include <stdlib.h>
+#include <stdint.h>
+#define P(x) ((void *)(x))
 
-static void confine_group_add(void *group, void *child) {
-	adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), GTK_WIDGET(child));
+static void confine_group_add(uintptr_t group, uintptr_t child) {
+	adw_preferences_group_add(ADW_PREFERENCES_GROUP(P(group)), GTK_WIDGET(P(child)));
 }
-static void confine_group_remove(void *group, void *child) {
-	adw_preferences_group_remove(ADW_PREFERENCES_GROUP(group), GTK_WIDGET(child));
+static void confine_group_remove(uintptr_t group, uintptr_t child) {
+	adw_preferences_group_remove(ADW_PREFERENCES_GROUP(P(group)), GTK_WIDGET(P(child)));
 }
-static void confine_row_add_suffix(void *row, void *w) {
-	adw_action_row_add_suffix(ADW_ACTION_ROW(row), GTK_WIDGET(w));
+static void confine_row_add_suffix(uintptr_t row, uintptr_t w) {
+	adw_action_row_add_suffix(ADW_ACTION_ROW(P(row)), GTK_WIDGET(P(w)));
 }
-static void confine_row_add_prefix(void *row, void *w) {
-	adw_action_row_add_prefix(ADW_ACTION_ROW(row), GTK_WIDGET(w));
+static void confine_row_add_prefix(uintptr_t row, uintptr_t w) {
+	adw_action_row_add_prefix(ADW_ACTION_ROW(P(row)), GTK_WIDGET(P(w)));
 }
-static void confine_entry_row_add_suffix(void *row, void *w) {
-	adw_entry_row_add_suffix(ADW_ENTRY_ROW(row), GTK_WIDGET(w));
+static void confine_entry_row_add_suffix(uintptr_t row, uintptr_t w) {
+	adw_entry_row_add_suffix(ADW_ENTRY_ROW(P(row)), GTK_WIDGET(P(w)));
 }
-static void confine_toast(void *overlay, const char *title, const char *button, const char *action, int timeout) {
+static void confine_toast(uintptr_t overlay, const char *title, const char *button, const char *action, int timeout) {
 	AdwToast *t = adw_toast_new(title);
 	if (button && action) {
 		adw_toast_set_button_label(t, button);
 		adw_toast_set_action_name(t, action);
 	}
 	adw_toast_set_timeout(t, timeout);
-	adw_toast_overlay_add_toast(ADW_TOAST_OVERLAY(overlay), t);
+	adw_toast_overlay_add_toast(ADW_TOAST_OVERLAY(P(overlay)), t);
 }
-static void confine_leaflet_navigate(void *leaflet, int forward) {
-	adw_leaflet_navigate(ADW_LEAFLET(leaflet), forward ? ADW_NAVIGATION_DIRECTION_FORWARD : ADW_NAVIGATION_DIRECTION_BACK);
+static void confine_leaflet_navigate(uintptr_t leaflet, int forward) {
+	adw_leaflet_navigate(ADW_LEAFLET(P(leaflet)), forward ? ADW_NAVIGATION_DIRECTION_FORWARD : ADW_NAVIGATION_DIRECTION_BACK);
 }
 static void *confine_new_action_row(void) { return adw_action_row_new(); }
 static void *confine_new_entry_row(void) { return adw_entry_row_new(); }
 static void *confine_new_group(void) { return adw_preferences_group_new(); }
 static void *confine_new_about(void) { return adw_about_window_new(); }
-static void confine_about_set_issue_url(void *w, const char *url) {
-	adw_about_window_set_issue_url(ADW_ABOUT_WINDOW(w), url);
+static void confine_about_set_issue_url(uintptr_t w, const char *url) {
+	adw_about_window_set_issue_url(ADW_ABOUT_WINDOW(P(w)), url);
 }
 */
 import "C"
@@ -57,17 +59,13 @@ import (
 // adwInit registers libadwaita's types and styles; once, before any window.
 func adwInit() { C.adw_init() }
 
-func ptr(o coreglib.Objector) unsafe.Pointer {
-	return unsafe.Pointer(coreglib.BaseObject(o).Native())
+// ptr hands a GObject to C as an integer: the Go wrapper (kept alive by
+// the caller) owns a reference, so the object outlives the call.
+func ptr(o coreglib.Objector) C.uintptr_t {
+	return C.uintptr_t(coreglib.BaseObject(o).Native())
 }
 
 func cstr(s string) *C.char { return C.CString(s) }
-
-// widgetOf wraps a new floating GtkWidget pointer.
-func widgetOf(p unsafe.Pointer) *gtk.Widget {
-	obj := coreglib.Take(p)
-	return gtk.BaseWidget(obj.Cast().(gtk.Widgetter))
-}
 
 // actionRow is an AdwActionRow: title, subtitle, prefix and suffix widgets.
 type actionRow struct {

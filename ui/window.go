@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -555,6 +556,14 @@ func (w *Window) reloadApps() {
 }
 
 func (w *Window) restoreSettings() {
+	// CONFINE_WINDOW_SIZE=WxH fixes the size (screenshots, benchmarks).
+	if s := os.Getenv("CONFINE_WINDOW_SIZE"); s != "" {
+		var width, height int
+		if _, err := fmt.Sscanf(s, "%dx%d", &width, &height); err == nil {
+			w.win.SetDefaultSize(width, height)
+			return
+		}
+	}
 	src := gio.SettingsSchemaSourceGetDefault()
 	if src == nil || src.Lookup(AppID, true) == nil {
 		// Running from the build tree without the schema installed:
