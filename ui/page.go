@@ -63,7 +63,9 @@ func (w *Window) buildPage(a *model.App) *pageView {
 			v.addList(g, v.filesystemRows, v.addFilesystemRow())
 		case model.GroupPersistent:
 			v.addList(g, v.persistentRows, v.addEntryRow(T("Add path in the app's home, e.g. .cache/thumbnails"), validPersistent,
-				func(s string) { v.queue("persist:"+s, func() (model.Change, error) { return w.m.AddPersistent(v.app, s) }) }))
+				func(s string) {
+					v.queue("persist:"+s, func() (model.Change, error) { return w.m.AddPersistent(v.app, s) })
+				}))
 		case model.GroupEnvironment:
 			v.addList(g, v.envRows, v.addEntryRow(T("Set a variable: NAME=value"), validEnv,
 				func(s string) {

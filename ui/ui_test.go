@@ -120,7 +120,9 @@ func eventually(t *testing.T, what string, timeout time.Duration, cond func() bo
 	}
 }
 
-func overridePath(id string) string { return filepath.Join(demoVars["FLATPAK_USER_DIR"], "overrides", id) }
+func overridePath(id string) string {
+	return filepath.Join(demoVars["FLATPAK_USER_DIR"], "overrides", id)
+}
 
 func readOverride(t *testing.T, id string) string {
 	data, err := os.ReadFile(overridePath(id))
