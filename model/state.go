@@ -1,0 +1,94 @@
+package model
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/confine-app/confine/overrides"
+)
+
+// Confine's own memory lives in $XDG_STATE_HOME/confine, shared by the
+// window and the command line: findings the user dismissed ("I need
+// this"), and the permissions each app declared when Confine last saw it.
+
+const dismissedFile = "dismissed"
+
+func (m *Model) stateFile(name string) string { return filepath.Join(m.Env.StateDir(), name) }
+
+func (m *Model) readState(name string) *overrides.File {
+	data, err := os.ReadFile(m.stateFile(name))
+	if err != nil {
+		return overrides.NewFile()
+	}
+	f, err := overrides.Parse(data)
+	if err != nil {
+		return overrides.NewFile()
+	}
+	return f
+}
+
+func (m *Model) writeState(name string, f *overrides.File) error {
+	p := m.stateFile(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), "."+name+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(f.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
+
+// Dismissed returns the finding IDs the user dismissed for a target.
+func (m *Model) Dismissed(target string) map[string]bool {
+	out := map[string]bool{}
+	raw, ok := m.readState(dismissedFile).KeyFile().Value("Dismissed", target)
+	if !ok {
+		return out
+	}
+	items, _ := overrides.UnescapeList(raw)
+	for _, it := range items {
+		out[it] = true
+	}
+	return out
+}
+
+// Dismiss remembers (or forgets, on=false) that the user needs what a
+// finding is about.
+func (m *Model) Dismiss(target, findingID string, on bool) error {
+	if err := overrides.ValidateTarget(target); err != nil {
+		return err
+	}
+	f := m.readState(dismissedFile)
+	set := m.Dismissed(target)
+	if on {
+		set[findingID] = true
+	} else {
+		delete(set, findingID)
+	}
+	var ids []string
+	for id := range set {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if len(ids) == 0 {
+		f.KeyFile().DeleteKey("Dismissed", target)
+	} else {
+		f.KeyFile().SetValue("Dismissed", target, overrides.EscapeList(ids))
+	}
+	return m.writeState(dismissedFile, f)
+}
+
