@@ -225,7 +225,7 @@ func appFindings(e *Effective) []Finding {
 	}
 	for _, r := range []rec{
 		{overrides.KeyShared, "network", "revoke/network", N_("Can reach the network"), N_("The app can send anything it can read to the internet."), N_("Unshare the network if the app works offline. It may lose updates, sync or online features."), SeverityMedium},
-		{overrides.KeySockets, "pulseaudio", "revoke/pulseaudio", N_("Can record audio without asking"), N_("The PulseAudio socket plays sound but also records from every microphone, bypassing the microphone permission."), N_("Revoke it if the app needs no sound. It will be silent."), SeverityMedium},
+		{overrides.KeySockets, "pulseaudio", "revoke/pulseaudio", N_("Can record audio without asking"), N_("The PulseAudio socket plays sound but also records from every microphone, bypassing the microphone permission."), N_("Revoke it if the app needs no sound. It will be silent."), SeverityHigh},
 		{overrides.KeyDevices, "all", "revoke/device-all", N_("Can use every device"), N_("Webcams, microphones, USB keys and disks are all open to the app."), N_("Replace it with GPU access (dri); the app may lose webcam or game controller support."), SeverityHigh},
 		{overrides.KeySockets, "ssh-auth", "revoke/ssh-auth", N_("Can use your SSH keys"), N_("The app can log in to every server your SSH agent can."), N_("Revoke it unless the app connects to servers over SSH."), SeverityHigh},
 		{overrides.KeySockets, "gpg-agent", "revoke/gpg-agent", N_("Can use your GnuPG keys"), N_("The app can sign and decrypt with your keys while the agent has them unlocked."), N_("Revoke it unless the app signs or encrypts for you."), SeverityHigh},

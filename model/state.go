@@ -91,4 +91,3 @@ func (m *Model) Dismiss(target, findingID string, on bool) error {
 	}
 	return m.writeState(dismissedFile, f)
 }
-

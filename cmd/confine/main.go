@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/ui"
 )
@@ -22,7 +23,18 @@ var (
 
 const usage = `Usage:
   confine [--app APP-ID] [--demo]     open the window
+  confine COMMAND [ARGS…]             use the command line (no display needed)
   confine --version
+
+Commands (each has --help):
+  list [--json]                       installed apps, changed?, rating
+  show APP|global [--json]            effective permissions and who decided each
+  override [OPTIONS…] [APP|global]    the options of flatpak override (--user)
+  reset APP|global                    remove your override
+  audit [APP] [--json] [--fail-on=S]  advisor findings; exit 1 at severity S
+  harden APP|--all [--apply] [--include-suggested]
+  export [APP…] > FILE                all your overrides in one file
+  import FILE [--dry-run]             restore an export (checked first)
 
 Window options:
   --app APP-ID        show this app's permissions
@@ -43,6 +55,9 @@ func main() {
 		case "--help", "-h", "help":
 			fmt.Print(usage)
 			return
+		}
+		if cli.IsCommand(args[0]) {
+			os.Exit(cli.Main(cli.Env{Model: model.OSEnv(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, args))
 		}
 	}
 	opts := ui.Options{Version: version, Env: model.OSEnv(), Start: start}

@@ -1,0 +1,425 @@
+// Package cli is Confine's command line: the same model as the window,
+// scriptable, without GTK (so it runs without a display).
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/overrides"
+)
+
+// Commands are the subcommands Main handles.
+var Commands = []string{"list", "show", "override", "reset", "audit", "harden", "export", "import"}
+
+// IsCommand reports whether name is a subcommand.
+func IsCommand(name string) bool {
+	for _, c := range Commands {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Env is what a run of the command line sees.
+type Env struct {
+	Model          model.Env
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// exitError carries an exit status; its message (if any) goes to stderr.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func fail(format string, a ...any) error { return &exitError{code: 1, msg: fmt.Sprintf(format, a...)} }
+func usageErr(format string, a ...any) error {
+	return &exitError{code: 2, msg: fmt.Sprintf(format, a...)}
+}
+
+// Main runs one subcommand and returns the exit status: 0 success, 1
+// failure (or findings at the --fail-on level, for audit), 2 bad usage.
+func Main(env Env, args []string) int {
+	if len(args) == 0 || !IsCommand(args[0]) {
+		fmt.Fprintln(env.Stderr, "confine: unknown command; one of", strings.Join(Commands, ", "))
+		return 2
+	}
+	c := &command{env: env, name: args[0]}
+	err := c.run(args[1:])
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(env.Stderr, "confine "+c.name+": "+ee.msg)
+		}
+		return ee.code
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(env.Stderr, "confine "+c.name+": "+oneLine(err.Error()))
+	return 1
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ") }
+
+type command struct {
+	env  Env
+	name string
+	m    *model.Model
+}
+
+func (c *command) model() *model.Model {
+	if c.m == nil {
+		c.m = model.Load(c.env.Model)
+	}
+	return c.m
+}
+
+func (c *command) flags(usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("confine "+c.name, flag.ContinueOnError)
+	fs.SetOutput(c.env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(c.env.Stderr, "Usage: confine %s %s\n", c.name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func (c *command) printJSON(v any) error {
+	enc := json.NewEncoder(c.env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (c *command) run(args []string) error {
+	switch c.name {
+	case "list":
+		return c.list(args)
+	case "show":
+		return c.show(args)
+	case "override":
+		return c.override(args)
+	case "reset":
+		return c.reset(args)
+	case "audit":
+		return c.audit(args)
+	case "harden":
+		return c.harden(args)
+	case "export":
+		return c.export(args)
+	case "import":
+		return c.importFile(args)
+	}
+	return usageErr("unknown command")
+}
+
+// target resolves "global" or an installed app.
+func (c *command) target(id string) (*model.App, error) {
+	if id == overrides.Global {
+		return nil, nil
+	}
+	return c.model().App(id)
+}
+
+// ---- list -------------------------------------------------------------------
+
+// ListEntry is one app in `confine list --json`.
+type ListEntry struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Installation string `json:"installation"`
+	Changed      bool   `json:"changed"`
+	Rating       string `json:"rating"`
+	WaylandNtv   bool   `json:"wayland_native"`
+	Used         bool   `json:"used"`
+	Error        string `json:"error,omitempty"`
+}
+
+func (c *command) list(args []string) error {
+	fs := c.flags("[--json]")
+	asJSON := fs.Bool("json", false, "print JSON (see README: confine list --json)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	m := c.model()
+	var out []ListEntry
+	for _, a := range m.Apps {
+		e := ListEntry{ID: a.ID, Name: a.Name, Installation: a.Installation.ID, Changed: m.HasUserOverride(a.ID), Used: !a.Shadowed}
+		if a.Err != nil {
+			e.Error = a.Err.Error()
+			e.Rating = "unknown"
+		} else {
+			e.Rating = model.RatingOf(m.Audit(a)).String()
+			e.WaylandNtv = m.Effective(a).WaylandNative()
+		}
+		out = append(out, e)
+	}
+	for _, err := range m.Errors {
+		fmt.Fprintln(c.env.Stderr, "confine list: warning:", oneLine(err.Error()))
+	}
+	if *asJSON {
+		if out == nil {
+			out = []ListEntry{}
+		}
+		return c.printJSON(out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintln(c.env.Stdout, "No Flatpak apps are installed.")
+		return nil
+	}
+	tw := newTable(c.env.Stdout, "ID", "NAME", "INSTALLATION", "CHANGED", "RATING")
+	for _, e := range out {
+		changed := ""
+		if e.Changed {
+			changed = "yes"
+		}
+		inst := e.Installation
+		if !e.Used {
+			inst += " (not used)"
+		}
+		tw.row(e.ID, e.Name, inst, changed, e.Rating)
+	}
+	return tw.flush()
+}
+
+// ---- show -------------------------------------------------------------------
+
+// ShowPermission is one decided permission in `confine show --json`.
+type ShowPermission struct {
+	Key    string `json:"key"`   // "sockets", "filesystems", "session-bus", "environment", …
+	Name   string `json:"name"`  // "x11", "~/Music", "org.a.b", "PATH"
+	Value  string `json:"value"` // "on"/"off", "ro"/"rw"/"create"/"none", "talk", the value or "unset"
+	Source string `json:"source"`
+}
+
+// ShowResult is `confine show --json`.
+type ShowResult struct {
+	Target        string           `json:"target"`
+	Installation  string           `json:"installation,omitempty"`
+	WaylandNative bool             `json:"wayland_native"`
+	FilesystemRst string           `json:"filesystem_reset_by,omitempty"`
+	Permissions   []ShowPermission `json:"permissions"`
+	Broken        []string         `json:"broken,omitempty"`
+}
+
+func (c *command) show(args []string) error {
+	fs := c.flags("APP|global [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("name one app ID or global")
+	}
+	a, err := c.target(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	e := c.model().Effective(a)
+	res := ShowResult{Target: fs.Arg(0), WaylandNative: a != nil && e.WaylandNative(), Permissions: Permissions(e)}
+	if a != nil {
+		res.Installation = a.Installation.ID
+	}
+	if e.ResetBy != model.SourceDefault {
+		res.FilesystemRst = e.ResetBy.String()
+	}
+	for _, b := range e.Broken {
+		res.Broken = append(res.Broken, oneLine(b.Error()))
+	}
+	if *asJSON {
+		return c.printJSON(res)
+	}
+	out := c.env.Stdout
+	if a != nil {
+		fmt.Fprintf(out, "%s (%s) — %s installation\n", a.Name, a.ID, a.Installation.Label())
+		if res.WaylandNative {
+			fmt.Fprintln(out, "Wayland-native: X11 and IPC can be revoked")
+		}
+	} else {
+		fmt.Fprintln(out, "All applications (global overrides)")
+	}
+	for _, b := range res.Broken {
+		fmt.Fprintln(out, "BROKEN:", b)
+	}
+	tw := newTable(out, "KEY", "NAME", "VALUE", "DECIDED BY")
+	for _, p := range res.Permissions {
+		tw.row(p.Key, p.Name, p.Value, p.Source)
+	}
+	if res.FilesystemRst != "" {
+		tw.row("filesystems", "!host:reset", "drops lower grants", res.FilesystemRst)
+	}
+	return tw.flush()
+}
+
+// Permissions lists every decided permission of an effective set, sorted.
+func Permissions(e *model.Effective) []ShowPermission {
+	var out []ShowPermission
+	for _, key := range overrides.FixedKeys {
+		for _, n := range overrides.Names(key) {
+			if s, ok := e.Fixed[key][n]; ok {
+				out = append(out, ShowPermission{key, n, map[bool]string{true: "on", false: "off"}[s.On], s.Source.String()})
+			}
+		}
+	}
+	locs := make([]string, 0, len(e.Filesystems))
+	for l := range e.Filesystems {
+		locs = append(locs, l)
+	}
+	sort.Strings(locs)
+	for _, l := range locs {
+		s := e.Filesystems[l]
+		out = append(out, ShowPermission{overrides.KeyFilesystems, l, s.Mode.String(), s.Source.String()})
+	}
+	var ps []string
+	for p := range e.Persistent {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	for _, p := range ps {
+		out = append(out, ShowPermission{overrides.KeyPersistent, p, "on", e.Persistent[p].String()})
+	}
+	var envs []string
+	for k := range e.Env {
+		envs = append(envs, k)
+	}
+	sort.Strings(envs)
+	for _, k := range envs {
+		s := e.Env[k]
+		v := s.Value
+		if s.Unset {
+			v = "unset"
+		}
+		out = append(out, ShowPermission{"environment", k, v, s.Source.String()})
+	}
+	for _, b := range []struct {
+		key string
+		m   map[string]model.BusState
+	}{{"session-bus", e.SessionBus}, {"system-bus", e.SystemBus}} {
+		var names []string
+		for n := range b.m {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			out = append(out, ShowPermission{b.key, n, b.m[n].Policy.String(), b.m[n].Source.String()})
+		}
+	}
+	if out == nil {
+		out = []ShowPermission{}
+	}
+	return out
+}
+
+// reorder moves flags before positional arguments so "show APP --json"
+// works like "show --json APP".
+func reorder(args []string) []string {
+	var flags, pos []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			flags = append(flags, a)
+		} else {
+			pos = append(pos, a)
+		}
+	}
+	return append(flags, pos...)
+}
+
+// ---- override / reset -----------------------------------------------------
+
+func (c *command) override(args []string) error {
+	ops, rest, err := overrides.ParseArgs(args)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	var target string
+	show, reset := false, false
+	for _, a := range rest {
+		switch {
+		case a == "--help" || a == "-h":
+			fmt.Fprintln(c.env.Stdout, "Usage: confine override [OPTION…] APP|global\n\nThe permission options of `flatpak override` ("+strings.Join(overrides.OverrideFlags, ", ")+
+				"), plus --show and --reset. Confine writes only your own overrides (like --user).")
+			return nil
+		case a == "--user" || a == "-u":
+		case a == "--system" || strings.HasPrefix(a, "--installation"):
+			return usageErr("Confine writes only your own overrides; use `flatpak override --system` for system-wide ones")
+		case a == "--show":
+			show = true
+		case a == "--reset":
+			reset = true
+		case strings.HasPrefix(a, "-"):
+			return usageErr("Unknown option %s", a)
+		case target == "":
+			target = a
+		default:
+			return usageErr("too many arguments: %q", a)
+		}
+	}
+	if target == "" {
+		target = overrides.Global
+	}
+	if err := overrides.ValidateTarget(target); err != nil {
+		return err
+	}
+	var warnings []string
+	for _, o := range ops {
+		warns, err := o.Validate()
+		if err != nil {
+			return err
+		}
+		warnings = append(warnings, warns...)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(c.env.Stderr, "warning:", w)
+	}
+	m := c.model()
+	if reset {
+		if _, err := m.User.Reset(target); err != nil {
+			return err
+		}
+	}
+	if len(ops) > 0 {
+		if _, err := m.Override(target, ops); err != nil {
+			return err
+		}
+	}
+	if show {
+		data, err := m.User.Read(target)
+		if err != nil {
+			return err
+		}
+		c.env.Stdout.Write(data)
+	}
+	return nil
+}
+
+func (c *command) reset(args []string) error {
+	fs := c.flags("APP|global")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("name one app ID or global")
+	}
+	if err := overrides.ValidateTarget(fs.Arg(0)); err != nil {
+		return err
+	}
+	_, err := c.model().User.Reset(fs.Arg(0))
+	return err
+}
