@@ -39,3 +39,7 @@ func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// N marks a string for translation where it is translated later (xgettext
+// keyword N).
+func N(s string) string { return s }

@@ -23,10 +23,13 @@ type pageView struct {
 	w   *Window
 	app *model.App
 
-	fixed    map[string]*fixedRow
-	lists    []*listGroup
-	wayland  *gtk.Label
-	bannerOK bool
+	fixed     map[string]*fixedRow
+	lists     []*listGroup
+	wayland   *gtk.Label
+	ratingTag *gtk.Label
+	bannerOK  bool
+	findings  []model.Finding
+	overview  bool
 }
 
 // listGroup is a group whose rows depend on the entries present (folders,
@@ -49,6 +52,18 @@ func (w *Window) buildPage(a *model.App) *pageView {
 	v := &pageView{w: w, app: a, fixed: map[string]*fixedRow{}}
 	eff := w.m.Effective(a)
 	w.page.Append(v.header(eff))
+	adv := model.GroupInfo{ID: "advisor", Title: N("Advisor"), Description: N("What Confine would tighten, and why")}
+	if a == nil {
+		adv.Description = N("Worth knowing about every sandbox")
+	}
+	v.addList(adv, v.advisorRows)
+	if a != nil && a.Err == nil {
+		harden := gtk.NewButtonWithLabel(T("Harden This App…"))
+		harden.AddCSSClass("flat")
+		harden.SetTooltipText(T("Preview the override the advisor recommends, then apply it"))
+		harden.ConnectClicked(v.hardenDialog)
+		v.lists[0].group.setHeaderSuffix(harden)
+	}
 	for _, g := range model.Groups {
 		switch g.ID {
 		case model.GroupShare, model.GroupSockets, model.GroupDevices, model.GroupFeatures:
@@ -72,6 +87,8 @@ func (w *Window) buildPage(a *model.App) *pageView {
 					n, val, _ := overrides.ParseEnvArg(s)
 					v.queue("env:"+n, func() (model.Change, error) { return w.m.SetEnv(v.app, n, val) })
 				}))
+		case model.GroupPortals:
+			v.addPortals(g)
 		case model.GroupSessionBus, model.GroupSystemBus:
 			b := overrides.SessionBus
 			if g.ID == model.GroupSystemBus {
@@ -197,6 +214,10 @@ func (v *pageView) header(eff *model.Effective) gtk.Widgetter {
 		}
 		tags := gtk.NewBox(gtk.OrientationHorizontal, 6)
 		tags.SetMarginTop(4)
+		v.ratingTag = gtk.NewLabel("")
+		v.ratingTag.AddCSSClass("tag")
+		v.ratingTag.SetTooltipText(T("The advisor's verdict; see Advisor below"))
+		tags.Append(v.ratingTag)
 		v.wayland = gtk.NewLabel(T("Wayland-native"))
 		v.wayland.AddCSSClass("tag")
 		v.wayland.AddCSSClass("wayland")
@@ -281,6 +302,7 @@ type fixedRow struct {
 	sw       *gtk.Switch
 	choice   *gtk.DropDown
 	prov     *gtk.Image
+	warn     *gtk.Image
 	reset    *gtk.Button
 	updating bool
 }
@@ -299,6 +321,10 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 	r.prov = gtk.NewImage()
 	r.prov.AddCSSClass("provenance")
 	r.row.addPrefix(r.prov)
+	r.warn = gtk.NewImageFromIconName("dialog-warning-symbolic")
+	r.warn.AddCSSClass("warning")
+	r.warn.SetVisible(false)
+	r.row.addSuffix(r.warn)
 	r.reset = gtk.NewButtonFromIconName("edit-undo-symbolic")
 	r.reset.AddCSSClass("flat")
 	r.reset.SetVAlign(gtk.AlignCenter)

@@ -201,15 +201,6 @@ func TestExternalChangeUpdatesSwitch(t *testing.T) {
 	})
 }
 
-func (w *Window) rowFor(id string) *appRow {
-	for _, r := range w.rows {
-		if r.app != nil && r.app.ID == id && !r.app.Shadowed {
-			return r
-		}
-	}
-	return nil
-}
-
 func TestSearchFilters(t *testing.T) {
 	visible := func() (names []string) {
 		for _, r := range testWin.rows {

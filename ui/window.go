@@ -20,10 +20,13 @@ import (
 // appRow is one entry of the sidebar: an app, or the "All applications"
 // entry (app == nil).
 type appRow struct {
-	row    *gtk.ListBoxRow
-	app    *model.App
-	search string // lower-case name and ID
-	badge  *gtk.Label
+	row      *gtk.ListBoxRow
+	app      *model.App
+	overview bool // the Overview entry
+	search   string // lower-case name and ID
+	badge    *gtk.Label
+	dot      *gtk.Box
+	rating   model.Rating
 }
 
 // pendingEdit is a write waiting for the debounce timer.
@@ -131,6 +134,7 @@ func newWindow(a *Application) *Window {
 	w.load()
 	w.watch()
 	w.selectInitial()
+	w.updateRatings()
 	if a.opts.OnReady != nil {
 		ready := a.opts.OnReady
 		glib.IdleAdd(func() { ready(w) })
@@ -165,6 +169,7 @@ func (w *Window) load() {
 	}
 	w.rows = nil
 	w.addRow(nil)
+	w.addOverviewRow()
 	ids := map[string]int{}
 	for _, a := range w.m.Apps {
 		ids[a.ID]++
@@ -212,17 +217,62 @@ func (w *Window) addRow(a *model.App) *appRow {
 	subtitle.AddCSSClass("app-row-id")
 	labels.Append(subtitle)
 	box.Append(labels)
+	if a != nil {
+		r.dot = gtk.NewBox(gtk.OrientationHorizontal, 0)
+		r.dot.AddCSSClass("risk-dot")
+		r.dot.SetVAlign(gtk.AlignCenter)
+		r.dot.SetVisible(false)
+	}
 	r.badge = gtk.NewLabel(T("Changed"))
 	r.badge.AddCSSClass("changed-badge")
 	r.badge.SetVAlign(gtk.AlignCenter)
 	r.badge.SetTooltipText(T("You changed permissions of this app"))
 	box.Append(r.badge)
+	if r.dot != nil {
+		box.Append(r.dot)
+	}
 	r.row.SetChild(box)
 	r.row.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(name)})
 	w.list.Append(r.row)
 	w.rows = append(w.rows, r)
 	w.updateBadge(r)
 	return r
+}
+
+func (w *Window) addOverviewRow() {
+	r := &appRow{overview: true, row: gtk.NewListBoxRow(), search: strings.ToLower(T("Overview") + " overview risk")}
+	box := gtk.NewBox(gtk.OrientationHorizontal, 12)
+	box.SetMarginTop(6)
+	box.SetMarginBottom(6)
+	icon := gtk.NewImageFromIconName("security-medium-symbolic")
+	icon.SetPixelSize(32)
+	box.Append(icon)
+	labels := gtk.NewBox(gtk.OrientationVertical, 0)
+	labels.SetVAlign(gtk.AlignCenter)
+	title := gtk.NewLabel(T("Overview"))
+	title.SetXAlign(0)
+	labels.Append(title)
+	sub := gtk.NewLabel(T("Risks of every app"))
+	sub.SetXAlign(0)
+	sub.AddCSSClass("dim-label")
+	sub.AddCSSClass("app-row-id")
+	labels.Append(sub)
+	box.Append(labels)
+	r.row.SetChild(box)
+	r.badge = gtk.NewLabel("")
+	r.row.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Overview"))})
+	w.list.Append(r.row)
+	w.rows = append(w.rows, r)
+}
+
+// rowFor finds the sidebar row of the copy of id that runs.
+func (w *Window) rowFor(id string) *appRow {
+	for _, r := range w.rows {
+		if r.app != nil && r.app.ID == id && !r.app.Shadowed {
+			return r
+		}
+	}
+	return nil
 }
 
 // showInstallation adds the installation's name to the subtitle when the
@@ -242,6 +292,10 @@ func (r *appRow) showInstallation(on bool) {
 }
 
 func (w *Window) updateBadge(r *appRow) {
+	if r.overview {
+		r.badge.SetVisible(false)
+		return
+	}
 	id := overrides.Global
 	if r.app != nil {
 		id = r.app.ID
@@ -278,8 +332,8 @@ func (w *Window) selectInitial() {
 			return
 		}
 	}
-	if len(w.rows) > 1 {
-		w.list.SelectRow(w.rows[1].row)
+	if len(w.rows) > 2 {
+		w.list.SelectRow(w.rows[2].row)
 	} else {
 		w.list.SelectRow(w.rows[0].row)
 	}
@@ -288,7 +342,7 @@ func (w *Window) selectInitial() {
 // ShowApp opens an app's page by ID ("global" for All Applications).
 func (w *Window) ShowApp(id string) {
 	for _, r := range w.rows {
-		if (r.app == nil && id == overrides.Global) || (r.app != nil && r.app.ID == id && !r.app.Shadowed) {
+		if (r.app == nil && !r.overview && id == overrides.Global) || (r.overview && id == "overview") || (r.app != nil && r.app.ID == id && !r.app.Shadowed) {
 			w.list.SelectRow(r.row)
 			w.showRow(r)
 			leafletNavigate(w.leaflet, true)
@@ -303,6 +357,9 @@ func (w *Window) showRow(r *appRow) {
 	w.current = r
 	title := T("All Applications")
 	sub := T("Overrides for every app")
+	if r.overview {
+		title, sub = T("Overview"), T("Risks of every app")
+	}
 	if r.app != nil {
 		title, sub = r.app.Name, r.app.ID
 		if w.settings != nil {
@@ -311,7 +368,11 @@ func (w *Window) showRow(r *appRow) {
 	}
 	w.contentTitle.SetObjectProperty("title", title)
 	w.contentTitle.SetObjectProperty("subtitle", sub)
-	w.view = w.buildPage(r.app)
+	if r.overview {
+		w.view = w.buildOverview()
+	} else {
+		w.view = w.buildPage(r.app)
+	}
 	w.contentStack.SetVisibleChildName("page")
 	w.scroll.VAdjustment().SetValue(0)
 }
@@ -373,13 +434,15 @@ func (w *Window) refresh() {
 	for _, r := range w.rows {
 		w.updateBadge(r)
 	}
-	if w.view != nil {
+	if w.view != nil && w.view.overview {
+		w.view = w.buildOverview()
+	} else if w.view != nil {
 		w.view.refresh()
 	}
 }
 
 func (w *Window) resetCurrent() {
-	if w.current == nil {
+	if w.current == nil || w.current.overview {
 		return
 	}
 	w.pending = nil
@@ -416,7 +479,7 @@ func (w *Window) undoLast() {
 // showCommand shows the `flatpak override` command that gives the user's
 // override for the shown app, ready to copy.
 func (w *Window) showCommand() {
-	if w.current == nil {
+	if w.current == nil || w.current.overview {
 		return
 	}
 	w.flush()
@@ -548,6 +611,7 @@ func (w *Window) reloadApps() {
 	}
 	w.current = nil
 	w.load()
+	w.updateRatings()
 	if keep != "" {
 		w.ShowApp(keep)
 	} else {

@@ -1,0 +1,374 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+
+	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/overrides"
+)
+
+// The advisor in the window: a rating dot in the sidebar, an "Advisor"
+// group on each page with fixes to apply or dismiss, warning icons on the
+// rows concerned, "Harden this app" with a preview, and the overview page.
+
+var severityIcons = map[model.Severity]string{
+	model.SeverityEscape: "dialog-warning-symbolic",
+	model.SeverityHigh:   "dialog-warning-symbolic",
+	model.SeverityMedium: "dialog-information-symbolic",
+	model.SeverityLow:    "dialog-information-symbolic",
+	model.SeverityInfo:   "dialog-information-symbolic",
+}
+
+func ratingClass(r model.Rating) string {
+	return map[model.Rating]string{model.RatingSafe: "risk-low", model.RatingPotentiallyUnsafe: "risk-medium", model.RatingUnsafe: "risk-escape"}[r]
+}
+
+// updateRatings computes every app's rating after the first frame, so
+// start-up stays fast, and puts the dots in the sidebar.
+func (w *Window) updateRatings() {
+	glib.IdleAdd(func() {
+		for _, r := range w.rows {
+			if r.app == nil || r.app.Err != nil {
+				continue
+			}
+			w.setRating(r, model.RatingOf(w.m.Audit(r.app)))
+		}
+	})
+}
+
+func (w *Window) setRating(r *appRow, rating model.Rating) {
+	if r.dot == nil {
+		return
+	}
+	for _, c := range []string{"risk-low", "risk-medium", "risk-escape"} {
+		r.dot.RemoveCSSClass(c)
+	}
+	r.dot.AddCSSClass(ratingClass(rating))
+	r.dot.SetTooltipText(T(rating.Describe()))
+	r.dot.SetVisible(true)
+	r.rating = rating
+}
+
+// findingRow shows one finding with its fix and a dismiss switch.
+func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
+	row := newActionRow(T(f.Title), T(f.Reason))
+	row.SetTooltipText(T(f.Fix))
+	icon := gtk.NewImageFromIconName(severityIcons[f.Severity])
+	icon.AddCSSClass("tag")
+	icon.AddCSSClass("risk-" + f.Severity.String())
+	icon.SetTooltipText(fmt.Sprintf("%s · %s", f.Severity, f.Level))
+	row.addPrefix(icon)
+	if f.Dismissed {
+		row.SetOpacity(0.6)
+		undo := gtk.NewButtonWithLabel(T("Undo Dismiss"))
+		undo.SetVAlign(gtk.AlignCenter)
+		undo.AddCSSClass("flat")
+		undo.ConnectClicked(func() { v.dismiss(f, false) })
+		row.addSuffix(undo)
+		return row
+	}
+	if f.Level != model.LevelInfo {
+		need := gtk.NewButtonWithLabel(T("I Need This"))
+		need.SetVAlign(gtk.AlignCenter)
+		need.AddCSSClass("flat")
+		need.SetTooltipText(T("Keep it and stop recommending the change"))
+		need.ConnectClicked(func() { v.dismiss(f, true) })
+		row.addSuffix(need)
+	}
+	if len(f.Ops) > 0 {
+		fix := gtk.NewButtonWithLabel(T("Apply"))
+		fix.SetVAlign(gtk.AlignCenter)
+		if f.Level == model.LevelRecommended {
+			fix.AddCSSClass("suggested-action")
+		}
+		fix.SetTooltipText(model.Command(target(v.app), f.Ops))
+		fix.ConnectClicked(func() {
+			v.w.flush()
+			c, err := v.w.m.Override(target(v.app), f.Ops)
+			v.w.afterChange(c, err, T(f.Title))
+		})
+		row.addSuffix(fix)
+	}
+	return row
+}
+
+func (v *pageView) dismiss(f model.Finding, on bool) {
+	if err := v.w.m.Dismiss(target(v.app), f.ID, on); err != nil {
+		v.w.toast(fmt.Sprintf(T("Could not save: %v"), err))
+	}
+	v.w.refresh()
+}
+
+// afterChange reports a write made outside the debounce queue and offers
+// Undo.
+func (w *Window) afterChange(c model.Change, err error, what string) {
+	if err != nil {
+		w.toast(fmt.Sprintf(T("Could not save: %v"), err))
+		w.refresh()
+		return
+	}
+	if c.Changed() {
+		w.undo, w.undoApp = &c, nil
+		toast(w.toasts, fmt.Sprintf(T("Applied: %s"), what), T("Undo"), "win.undo", 8)
+	}
+	w.refresh()
+}
+
+// advisorRows builds the Advisor group's rows.
+func (v *pageView) advisorRows(e *model.Effective, _ *overrides.File) (string, []gtk.Widgetter) {
+	fs := v.w.m.Audit(v.app)
+	v.findings = fs
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	if v.app != nil {
+		rating := model.RatingOf(fs)
+		fmt.Fprintf(&sig, "%v;", rating)
+		if r := v.w.rowFor(v.app.ID); r != nil {
+			v.w.setRating(r, rating)
+		}
+		v.ratingTag.SetText(T(rating.Describe()))
+		for _, c := range []string{"risk-low", "risk-medium", "risk-escape"} {
+			v.ratingTag.RemoveCSSClass(c)
+		}
+		v.ratingTag.AddCSSClass(ratingClass(rating))
+	}
+	for _, f := range fs {
+		fmt.Fprintf(&sig, "%s/%v/%v;", f.ID, f.Dismissed, f.Source)
+		rows = append(rows, v.findingRow(f))
+	}
+	if len(fs) == 0 {
+		ok := newActionRow(T("Nothing to tighten"), T("This app asks for nothing the advisor would revoke."))
+		img := gtk.NewImageFromIconName("emblem-ok-symbolic")
+		ok.addPrefix(img)
+		rows = append(rows, ok)
+	}
+	v.markRows(fs)
+	return sig.String(), rows
+}
+
+// markRows puts a warning icon on the permission rows a finding concerns.
+func (v *pageView) markRows(fs []model.Finding) {
+	byPerm := map[string]model.Finding{}
+	for _, f := range fs {
+		if f.Dismissed || f.Permission == "" {
+			continue
+		}
+		if _, ok := byPerm[f.Permission]; !ok {
+			byPerm[f.Permission] = f
+		}
+	}
+	for _, r := range v.fixed {
+		f, ok := byPerm[r.p.Syntax()]
+		r.warn.SetVisible(ok)
+		if ok {
+			r.warn.SetTooltipText(T(f.Title) + " — " + T(f.Reason))
+		}
+	}
+}
+
+// hardenDialog previews "Harden this app": the findings it fixes, the
+// override before and after, and the equivalent command.
+func (v *pageView) hardenDialog() {
+	w := v.w
+	w.flush()
+	suggested := false
+	dialog := gtk.NewDialog()
+	dialog.SetTransientFor(&w.win.Window)
+	dialog.SetModal(true)
+	dialog.SetTitle(T("Harden This App"))
+	dialog.SetDefaultSize(620, 520)
+	box := dialog.ContentArea()
+	box.SetSpacing(12)
+	for _, f := range []func(int){box.SetMarginTop, box.SetMarginBottom, box.SetMarginStart, box.SetMarginEnd} {
+		f(18)
+	}
+	intro := gtk.NewLabel("")
+	intro.SetWrap(true)
+	intro.SetXAlign(0)
+	box.Append(intro)
+	check := gtk.NewCheckButtonWithLabel(T("Also apply suggestions (network, audio, devices, broad folders) — the app may lose features"))
+	box.Append(check)
+	scroll := gtk.NewScrolledWindow()
+	scroll.SetVExpand(true)
+	diff := gtk.NewLabel("")
+	diff.SetSelectable(true)
+	diff.SetXAlign(0)
+	diff.SetYAlign(0)
+	diff.AddCSSClass("monospace")
+	scroll.SetChild(diff)
+	box.Append(scroll)
+	cmd := gtk.NewLabel("")
+	cmd.SetSelectable(true)
+	cmd.SetWrap(true)
+	cmd.SetXAlign(0)
+	cmd.AddCSSClass("monospace")
+	cmd.AddCSSClass("dim-label")
+	box.Append(cmd)
+	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
+	buttons.SetHAlign(gtk.AlignEnd)
+	cancel := gtk.NewButtonWithLabel(T("Cancel"))
+	cancel.ConnectClicked(func() { dialog.Close() })
+	apply := gtk.NewButtonWithLabel(T("Apply"))
+	apply.AddCSSClass("suggested-action")
+	buttons.Append(cancel)
+	buttons.Append(apply)
+	box.Append(buttons)
+	var plan model.HardenPlan
+	update := func() {
+		var err error
+		plan, err = w.m.Plan(v.app, suggested)
+		if err != nil {
+			intro.SetText(err.Error())
+			apply.SetSensitive(false)
+			return
+		}
+		var titles []string
+		for _, f := range plan.Findings {
+			titles = append(titles, "• "+T(f.Title))
+		}
+		if len(plan.Ops) == 0 {
+			intro.SetText(T("Nothing to change: the advisor has no fix to apply for this app."))
+		} else {
+			intro.SetText(T("These changes will be written to your override for this app:") + "\n" + strings.Join(titles, "\n"))
+		}
+		diff.SetText(model.Diff(plan.Before, plan.After))
+		cmd.SetText(model.Command(plan.Target, plan.Ops))
+		apply.SetSensitive(len(plan.Ops) > 0)
+	}
+	check.ConnectToggled(func() {
+		suggested = check.Active()
+		update()
+	})
+	apply.ConnectClicked(func() {
+		c, err := w.m.Apply(plan)
+		dialog.Close()
+		w.afterChange(c, err, T("hardened"))
+	})
+	update()
+	dialog.Show()
+}
+
+// ---- overview ---------------------------------------------------------------
+
+// buildOverview is the Overview page: apps by rating with their top
+// findings, and which apps hold each sensitive permission.
+func (w *Window) buildOverview() *pageView {
+	clearBox(w.page)
+	v := &pageView{w: w, fixed: map[string]*fixedRow{}, overview: true}
+	title := gtk.NewLabel(T("Overview"))
+	title.AddCSSClass("title-2")
+	title.SetXAlign(0)
+	w.page.Append(title)
+	type entry struct {
+		a      *model.App
+		rating model.Rating
+		top    []model.Finding
+	}
+	var entries []entry
+	effs := map[*model.App]*model.Effective{}
+	for _, a := range w.m.Apps {
+		if a.Err != nil || a.Shadowed {
+			continue
+		}
+		fs := w.m.Audit(a)
+		var top []model.Finding
+		for _, f := range fs {
+			if !f.Dismissed && f.Level != model.LevelInfo && len(top) < 2 {
+				top = append(top, f)
+			}
+		}
+		entries = append(entries, entry{a, model.RatingOf(fs), top})
+		effs[a] = w.m.Effective(a)
+	}
+	sortMode := 0
+	group := newGroup(T("Apps by Risk"), T("Most exposed first; click an app to open it"))
+	sorter := gtk.NewDropDownFromStrings([]string{T("By risk"), T("By name")})
+	sorter.SetVAlign(gtk.AlignCenter)
+	sorter.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Sort apps"))})
+	group.setHeaderSuffix(sorter)
+	fill := func() {
+		group.clear()
+		sort.SliceStable(entries, func(i, j int) bool {
+			if sortMode == 0 && entries[i].rating != entries[j].rating {
+				return entries[i].rating > entries[j].rating
+			}
+			return strings.ToLower(entries[i].a.Name) < strings.ToLower(entries[j].a.Name)
+		})
+		for _, e := range entries {
+			var tops []string
+			for _, f := range e.top {
+				tops = append(tops, T(f.Title))
+			}
+			sub := T(e.rating.Describe())
+			if len(tops) > 0 {
+				sub += " — " + strings.Join(tops, "; ")
+			}
+			row := newActionRow(e.a.Name, sub)
+			dot := gtk.NewBox(gtk.OrientationHorizontal, 0)
+			dot.AddCSSClass("risk-dot")
+			dot.AddCSSClass(ratingClass(e.rating))
+			dot.SetVAlign(gtk.AlignCenter)
+			row.addPrefix(dot)
+			arrow := gtk.NewImageFromIconName("go-next-symbolic")
+			row.addSuffix(arrow)
+			id := e.a.ID
+			row.SetActivatable(true)
+			row.obj.Connect("activated", func() { w.ShowApp(id) })
+			group.add(row)
+		}
+	}
+	sorter.NotifyProperty("selected", func() {
+		sortMode = int(sorter.Selected())
+		fill()
+	})
+	fill()
+	w.page.Append(group)
+
+	byPerm := newGroup(T("Browse by Permission"), T("Which apps can reach each sensitive resource"))
+	for _, q := range []struct {
+		title string
+		has   func(*model.Effective) bool
+	}{
+		{T("Network"), func(e *model.Effective) bool { on, _ := e.FixedOn(overrides.KeyShared, "network"); return on }},
+		{T("Whole home folder"), func(e *model.Effective) bool { m, _ := e.FilesystemMode("home"); return m != overrides.ModeNone }},
+		{T("All files (host)"), func(e *model.Effective) bool { m, _ := e.FilesystemMode("host"); return m != overrides.ModeNone }},
+		{T("Microphone and sound (PulseAudio)"), func(e *model.Effective) bool { return e.Socket("pulseaudio") }},
+		{T("Every device (webcams, USB)"), func(e *model.Effective) bool { on, _ := e.FixedOn(overrides.KeyDevices, "all"); return on }},
+		{T("X11 (can watch other windows)"), func(e *model.Effective) bool { return e.Socket("x11") && !e.WaylandNative() }},
+		{T("Commands outside the sandbox"), func(e *model.Effective) bool {
+			s, ok := e.SessionBus["org.freedesktop.Flatpak"]
+			return e.Socket("session-bus") || ok && s.Policy >= overrides.PolicyTalk
+		}},
+		{T("Your stored passwords"), func(e *model.Effective) bool {
+			s, ok := e.SessionBus["org.freedesktop.secrets"]
+			return ok && s.Policy >= overrides.PolicyTalk
+		}},
+	} {
+		var names []string
+		for _, e := range entries {
+			if q.has(effs[e.a]) {
+				names = append(names, e.a.Name)
+			}
+		}
+		sort.Strings(names)
+		sub := T("No app")
+		if len(names) > 0 {
+			sub = strings.Join(names, ", ")
+		}
+		row := newActionRow(q.title, sub)
+		count := gtk.NewLabel(fmt.Sprint(len(names)))
+		count.AddCSSClass("tag")
+		count.AddCSSClass(map[bool]string{true: "risk-medium", false: "risk-low"}[len(names) > 0])
+		row.addSuffix(count)
+		byPerm.add(row)
+	}
+	w.page.Append(byPerm)
+	w.portalOverview(v)
+	return v
+}
