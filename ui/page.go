@@ -30,6 +30,8 @@ type pageView struct {
 	bannerOK  bool
 	findings  []model.Finding
 	overview  bool
+
+	portalGroup *prefsGroup
 }
 
 // listGroup is a group whose rows depend on the entries present (folders,

@@ -1,10 +1,215 @@
 package ui
 
-import "github.com/confine-app/confine/model"
+import (
+	"fmt"
+	"strings"
+	"sync"
 
-// addPortals adds the Portals group (portal permissions from the permission
-// store).
-func (v *pageView) addPortals(g model.GroupInfo) {}
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
-// portalOverview adds "who can use my camera…" to the overview.
-func (w *Window) portalOverview(v *pageView) {}
+	"github.com/confine-app/confine/model"
+)
+
+// Portal permissions live in xdg-permission-store, reached over D-Bus.
+// Every call runs off the main thread and hands its result back with
+// glib.IdleAdd, so a slow or missing store never freezes the window.
+
+type portals struct {
+	once sync.Once
+	mu   sync.Mutex
+	pm   *model.PortalManager
+	stop func()
+}
+
+// manager connects once, in the background, and calls back on the main
+// loop.
+func (w *Window) withPortals(f func(*model.PortalManager)) {
+	go func() {
+		w.portals.once.Do(func() {
+			pm := model.NewPortalManager()
+			w.portals.mu.Lock()
+			w.portals.pm = pm
+			w.portals.mu.Unlock()
+			if pm.Err == nil {
+				// Changes made by GNOME Settings or a portal dialog show
+				// up at once.
+				w.portals.stop, _ = pm.Store.Watch(func(model.PortalChange) {
+					glib.IdleAdd(func() {
+						if w.view != nil && w.view.portalGroup != nil {
+							w.view.loadPortals()
+						}
+					})
+				})
+			}
+		})
+		w.portals.mu.Lock()
+		pm := w.portals.pm
+		w.portals.mu.Unlock()
+		f(pm)
+	}()
+}
+
+var portalChoices = []model.PortalState{model.PortalUnset, model.PortalAllowed, model.PortalDenied}
+
+// addPortals adds the Portals group; its rows arrive when the store
+// answers.
+func (v *pageView) addPortals(g model.GroupInfo) {
+	if v.app == nil {
+		return // portal answers are per app
+	}
+	v.portalGroup = newGroup(T(g.Title), T(g.Description))
+	loading := newActionRow(T("Asking the permission store…"), "")
+	v.portalGroup.add(loading)
+	v.w.page.Append(v.portalGroup)
+	v.loadPortals()
+}
+
+func (v *pageView) loadPortals() {
+	id := v.app.ID
+	v.w.withPortals(func(pm *model.PortalManager) {
+		sts := pm.Status(id)
+		glib.IdleAdd(func() {
+			if v.w.view != v {
+				return // another page is shown now
+			}
+			v.fillPortals(pm, sts)
+		})
+	})
+}
+
+func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus) {
+	v.portalGroup.clear()
+	if pm.Err != nil {
+		row := newActionRow(T("Portal permissions are unavailable"), pm.Err.Error())
+		row.addPrefix(gtk.NewImageFromIconName("dialog-information-symbolic"))
+		v.portalGroup.add(row)
+		return
+	}
+	for _, st := range sts {
+		st := st
+		row := newActionRow(T(st.Perm.Title), T(st.Perm.Description))
+		dd := gtk.NewDropDownFromStrings([]string{T("Ask"), T("Allow"), T("Deny")})
+		dd.SetVAlign(gtk.AlignCenter)
+		dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T(st.Perm.Title))})
+		switch st.State {
+		case model.PortalAllowed:
+			dd.SetSelected(1)
+		case model.PortalDenied:
+			dd.SetSelected(2)
+		default:
+			dd.SetSelected(0)
+		}
+		if st.State == model.PortalUnsupported {
+			row.SetSensitive(false)
+			row.SetTooltipText(T(st.Why))
+			row.setSubtitle(T(st.Why))
+		} else if st.State == model.PortalAsk {
+			row.setSubtitle(T("Asks every time"))
+		}
+		dd.NotifyProperty("selected", func() {
+			choice := portalChoices[dd.Selected()]
+			app := v.app.ID
+			v.w.withPortals(func(pm *model.PortalManager) {
+				var err error
+				if choice == model.PortalUnset {
+					err = pm.Unset(app, st.Perm)
+				} else {
+					err = pm.Set(app, st.Perm, choice == model.PortalAllowed)
+				}
+				glib.IdleAdd(func() {
+					if err != nil {
+						v.w.toast(fmt.Sprintf(T("Could not change %s: %v"), T(st.Perm.Title), err))
+					}
+					if v.w.view == v {
+						v.loadPortals()
+					}
+				})
+			})
+		})
+		row.addSuffix(dd)
+		v.portalGroup.add(row)
+	}
+}
+
+// resetPortals removes the app's portal answers in the background; undo
+// puts them back.
+func (w *Window) resetPortals(appID string, done func(model.Snapshot)) {
+	w.withPortals(func(pm *model.PortalManager) {
+		snap, err := pm.Reset(appID)
+		glib.IdleAdd(func() {
+			if err != nil {
+				w.toast(fmt.Sprintf(T("Could not reset portal permissions: %v"), err))
+			}
+			done(snap)
+		})
+	})
+}
+
+func (w *Window) restorePortals(appID string, snap model.Snapshot) {
+	if len(snap) == 0 {
+		return
+	}
+	w.withPortals(func(pm *model.PortalManager) {
+		err := pm.Restore(appID, snap)
+		glib.IdleAdd(func() {
+			if err != nil {
+				w.toast(fmt.Sprintf(T("Could not restore portal permissions: %v"), err))
+			}
+			if w.view != nil && w.view.portalGroup != nil {
+				w.view.loadPortals()
+			}
+		})
+	})
+}
+
+// portalOverview answers "which apps can use my camera, microphone,
+// location…?".
+func (w *Window) portalOverview(v *pageView) {
+	group := newGroup(T("Portal Access"), T("Apps you allowed to use each portal"))
+	w.page.Append(group)
+	names := map[string]string{}
+	for _, a := range w.m.Apps {
+		names[a.ID] = a.Name
+	}
+	w.withPortals(func(pm *model.PortalManager) {
+		type answer struct {
+			p    *model.Permission
+			apps []string
+			err  error
+		}
+		var answers []answer
+		for _, p := range model.PortalPermissions() {
+			apps, err := pm.WithAccess(p)
+			answers = append(answers, answer{p, apps, err})
+		}
+		glib.IdleAdd(func() {
+			if w.view != v {
+				return
+			}
+			for _, a := range answers {
+				sub := T("No app")
+				if a.err != nil {
+					sub = a.err.Error()
+				} else if len(a.apps) > 0 {
+					var shown []string
+					for _, id := range a.apps {
+						if n, ok := names[id]; ok {
+							shown = append(shown, n)
+						} else {
+							shown = append(shown, id)
+						}
+					}
+					sub = strings.Join(shown, ", ")
+				}
+				row := newActionRow(T(a.p.Title), sub)
+				count := gtk.NewLabel(fmt.Sprint(len(a.apps)))
+				count.AddCSSClass("tag")
+				count.AddCSSClass(map[bool]string{true: "risk-medium", false: "risk-low"}[len(a.apps) > 0])
+				row.addSuffix(count)
+				group.add(row)
+			}
+		})
+	})
+}

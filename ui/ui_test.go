@@ -291,6 +291,8 @@ func TestResetAndUndoRestoreTheExactFile(t *testing.T) {
 	if got := readOverride(t, "org.legacy.Scanner"); got != "<none>" {
 		t.Fatalf("reset left %q", got)
 	}
+	// Portal answers are reset in the background; Undo is offered after.
+	eventually(t, "the undo to be offered", 5*time.Second, func() bool { return testWin.undo != nil })
 	onMain(func() {
 		if !testWin.win.Widget.ActivateAction("win.undo", nil) {
 			t.Error("win.undo not found")

@@ -22,7 +22,7 @@ import (
 type appRow struct {
 	row      *gtk.ListBoxRow
 	app      *model.App
-	overview bool // the Overview entry
+	overview bool   // the Overview entry
 	search   string // lower-case name and ID
 	badge    *gtk.Label
 	dot      *gtk.Box
@@ -60,6 +60,8 @@ type Window struct {
 	flushTimer glib.SourceHandle
 	undo       *model.Change
 	undoApp    *model.App
+	undoPortal model.Snapshot
+	portals    portals
 	monitors   []gio.FileMonitorrer
 	reloadTmr  glib.SourceHandle
 }
@@ -452,17 +454,26 @@ func (w *Window) resetCurrent() {
 		w.toast(fmt.Sprintf(T("Could not reset: %v"), err))
 		return
 	}
-	if c.Before == nil {
-		w.toast(T("Nothing to reset"))
-		return
-	}
-	w.undo, w.undoApp = &c, a
 	name := T("All Applications")
 	if a != nil {
 		name = a.Name
 	}
-	toast(w.toasts, fmt.Sprintf(T("Changes to %s were reset"), name), T("Undo"), "win.undo", 8)
-	w.refresh()
+	finish := func(snap model.Snapshot) {
+		if c.Before == nil && len(snap) == 0 {
+			w.toast(T("Nothing to reset"))
+			return
+		}
+		w.undo, w.undoApp, w.undoPortal = &c, a, snap
+		toast(w.toasts, fmt.Sprintf(T("Changes to %s were reset"), name), T("Undo"), "win.undo", 8)
+		w.refresh()
+	}
+	if a == nil {
+		finish(nil)
+		return
+	}
+	// The reset covers portal answers too; the store answers in the
+	// background.
+	w.resetPortals(a.ID, finish)
 }
 
 func (w *Window) undoLast() {
@@ -472,7 +483,10 @@ func (w *Window) undoLast() {
 	if err := w.m.Undo(*w.undo); err != nil {
 		w.toast(fmt.Sprintf(T("Could not undo: %v"), err))
 	}
-	w.undo = nil
+	if w.undoApp != nil {
+		w.restorePortals(w.undoApp.ID, w.undoPortal)
+	}
+	w.undo, w.undoPortal = nil, nil
 	w.refresh()
 }
 

@@ -1,0 +1,368 @@
+//go:build ignore
+
+// gosources keeps the Flatpak build's Go dependencies offline.
+//
+// flatpak-builder gives builds no network, so every Go module the build
+// needs is listed in build-aux/flatpak/go-modules.json as a flatpak-builder
+// "file" source: the module's go.mod and zip, downloaded from
+// proxy.golang.org and pinned by sha256, placed in a GOPROXY file tree
+// (.flatpak-go/proxy/<escaped path>/@v/<version>.{mod,zip}) inside the
+// build directory. build-aux/flatpak/go-vendor then runs `go mod vendor`
+// against that tree (GOPROXY=file://…), and meson's `go build` runs with
+// GOFLAGS=-mod=vendor GOPROXY=off.
+//
+// Usage (from the repository root; build-aux/gen-go-sources and
+// build-aux/flatpak/verify-offline wrap it):
+//
+//	go run build-aux/flatpak/gosources.go generate [-o FILE]
+//	    print (or write) the source list for the current go.mod, go.sum
+//	    and imports
+//	go run build-aux/flatpak/gosources.go stage ROOT [SOURCES]
+//	    do what flatpak-builder does with SOURCES (default
+//	    build-aux/flatpak/go-modules.json) into the directory ROOT, taking
+//	    each URL's bytes from the local module cache instead of the network
+//	    and checking its sha256
+//
+// Which modules: `go mod vendor` loads the packages of the whole main
+// module and its tests for every GOOS and build tag, so it needs the zip of
+// every module vendor/modules.txt lists a package for (more than
+// `go list -deps ./cmd/confine` shows: e.g. golang.org/x/sys for Windows
+// files, golang.org/x/tools for a test); the generator asks `go mod vendor
+// -o` itself. It needs the go.mod of every module go.sum has a go.mod hash
+// for. The go command checks all of them against go.sum.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ProxyURL is where flatpak-builder downloads module files from.
+const ProxyURL = "https://proxy.golang.org/"
+
+// ProxyDir is the GOPROXY file tree inside the build directory; go-vendor
+// reads it.
+const ProxyDir = ".flatpak-go/proxy"
+
+// Source is one flatpak-builder source of type "file".
+type Source struct {
+	Type         string `json:"type"`
+	URL          string `json:"url"`
+	SHA256       string `json:"sha256"`
+	Dest         string `json:"dest"`
+	DestFilename string `json:"dest-filename"`
+}
+
+type modVersion struct{ Path, Version string }
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "generate":
+		fs := flag.NewFlagSet("generate", flag.ExitOnError)
+		out := fs.String("o", "", "write to this file instead of standard output")
+		fs.Parse(os.Args[2:])
+		err = generate(*out)
+	case "stage":
+		if len(os.Args) < 3 || len(os.Args) > 4 {
+			usage()
+		}
+		sources := filepath.Join("build-aux", "flatpak", "go-modules.json")
+		if len(os.Args) == 4 {
+			sources = os.Args[3]
+		}
+		err = stage(os.Args[2], sources)
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gosources:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: go run build-aux/flatpak/gosources.go generate [-o FILE]\n"+
+		"       go run build-aux/flatpak/gosources.go stage ROOT [SOURCES]")
+	os.Exit(2)
+}
+
+// goCmd runs the go command with GOFLAGS cleared (a -mod=vendor there
+// would break `go mod vendor`) and returns its standard output.
+func goCmd(dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out, nil
+}
+
+func generate(out string) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return fmt.Errorf("run from the repository root: %v", err)
+	}
+	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		return err
+	}
+
+	zips, err := vendoredModules(root)
+	if err != nil {
+		return err
+	}
+	mods, err := goModHashes(gosum)
+	if err != nil {
+		return err
+	}
+	// `go mod vendor` may tidy go.sum; this tool must not change the
+	// repository, and a list made from a changed go.sum would be wrong.
+	if now, _ := os.ReadFile(filepath.Join(root, "go.mod")); !bytes.Equal(now, gomod) {
+		return errors.New("go.mod changed while listing modules: run `go mod tidy` and try again")
+	}
+	if now, _ := os.ReadFile(filepath.Join(root, "go.sum")); !bytes.Equal(now, gosum) {
+		return errors.New("go.sum changed while listing modules: run `go mod tidy` and try again")
+	}
+
+	cache, err := goCmd(root, "env", "GOMODCACHE")
+	if err != nil {
+		return err
+	}
+	download := filepath.Join(strings.TrimSpace(string(cache)), "cache", "download")
+
+	type want struct {
+		mv  modVersion
+		ext string
+	}
+	var wants []want
+	for _, mv := range mods {
+		wants = append(wants, want{mv, "mod"})
+	}
+	for _, mv := range zips {
+		wants = append(wants, want{mv, "zip"})
+	}
+	sort.Slice(wants, func(i, j int) bool {
+		a, b := wants[i], wants[j]
+		if a.mv != b.mv {
+			if a.mv.Path != b.mv.Path {
+				return a.mv.Path < b.mv.Path
+			}
+			return a.mv.Version < b.mv.Version
+		}
+		return a.ext < b.ext
+	})
+
+	var sources []Source
+	for _, w := range wants {
+		ep, err := escape(w.mv.Path)
+		if err != nil {
+			return err
+		}
+		ev, err := escape(w.mv.Version)
+		if err != nil {
+			return err
+		}
+		rel := ep + "/@v/" + ev + "." + w.ext
+		file := filepath.Join(download, filepath.FromSlash(rel))
+		if _, err := os.Stat(file); err != nil {
+			// Not in the local module cache yet: let the go command fetch
+			// it the ordinary way (it checks go.sum).
+			if _, err := goCmd(root, "mod", "download", w.mv.Path+"@"+w.mv.Version); err != nil {
+				return err
+			}
+		}
+		sum, err := sha256File(file)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, Source{
+			Type:         "file",
+			URL:          ProxyURL + rel,
+			SHA256:       sum,
+			Dest:         ProxyDir + "/" + ep + "/@v",
+			DestFilename: ev + "." + w.ext,
+		})
+	}
+
+	data, err := json.MarshalIndent(sources, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	if out == "" {
+		_, err = os.Stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(out, data, 0o644)
+}
+
+// vendoredModules runs `go mod vendor -o` into a temporary directory and
+// returns the modules vendor/modules.txt lists packages for.
+func vendoredModules(root string) ([]modVersion, error) {
+	tmp, err := os.MkdirTemp("", "gosources-vendor-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	vendor := filepath.Join(tmp, "vendor")
+	if _, err := goCmd(root, "mod", "vendor", "-o", vendor); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(vendor, "modules.txt"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil // no dependencies at all
+		}
+		return nil, err
+	}
+	defer f.Close()
+	var mods []modVersion
+	var cur *modVersion
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "# "):
+			fields := strings.Fields(line[2:])
+			if len(fields) != 2 {
+				// "# path version => replacement" or "# path => …".
+				return nil, fmt.Errorf("vendor/modules.txt: %q: replace directives are not supported by the Flatpak source list", line)
+			}
+			cur = &modVersion{fields[0], fields[1]}
+		case strings.HasPrefix(line, "#"):
+			// "## explicit; go 1.x" annotations.
+		case line != "" && cur != nil:
+			mods = append(mods, *cur)
+			cur = nil // one package is enough to need the zip
+		}
+	}
+	return mods, sc.Err()
+}
+
+// goModHashes returns the modules go.sum has a go.mod hash for.
+func goModHashes(gosum []byte) ([]modVersion, error) {
+	var mods []modVersion
+	for i, line := range strings.Split(string(gosum), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if len(fields) != 3 {
+			return nil, fmt.Errorf("go.sum:%d: malformed line %q", i+1, line)
+		}
+		if v, ok := strings.CutSuffix(fields[1], "/go.mod"); ok {
+			mods = append(mods, modVersion{fields[0], v})
+		}
+	}
+	return mods, nil
+}
+
+// escape is golang.org/x/mod/module.EscapePath's rule (which
+// EscapeVersion shares): an upper-case letter becomes '!' and the letter
+// in lower case, because module proxies may live on case-insensitive file
+// systems.
+func escape(s string) (string, error) {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '!' || r >= 0x80 || r < 0x20 || r == ' ':
+			return "", fmt.Errorf("unsupported character %q in module path or version %q", r, s)
+		case 'A' <= r && r <= 'Z':
+			b.WriteByte('!')
+			b.WriteRune(r + ('a' - 'A'))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), nil
+}
+
+func sha256File(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// stage places every source of the list under root the way flatpak-builder
+// does (root/dest/dest-filename), reading each URL from the local module
+// cache (GOMODCACHE/cache/download/<the URL's path>) and refusing any file
+// whose sha256 differs from the list's.
+func stage(root, sourcesFile string) error {
+	data, err := os.ReadFile(sourcesFile)
+	if err != nil {
+		return err
+	}
+	var sources []Source
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sources); err != nil {
+		return fmt.Errorf("%s: %v", sourcesFile, err)
+	}
+	cache, err := goCmd(".", "env", "GOMODCACHE")
+	if err != nil {
+		return err
+	}
+	download := filepath.Join(strings.TrimSpace(string(cache)), "cache", "download")
+	for _, s := range sources {
+		if s.Type != "file" {
+			return fmt.Errorf("%s: source type %q: only \"file\" is supported", sourcesFile, s.Type)
+		}
+		rel, ok := strings.CutPrefix(s.URL, ProxyURL)
+		if !ok || rel != path.Clean(rel) || strings.HasPrefix(rel, "../") {
+			return fmt.Errorf("%s: URL %q is not a %s file", sourcesFile, s.URL, ProxyURL)
+		}
+		dest := path.Join(s.Dest, s.DestFilename)
+		if dest != path.Clean(dest) || strings.HasPrefix(dest, "../") || path.IsAbs(dest) {
+			return fmt.Errorf("%s: destination %q leaves the build directory", sourcesFile, dest)
+		}
+		content, err := os.ReadFile(filepath.Join(download, filepath.FromSlash(rel)))
+		if err != nil {
+			return fmt.Errorf("%s is not in the local module cache (go mod download fetches it): %v", s.URL, err)
+		}
+		sum := sha256.Sum256(content)
+		if got := hex.EncodeToString(sum[:]); got != s.SHA256 {
+			return fmt.Errorf("%s: sha256 is %s in the local module cache, the list says %s", s.URL, got, s.SHA256)
+		}
+		target := filepath.Join(root, filepath.FromSlash(dest))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, content, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "gosources: staged %d files from %s\n", len(sources), sourcesFile)
+	return nil
+}

@@ -1,0 +1,127 @@
+// Package portaltest starts the real xdg-permission-store on a private
+// D-Bus session bus, with its data in a temporary folder, for tests.
+package portaltest
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// StorePath is where Debian's xdg-desktop-portal package installs the store.
+const StorePath = "/usr/libexec/xdg-permission-store"
+
+// Bus is a private session bus, optionally with the store running on it.
+type Bus struct {
+	Address string
+	DataDir string
+	Conn    *dbus.Conn
+	store   *exec.Cmd
+}
+
+func need(t testing.TB, p string) {
+	t.Helper()
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing in CI: build-aux/dev deps installs it", p)
+		}
+		t.Skipf("SKIPPED LOUDLY: %s is not installed; run build-aux/dev deps", p)
+	}
+}
+
+const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
+// NewBus starts a private dbus-daemon. withStore also starts the store.
+func NewBus(t testing.TB, withStore bool) *Bus {
+	t.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		need(t, "/usr/bin/dbus-daemon")
+	}
+	b := &Bus{DataDir: t.TempDir()}
+	// No service directories: nothing is ever activated behind the test's
+	// back (a real store started by activation would use the real data).
+	conf := filepath.Join(b.DataDir, "bus.conf")
+	if err := os.WriteFile(conf, []byte(busConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	daemon := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile", "--print-address=1")
+	out, err := daemon.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { daemon.Process.Kill(); daemon.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon gave no address: %v", err)
+	}
+	b.Address = strings.TrimSpace(line)
+	b.Conn = b.Connect(t)
+	if withStore {
+		b.StartStore(t)
+	}
+	return b
+}
+
+// Connect opens a new connection to the bus.
+func (b *Bus) Connect(t testing.TB) *dbus.Conn {
+	t.Helper()
+	conn, err := dbus.Connect(b.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// StartStore runs xdg-permission-store on the bus and waits until it owns
+// its name.
+func (b *Bus) StartStore(t testing.TB) {
+	t.Helper()
+	need(t, StorePath)
+	cmd := exec.Command(StorePath, "--replace")
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+b.Address, "XDG_DATA_HOME="+filepath.Join(b.DataDir, "data"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b.store = cmd
+	t.Cleanup(b.StopStore)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var has bool
+		if err := b.Conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.impl.portal.PermissionStore").Store(&has); err == nil && has {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("xdg-permission-store did not appear on the bus")
+}
+
+// StopStore ends the store (to test a store that went away).
+func (b *Bus) StopStore() {
+	if b.store != nil && b.store.Process != nil {
+		b.store.Process.Kill()
+		b.store.Wait()
+		b.store = nil
+	}
+}

@@ -1,0 +1,187 @@
+package model_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confine-app/confine/internal/portaltest"
+	"github.com/confine-app/confine/model"
+)
+
+// Against the real xdg-permission-store on a private bus.
+
+func seed(t *testing.T, s *model.PortalStore, table, id, app string, value ...string) {
+	t.Helper()
+	if err := s.SetPermission(table, true, id, app, value); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func status(t *testing.T, pm *model.PortalManager, app string) map[string]model.PortalStatus {
+	out := map[string]model.PortalStatus{}
+	for _, st := range pm.Status(app) {
+		out[st.Perm.ID] = st
+	}
+	return out
+}
+
+func TestPortalStoreReadSetUnset(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	if v, err := store.Version(); err != nil || v != 2 {
+		t.Fatalf("version %d %v", v, err)
+	}
+	// The portals have asked about the camera and notifications, nothing
+	// else yet: other tables do not exist.
+	seed(t, store, "devices", "camera", "org.other.App", "no")
+	seed(t, store, "notifications", "notification", "org.a.App", "yes")
+	pm := model.NewPortalManagerFor(store)
+	st := status(t, pm, "org.a.App")
+	if st["portals/notification"].State != model.PortalAllowed {
+		t.Errorf("notification: %+v", st["portals/notification"])
+	}
+	if st["portals/camera"].State != model.PortalUnset || st["portals/microphone"].State != model.PortalUnset {
+		t.Errorf("camera/microphone: %+v %+v", st["portals/camera"], st["portals/microphone"])
+	}
+	if s := st["portals/location"]; s.State != model.PortalUnsupported || !strings.Contains(s.Why, "location portal has not stored") {
+		t.Errorf("location: %+v", s)
+	}
+	// Allow the camera: the ID row exists, the devices table exists.
+	cam := model.Lookup("portals/camera")
+	if err := pm.Set("org.a.App", cam, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := store.Lookup("devices", "camera"); strings.Join(got["org.a.App"], ",") != "yes" || strings.Join(got["org.other.App"], ",") != "no" {
+		t.Fatalf("store holds %v", got)
+	}
+	// The microphone ID row is new but its table exists: allowed.
+	mic := model.Lookup("portals/microphone")
+	if err := pm.Set("org.a.App", mic, false); err != nil {
+		t.Fatal(err)
+	}
+	if s := status(t, pm, "org.a.App")["portals/microphone"]; s.State != model.PortalDenied {
+		t.Fatalf("microphone: %+v", s)
+	}
+	// A table the portal never created is never created by Confine.
+	loc := model.Lookup("portals/location")
+	if err := pm.Set("org.a.App", loc, true); err == nil {
+		t.Fatal("location table created")
+	}
+	if ids, _ := store.List("location"); len(ids) != 0 {
+		t.Fatal("location table exists now")
+	}
+	// Unset restores "ask me".
+	if err := pm.Unset("org.a.App", cam); err != nil {
+		t.Fatal(err)
+	}
+	if s := status(t, pm, "org.a.App")["portals/camera"]; s.State != model.PortalUnset {
+		t.Fatalf("camera after unset: %+v", s)
+	}
+	if err := pm.Unset("org.a.App", cam); err != nil {
+		t.Fatalf("unsetting twice: %v", err)
+	}
+	who, err := pm.WithAccess(model.Lookup("portals/notification"))
+	if err != nil || strings.Join(who, ",") != "org.a.App" {
+		t.Fatalf("who has notifications: %v %v", who, err)
+	}
+}
+
+func TestPortalLocationValues(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	seed(t, store, "location", "location", "org.other.App", "CITY", "1700000000")
+	pm := model.NewPortalManagerFor(store)
+	loc := model.Lookup("portals/location")
+	if s := status(t, pm, "org.other.App")["portals/location"]; s.State != model.PortalAllowed {
+		t.Fatalf("CITY should count as allowed: %+v", s)
+	}
+	pm.Set("org.a.App", loc, false)
+	got, _ := store.Lookup("location", "location")
+	if v := got["org.a.App"]; len(v) != 2 || v[0] != "NONE" {
+		t.Fatalf("deny wrote %v", v)
+	}
+	pm.Set("org.a.App", loc, true)
+	got, _ = store.Lookup("location", "location")
+	if v := got["org.a.App"]; v[0] != "EXACT" {
+		t.Fatalf("allow wrote %v", v)
+	}
+}
+
+func TestPortalResetAndUndo(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	seed(t, store, "devices", "camera", "org.a.App", "yes")
+	seed(t, store, "devices", "microphone", "org.a.App", "no")
+	seed(t, store, "background", "background", "org.a.App", "yes")
+	seed(t, store, "background", "background", "org.b.App", "no")
+	pm := model.NewPortalManagerFor(store)
+	snap, err := pm.Reset("org.a.App")
+	if err != nil || len(snap) != 3 {
+		t.Fatalf("snapshot %v %v", snap, err)
+	}
+	for id, s := range status(t, pm, "org.a.App") {
+		if s.State != model.PortalUnset && s.State != model.PortalUnsupported {
+			t.Errorf("%s after reset: %v", id, s.State)
+		}
+	}
+	if s := status(t, pm, "org.b.App")["portals/background"]; s.State != model.PortalDenied {
+		t.Fatal("reset touched another app")
+	}
+	if err := pm.Restore("org.a.App", snap); err != nil {
+		t.Fatal(err)
+	}
+	st := status(t, pm, "org.a.App")
+	if st["portals/camera"].State != model.PortalAllowed || st["portals/microphone"].State != model.PortalDenied || st["portals/background"].State != model.PortalAllowed {
+		t.Fatalf("undo: %+v", st)
+	}
+}
+
+func TestPortalChangedSignal(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	got := make(chan model.PortalChange, 4)
+	stop, err := store.Watch(func(c model.PortalChange) { got <- c })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	// Another program (here a second connection) changes a permission.
+	other := model.NewPortalStore(bus.Connect(t))
+	seed(t, other, "devices", "camera", "org.a.App", "no")
+	select {
+	case c := <-got:
+		if c.Table != "devices" || c.ID != "camera" || c.Deleted || strings.Join(c.Perms["org.a.App"], ",") != "no" {
+			t.Fatalf("signal %+v", c)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no Changed signal")
+	}
+}
+
+func TestPortalStoreMissing(t *testing.T) {
+	bus := portaltest.NewBus(t, false)
+	start := time.Now()
+	pm := model.NewPortalManagerFor(model.NewPortalStore(bus.Conn))
+	if pm.Err == nil {
+		t.Fatal("no error without a store")
+	}
+	for _, s := range pm.Status("org.a.App") {
+		if s.State != model.PortalUnsupported || !strings.Contains(s.Why, "does not answer") {
+			t.Fatalf("%s: %+v", s.Perm.ID, s)
+		}
+	}
+	if err := pm.Set("org.a.App", model.Lookup("portals/camera"), true); err == nil {
+		t.Fatal("set without a store succeeded")
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("took %v: a missing store must fail fast", d)
+	}
+	// A store that goes away after connecting.
+	bus2 := portaltest.NewBus(t, true)
+	pm2 := model.NewPortalManagerFor(model.NewPortalStore(bus2.Conn))
+	bus2.StopStore()
+	if err := pm2.Set("org.a.App", model.Lookup("portals/camera"), true); err == nil {
+		t.Fatal("set on a vanished store succeeded")
+	}
+}
