@@ -35,7 +35,7 @@ func TestFindings(t *testing.T) {
 	}{
 		{"read-only home is no write escape", "filesystems=home:ro;\n", []string{"revoke/filesystem:home"}, []string{"escape/write:home"}, RatingPotentiallyUnsafe},
 		{"writable home is an escape", "filesystems=home;\n", []string{"escape/write:home", "revoke/filesystem:home"}, nil, RatingUnsafe},
-		{"fallback-x11 + wayland is Wayland-native", "sockets=x11;wayland;fallback-x11;\nshared=ipc;\n", []string{"revoke/x11", "revoke/ipc"}, []string{"info/x11"}, RatingPotentiallyUnsafe},
+		{"fallback-x11 + wayland is Wayland-native", "sockets=x11;wayland;fallback-x11;\nshared=ipc;\n", []string{"revoke/x11", "revoke/ipc"}, []string{"info/x11"}, RatingSafe},
 		{"x11 alone is not", "sockets=x11;\nshared=ipc;\n", []string{"info/x11"}, []string{"revoke/x11", "revoke/ipc"}, RatingPotentiallyUnsafe},
 		{"x11 + wayland without fallback is not", "sockets=x11;wayland;\n", []string{"info/x11"}, []string{"revoke/x11"}, RatingPotentiallyUnsafe},
 		{"pure wayland is safe", "sockets=wayland;\ndevices=dri;\n", nil, []string{"info/x11", "revoke/x11"}, RatingSafe},

@@ -302,6 +302,47 @@ func escape(s string) (string, error) {
 	return b.String(), nil
 }
 
+// unescape undoes escape.
+func unescape(s string) (string, error) {
+	var b strings.Builder
+	bang := false
+	for _, r := range s {
+		switch {
+		case bang && 'a' <= r && r <= 'z':
+			b.WriteRune(r - ('a' - 'A'))
+			bang = false
+		case bang || 'A' <= r && r <= 'Z':
+			return "", fmt.Errorf("invalid escaped module path or version %q", s)
+		case r == '!':
+			bang = true
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if bang {
+		return "", fmt.Errorf("invalid escaped module path or version %q", s)
+	}
+	return b.String(), nil
+}
+
+// parseProxyPath splits "<escaped path>/@v/<escaped version>.<ext>".
+func parseProxyPath(rel string) (modVersion, error) {
+	ep, file, ok := strings.Cut(rel, "/@v/")
+	ext := path.Ext(file)
+	if !ok || (ext != ".mod" && ext != ".zip") {
+		return modVersion{}, fmt.Errorf("not a module proxy .mod or .zip path: %q", rel)
+	}
+	p, err := unescape(ep)
+	if err != nil {
+		return modVersion{}, err
+	}
+	v, err := unescape(strings.TrimSuffix(file, ext))
+	if err != nil {
+		return modVersion{}, err
+	}
+	return modVersion{p, v}, nil
+}
+
 func sha256File(name string) (string, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -347,9 +388,22 @@ func stage(root, sourcesFile string) error {
 		if dest != path.Clean(dest) || strings.HasPrefix(dest, "../") || path.IsAbs(dest) {
 			return fmt.Errorf("%s: destination %q leaves the build directory", sourcesFile, dest)
 		}
-		content, err := os.ReadFile(filepath.Join(download, filepath.FromSlash(rel)))
+		local := filepath.Join(download, filepath.FromSlash(rel))
+		if _, err := os.Stat(local); err != nil {
+			// Like flatpak-builder's download phase, this one may use the
+			// network: the go command fetches the module and checks it
+			// against go.sum. Only the build that follows is offline.
+			mv, perr := parseProxyPath(rel)
+			if perr != nil {
+				return fmt.Errorf("%s: %v", s.URL, perr)
+			}
+			if _, err := goCmd(".", "mod", "download", mv.Path+"@"+mv.Version); err != nil {
+				return err
+			}
+		}
+		content, err := os.ReadFile(local)
 		if err != nil {
-			return fmt.Errorf("%s is not in the local module cache (go mod download fetches it): %v", s.URL, err)
+			return fmt.Errorf("%s is not in the local module cache: %v", s.URL, err)
 		}
 		sum := sha256.Sum256(content)
 		if got := hex.EncodeToString(sum[:]); got != s.SHA256 {
