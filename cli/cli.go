@@ -16,7 +16,7 @@ import (
 )
 
 // Commands are the subcommands Main handles.
-var Commands = []string{"list", "show", "override", "reset", "audit", "harden", "export", "import"}
+var Commands = []string{"list", "show", "override", "reset", "audit", "harden", "lock", "export", "import"}
 
 // IsCommand reports whether name is a subcommand.
 func IsCommand(name string) bool {
@@ -119,6 +119,8 @@ func (c *command) run(args []string) error {
 		return c.audit(args)
 	case "harden":
 		return c.harden(args)
+	case "lock":
+		return c.lock(args)
 	case "export":
 		return c.export(args)
 	case "import":
@@ -422,4 +424,24 @@ func (c *command) reset(args []string) error {
 	}
 	_, err := c.model().User.Reset(fs.Arg(0))
 	return err
+}
+
+func (c *command) lock(args []string) error {
+	fs := c.flags("APP")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("name one app")
+	}
+	a, err := c.model().App(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	ch, err := c.model().Lock(a)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.env.Stdout, "--- %s\n%s", a.ID, model.Diff(ch.Before, ch.After))
+	return nil
 }

@@ -119,6 +119,9 @@ func (m *Model) Audit(a *App) []Finding {
 		out = append(out, globalFindings()...)
 	} else {
 		out = appFindings(e)
+		if gained := m.Gained(a); len(gained) > 0 {
+			out = append(out, updateFinding(gained))
+		}
 	}
 	dismissed := m.Dismissed(target(a))
 	for i := range out {

@@ -209,3 +209,83 @@ func TestDiff(t *testing.T) {
 		t.Fatal("diff from nothing")
 	}
 }
+
+func TestUpdateThatWidensIsReportedUntilAcknowledged(t *testing.T) {
+	w := newWorld(t)
+	md := "[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;\nfilesystems=xdg-music:ro;\n"
+	w.install("system", "org.example.App", md)
+	m := Load(w.env())
+	a, _ := m.App("org.example.App")
+	for _, f := range m.Audit(a) {
+		if strings.HasPrefix(f.ID, "update/") {
+			t.Fatalf("first sight reported as an update: %+v", f)
+		}
+	}
+	// The update adds network, home and a bus name.
+	w.install("system", "org.example.App", md+"shared=network;\n\n[Session Bus Policy]\norg.freedesktop.secrets=talk\n")
+	os.WriteFile(filepath.Join(w.sys, "app", "org.example.App", "current", "active", "metadata"),
+		[]byte("[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;\nshared=network;\nfilesystems=xdg-music:ro;home;\n\n[Session Bus Policy]\norg.freedesktop.secrets=talk\n"), 0o644)
+	m = Load(w.env())
+	a, _ = m.App("org.example.App")
+	var upd *Finding
+	for _, f := range m.Audit(a) {
+		if strings.HasPrefix(f.ID, "update/") {
+			f := f
+			upd = &f
+		}
+	}
+	if upd == nil {
+		t.Fatal("widening update not reported")
+	}
+	for _, want := range []string{"--share=network", "--filesystem=home", "--talk-name=org.freedesktop.secrets"} {
+		if !strings.Contains(upd.Reason, want) {
+			t.Errorf("gained list %q lacks %s", upd.Reason, want)
+		}
+	}
+	if strings.Contains(upd.Reason, "xdg-music") || strings.Contains(upd.Reason, "wayland") {
+		t.Errorf("old grants reported as gained: %q", upd.Reason)
+	}
+	// Its fix revokes exactly what was gained.
+	if _, err := m.Override(a.ID, upd.Ops); err != nil {
+		t.Fatal(err)
+	}
+	e := m.Effective(a)
+	if on, _ := e.FixedOn(overrides.KeyShared, "network"); on || e.Socket("wayland") == false {
+		t.Fatal("fix did not revoke exactly the gained grants")
+	}
+	if mode, _ := e.FilesystemMode("xdg-music"); mode != overrides.ModeRead {
+		t.Fatal("fix touched an old grant")
+	}
+	// Accepting it (dismiss) records the new declaration.
+	if err := m.Dismiss(a.ID, upd.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range m.Audit(a) {
+		if strings.HasPrefix(f.ID, "update/") {
+			t.Fatal("acknowledged update still reported")
+		}
+	}
+}
+
+func TestLockStopsUpdatesFromWidening(t *testing.T) {
+	w := newWorld(t)
+	md := "[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;\nfilesystems=xdg-music:ro;\n"
+	w.install("system", "org.example.App", md)
+	m := Load(w.env())
+	a, _ := m.App("org.example.App")
+	before := m.Effective(a).Context().Canonical()
+	if _, err := m.Lock(a); err != nil {
+		t.Fatal(err)
+	}
+	lockedNow := shownNoNegations(m.Effective(a))
+	// A later update asks for much more.
+	os.WriteFile(filepath.Join(w.sys, "app", "org.example.App", "current", "active", "metadata"),
+		[]byte("[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;x11;pulseaudio;session-bus;\nshared=network;ipc;\ndevices=all;\nfeatures=devel;\nfilesystems=xdg-music:ro;home;host;\n\n[Session Bus Policy]\norg.freedesktop.Flatpak=talk\n"), 0o644)
+	m = Load(w.env())
+	a, _ = m.App("org.example.App")
+	if got := shownNoNegations(m.Effective(a)); got != lockedNow {
+		t.Fatalf("locked app widened by an update:\nbefore %s\nafter  %s\n(unlocked effective was %s)", lockedNow, got, before)
+	}
+}
+
+func shownNoNegations(e *Effective) string { return shown(e) }

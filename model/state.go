@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/confine-app/confine/overrides"
 )
@@ -71,6 +72,15 @@ func (m *Model) Dismissed(target string) map[string]bool {
 func (m *Model) Dismiss(target, findingID string, on bool) error {
 	if err := overrides.ValidateTarget(target); err != nil {
 		return err
+	}
+	if strings.HasPrefix(findingID, "update/") && on {
+		// Accepting an update's new permissions means remembering them
+		// as declared; the next widening is reported again.
+		a, err := m.App(target)
+		if err != nil {
+			return err
+		}
+		return m.AcknowledgeUpdate(a)
 	}
 	f := m.readState(dismissedFile)
 	set := m.Dismissed(target)

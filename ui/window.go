@@ -161,6 +161,7 @@ func (w *Window) addActions() {
 	add("undo", w.undoLast)
 	add("show-command", w.showCommand)
 	add("open-folder", w.openFolder)
+	add("lock-app", w.lockCurrent)
 }
 
 // load reads the model and fills the sidebar.
@@ -474,6 +475,18 @@ func (w *Window) resetCurrent() {
 	// The reset covers portal answers too; the store answers in the
 	// background.
 	w.resetPortals(a.ID, finish)
+}
+
+// lockCurrent writes explicit revocations so that updates cannot widen the
+// shown app silently.
+func (w *Window) lockCurrent() {
+	if w.current == nil || w.current.app == nil || w.current.app.Err != nil {
+		w.toast(T("Choose an app to lock"))
+		return
+	}
+	w.flush()
+	c, err := w.m.Lock(w.current.app)
+	w.afterChange(c, err, T("permissions locked against future updates"))
 }
 
 func (w *Window) undoLast() {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/model"
-	"github.com/confine-app/confine/ui"
 )
 
 // Set at build time by meson (-X main.version=… -X main.localeDir=…).
@@ -33,6 +32,8 @@ Commands (each has --help):
   reset APP|global                    remove your override
   audit [APP] [--json] [--fail-on=S]  advisor findings; exit 1 at severity S
   harden APP|--all [--apply] [--include-suggested]
+  lock APP                            revoke everything the app lacks, so
+                                      updates cannot widen it silently
   export [APP…] > FILE                all your overrides in one file
   import FILE [--dry-run]             restore an export (checked first)
 
@@ -60,38 +61,7 @@ func main() {
 			os.Exit(cli.Main(cli.Env{Model: model.OSEnv(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, args))
 		}
 	}
-	opts := ui.Options{Version: version, Env: model.OSEnv(), Start: start}
-	for _, a := range args {
-		switch a {
-		case "--demo":
-			opts.Demo, opts.NonUnique = true, true
-		case "--measure-startup":
-			opts.MeasureStartup, opts.NonUnique = true, true
-		case "--measure-switch":
-			opts.MeasureSwitch, opts.NonUnique = true, true
-		}
-	}
-	demoDir := ""
-	if opts.Demo {
-		dir, err := os.MkdirTemp("", "confine-demo-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "confine:", err)
-			os.Exit(1)
-		}
-		demoDir = dir
-		env, err := model.GenerateDemo(dir, 0)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "confine: cannot generate the demo installation:", err)
-			os.Exit(1)
-		}
-		opts.Env = env
-	}
-	ui.InitI18n(localeDir)
-	code := ui.Run(opts, os.Args)
-	if demoDir != "" {
-		os.RemoveAll(demoDir)
-	}
-	os.Exit(code)
+	os.Exit(runWindow(args, start))
 }
 
 // processStart is when the kernel started this process, so start-up

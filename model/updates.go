@@ -1,0 +1,195 @@
+package model
+
+import (
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/confine-app/confine/overrides"
+)
+
+// Watching app updates: Confine remembers what each app declared (its
+// metadata's grants) in $XDG_STATE_HOME/confine/declared/<APP>. When an
+// update declares more, the advisor says what was gained, until the user
+// acknowledges it. Lock writes explicit revocations so that future updates
+// cannot widen an app silently.
+
+// declaredGrants lists what an app's metadata grants, one entry each, in
+// `flatpak override` option form ("--socket=x11", "--filesystem=home:ro").
+func declaredGrants(a *App) []overrides.Op {
+	if a.Metadata == nil {
+		return nil
+	}
+	c, _ := a.Metadata.Context()
+	var ops []overrides.Op
+	flag := map[string]string{overrides.KeyShared: "share", overrides.KeySockets: "socket", overrides.KeyDevices: "device", overrides.KeyFeatures: "allow"}
+	for _, key := range overrides.FixedKeys {
+		for _, n := range overrides.Names(key) {
+			if c.Fixed[key][n] {
+				ops = append(ops, overrides.Op{Flag: flag[key], Value: n})
+			}
+		}
+	}
+	for _, loc := range sortedKeys(c.Filesystems) {
+		if m := c.Filesystems[loc]; m != overrides.ModeNone && loc != overrides.ResetLocation {
+			ops = append(ops, overrides.Op{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: m}.String()})
+		}
+	}
+	for _, b := range []struct {
+		prefix string
+		m      map[string]overrides.Policy
+	}{{"", c.SessionBus}, {"system-", c.SystemBus}} {
+		for _, n := range sortedKeys(b.m) {
+			switch b.m[n] {
+			case overrides.PolicyTalk, overrides.PolicySee:
+				ops = append(ops, overrides.Op{Flag: b.prefix + "talk-name", Value: n})
+			case overrides.PolicyOwn:
+				ops = append(ops, overrides.Op{Flag: b.prefix + "own-name", Value: n})
+			}
+		}
+	}
+	return ops
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (m *Model) declaredPath(id string) string {
+	return filepath.Join(m.Env.StateDir(), "declared", id)
+}
+
+func readDeclared(p string) (map[string]bool, bool) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false
+	}
+	set := map[string]bool{}
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			set[l] = true
+		}
+	}
+	return set, true
+}
+
+// Gained returns what the app declares now but did not when Confine last
+// recorded it. The first time Confine sees an app it records it and
+// reports nothing.
+func (m *Model) Gained(a *App) []overrides.Op {
+	if a == nil || a.Err != nil || overrides.ValidateAppID(a.ID) != nil {
+		return nil
+	}
+	now := declaredGrants(a)
+	prev, ok := readDeclared(m.declaredPath(a.ID))
+	if !ok {
+		m.AcknowledgeUpdate(a)
+		return nil
+	}
+	var gained []overrides.Op
+	for _, o := range now {
+		if !prev[o.String()] {
+			gained = append(gained, o)
+		}
+	}
+	return gained
+}
+
+// AcknowledgeUpdate records what the app declares now.
+func (m *Model) AcknowledgeUpdate(a *App) error {
+	var b strings.Builder
+	b.WriteString("# What " + a.ID + " declared when Confine last looked; see `confine audit`.\n")
+	for _, o := range declaredGrants(a) {
+		b.WriteString(o.String() + "\n")
+	}
+	p := m.declaredPath(a.ID)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// revocation is the option that takes a declared grant back.
+func revocation(o overrides.Op) overrides.Op {
+	switch o.Flag {
+	case "share":
+		return overrides.Op{Flag: "unshare", Value: o.Value}
+	case "socket":
+		return overrides.Op{Flag: "nosocket", Value: o.Value}
+	case "device":
+		return overrides.Op{Flag: "nodevice", Value: o.Value}
+	case "allow":
+		return overrides.Op{Flag: "disallow", Value: o.Value}
+	case "filesystem":
+		fs, _, _ := overrides.ParseFilesystemArg(o.Value, false)
+		return overrides.Op{Flag: "nofilesystem", Value: overrides.Filesystem{Location: fs.Location, Mode: overrides.ModeNone}.String()[1:]}
+	case "talk-name", "own-name":
+		return overrides.Op{Flag: "no-talk-name", Value: o.Value}
+	case "system-talk-name", "system-own-name":
+		return overrides.Op{Flag: "system-no-talk-name", Value: o.Value}
+	}
+	return o
+}
+
+// updateFinding turns gained permissions into a finding.
+func updateFinding(gained []overrides.Op) Finding {
+	var names []string
+	var ops []overrides.Op
+	h := fnv.New32a()
+	for _, o := range gained {
+		names = append(names, o.String())
+		ops = append(ops, revocation(o))
+		h.Write([]byte(o.String()))
+	}
+	return Finding{
+		// The ID changes with what was gained, so acknowledging one
+		// update does not hide the next.
+		ID: fmt.Sprintf("update/gained:%08x", h.Sum32()), Severity: SeverityMedium, Level: LevelSuggested,
+		Permission: strings.Join(names, " "), Source: SourceApp,
+		Title:  N_("Gained permissions in its last update"),
+		Reason: fmt.Sprintf(N_("The app now asks for: %s"), strings.Join(names, ", ")),
+		Fix:    N_("Revoke what the update added, or dismiss this if you accept it."),
+		Ops:    ops,
+	}
+}
+
+// Lock writes explicit revocations for every fixed-name permission the app
+// does not have now, and pins its filesystem access (a reset followed by
+// today's grants), so a future update cannot widen it silently. Bus names
+// cannot all be listed in advance; the two that open the sandbox
+// (org.freedesktop.Flatpak, org.freedesktop.secrets) are denied when not
+// granted.
+func (m *Model) Lock(a *App) (Change, error) {
+	e := m.Effective(a)
+	var ops []overrides.Op
+	flag := map[string]string{overrides.KeyShared: "unshare", overrides.KeySockets: "nosocket", overrides.KeyDevices: "nodevice", overrides.KeyFeatures: "disallow"}
+	for _, key := range overrides.FixedKeys {
+		for _, n := range overrides.Names(key) {
+			if on, _ := e.FixedOn(key, n); !on && LookupFixed(key, n).Supported(m.Flatpak) {
+				ops = append(ops, overrides.Op{Flag: flag[key], Value: n})
+			}
+		}
+	}
+	ops = append(ops, overrides.Op{Flag: "nofilesystem", Value: "host:reset"})
+	for _, loc := range e.Granted() {
+		ops = append(ops, overrides.Op{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: e.Filesystems[loc].Mode}.String()})
+	}
+	for _, n := range []string{"org.freedesktop.Flatpak", "org.freedesktop.secrets"} {
+		if _, _, ok := busTalks(e.SessionBus, n); !ok {
+			ops = append(ops, overrides.Op{Flag: "no-talk-name", Value: n})
+		}
+	}
+	return m.Override(a.ID, ops)
+}
