@@ -69,7 +69,7 @@ func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
 		undo := gtk.NewButtonWithLabel(T("Undo Dismiss"))
 		undo.SetVAlign(gtk.AlignCenter)
 		undo.AddCSSClass("flat")
-		undo.ConnectClicked(func() { v.dismiss(f, false) })
+		v.cs.add(undo, undo.ConnectClicked(func() { v.dismiss(f, false) }))
 		row.addSuffix(undo)
 		return row
 	}
@@ -78,7 +78,7 @@ func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
 		need.SetVAlign(gtk.AlignCenter)
 		need.AddCSSClass("flat")
 		need.SetTooltipText(T("Keep it and stop recommending the change"))
-		need.ConnectClicked(func() { v.dismiss(f, true) })
+		v.cs.add(need, need.ConnectClicked(func() { v.dismiss(f, true) }))
 		row.addSuffix(need)
 	}
 	if len(f.Ops) > 0 {
@@ -88,11 +88,11 @@ func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
 			fix.AddCSSClass("suggested-action")
 		}
 		fix.SetTooltipText(model.Command(target(v.app), f.Ops))
-		fix.ConnectClicked(func() {
+		v.cs.add(fix, fix.ConnectClicked(func() {
 			v.w.flush()
 			c, err := v.w.m.Override(target(v.app), f.Ops)
 			v.w.afterChange(c, err, T(f.Title))
-		})
+		}))
 		row.addSuffix(fix)
 	}
 	return row
@@ -259,8 +259,8 @@ func (v *pageView) hardenDialog() {
 // buildOverview is the Overview page: apps by rating with their top
 // findings, and which apps hold each sensitive permission.
 func (w *Window) buildOverview() *pageView {
-	clearBox(w.page)
-	v := &pageView{w: w, fixed: map[string]*fixedRow{}, overview: true}
+	w.teardown()
+	v := &pageView{w: w, fixed: map[string]*fixedRow{}, overview: true, cs: &conns{}}
 	title := gtk.NewLabel(T("Overview"))
 	title.AddCSSClass("title-2")
 	title.SetXAlign(0)
@@ -319,14 +319,14 @@ func (w *Window) buildOverview() *pageView {
 			row.addSuffix(arrow)
 			id := e.a.ID
 			row.SetActivatable(true)
-			row.obj.Connect("activated", func() { w.ShowApp(id) })
+			v.cs.add(row.obj, row.obj.Connect("activated", func() { w.ShowApp(id) }))
 			group.add(row)
 		}
 	}
-	sorter.NotifyProperty("selected", func() {
+	v.cs.add(sorter, sorter.NotifyProperty("selected", func() {
 		sortMode = int(sorter.Selected())
 		fill()
-	})
+	}))
 	fill()
 	w.page.Append(group)
 

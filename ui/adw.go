@@ -115,10 +115,30 @@ func (r *entryRow) text() string {
 	s, _ := r.obj.ObjectProperty("text").(string)
 	return s
 }
-func (r *entryRow) setText(s string) { r.obj.SetObjectProperty("text", s) }
-func (r *entryRow) onApply(f func()) { r.obj.Connect("apply", f) }
-func (r *entryRow) onChanged(f func()) {
-	r.obj.Connect("changed", f)
+func (r *entryRow) setText(s string)                         { r.obj.SetObjectProperty("text", s) }
+func (r *entryRow) onApply(f func()) coreglib.SignalHandle   { return r.obj.Connect("apply", f) }
+func (r *entryRow) onChanged(f func()) coreglib.SignalHandle { return r.obj.Connect("changed", f) }
+
+// conns remembers the signal handlers a page connects. gotk4 keeps a Go
+// closure alive while its handler is connected, and closures capture their
+// widgets, so a page's widgets would never be freed; disconnecting every
+// handler when the page goes away breaks that cycle.
+type conns struct{ list []conn }
+
+type conn struct {
+	obj *coreglib.Object
+	h   coreglib.SignalHandle
+}
+
+func (c *conns) add(o coreglib.Objector, h coreglib.SignalHandle) {
+	c.list = append(c.list, conn{coreglib.BaseObject(o), h})
+}
+
+func (c *conns) drop() {
+	for _, x := range c.list {
+		x.obj.HandlerDisconnect(x.h)
+	}
+	c.list = nil
 }
 func (r *entryRow) addSuffix(w gtk.Widgetter) {
 	C.confine_entry_row_add_suffix(ptr(r.obj), ptr(gtk.BaseWidget(w)))

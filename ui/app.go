@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,13 +177,23 @@ func (a *Application) measure() {
 			clock.HandlerDisconnect(handle)
 			fmt.Printf("first-frame-ms %.1f\n", float64(time.Since(a.opts.Start).Microseconds())/1000)
 			if !a.opts.MeasureSwitch {
+				fmt.Printf("rss-kb %d\n", rssKB())
 				glib.IdleAdd(func() { a.Quit() })
 				return
 			}
 			glib.IdleAdd(func() {
 				var total, worst time.Duration
 				n := 0
-				for _, r := range w.rows {
+				rows := w.rows
+				// CONFINE_MEASURE_REPEAT=K shows the first pages K times
+				// (to tell a leak from a high-water mark).
+				if k, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_REPEAT")); err == nil && k > 0 {
+					rows = nil
+					for i := 0; i < k; i++ {
+						rows = append(rows, w.rows[:min(8, len(w.rows))]...)
+					}
+				}
+				for _, r := range rows {
 					t0 := time.Now()
 					w.showRow(r)
 					d := time.Since(t0)
@@ -192,8 +204,19 @@ func (a *Application) measure() {
 					n++
 				}
 				fmt.Printf("pages %d switch-mean-ms %.2f switch-max-ms %.2f\n", n, float64(total.Microseconds())/1000/float64(max(n, 1)), float64(worst.Microseconds())/1000)
-				fmt.Printf("rss-kb %d\n", rssKB())
-				a.Quit()
+				// Go only collects the wrappers of discarded widgets (and so
+				// lets GTK free them) when it runs a collection, and the
+				// releases happen on the main loop: give both a moment.
+				runtime.GC()
+				glib.TimeoutAdd(300, func() bool {
+					runtime.GC()
+					glib.TimeoutAdd(300, func() bool {
+						fmt.Printf("rss-kb %d\n", rssKB())
+						a.Quit()
+						return false
+					})
+					return false
+				})
 			})
 		})
 	})

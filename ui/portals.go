@@ -108,7 +108,7 @@ func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus
 		} else if st.State == model.PortalAsk {
 			row.setSubtitle(T("Asks every time"))
 		}
-		dd.NotifyProperty("selected", func() {
+		v.cs.add(dd, dd.NotifyProperty("selected", func() {
 			choice := portalChoices[dd.Selected()]
 			app := v.app.ID
 			v.w.withPortals(func(pm *model.PortalManager) {
@@ -127,7 +127,7 @@ func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus
 					}
 				})
 			})
-		})
+		}))
 		row.addSuffix(dd)
 		v.portalGroup.add(row)
 	}

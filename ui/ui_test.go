@@ -320,3 +320,23 @@ func TestCommandForMatchesOverride(t *testing.T) {
 		t.Fatalf("command %q", cmd)
 	}
 }
+
+// TestPageReuseShowsEachAppsOwnState switches between apps on the reused
+// page: every switch must show the new app's own state.
+func TestPageReuseShowsEachAppsOwnState(t *testing.T) {
+	for _, tc := range []struct {
+		id     string
+		x11    bool
+		native bool
+	}{{"org.gnomish.Sketch", true, true}, {"net.waveline.Browser", false, true}, {"org.legacy.Scanner", true, false}, {"org.gnomish.Sketch", true, true}} {
+		v := show(t, tc.id)
+		onMain(func() {
+			if on, _ := v.SwitchState("sockets/x11"); on != tc.x11 {
+				t.Errorf("%s: x11 switch %v, want %v", tc.id, on, tc.x11)
+			}
+			if v.wayland.IsVisible() != tc.native {
+				t.Errorf("%s: Wayland-native tag %v, want %v", tc.id, v.wayland.IsVisible(), tc.native)
+			}
+		})
+	}
+}

@@ -64,6 +64,7 @@ type Window struct {
 	portals    portals
 	monitors   []gio.FileMonitorrer
 	reloadTmr  glib.SourceHandle
+	gcTimer    glib.SourceHandle
 }
 
 func newWindow(a *Application) *Window {

@@ -1,0 +1,80 @@
+// Command floor is the baseline for Confine's start-up benchmark: the
+// smallest gotk4 program that shows an empty libadwaita window. It prints
+// the time from process start to the first painted frame and its resident
+// memory, then quits.
+package main
+
+/*
+#cgo pkg-config: libadwaita-1
+#include <adwaita.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/diamondburned/gotk4/pkg/gdk/v4"
+	"github.com/diamondburned/gotk4/pkg/gio/v2"
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+)
+
+const ui = `<interface><object class="AdwApplicationWindow" id="w">
+<property name="default-width">1000</property><property name="default-height">700</property>
+<property name="content"><object class="AdwHeaderBar"/></property></object></interface>`
+
+func main() {
+	start := processStart()
+	app := gtk.NewApplication("io.github.confine_app.Floor", gio.ApplicationNonUnique)
+	app.ConnectActivate(func() {
+		C.adw_init()
+		b := gtk.NewBuilderFromString(ui, len(ui))
+		w := b.GetObject("w").Cast().(*gtk.ApplicationWindow)
+		w.SetApplication(app)
+		w.ConnectMap(func() {
+			clock := gdk.BaseFrameClock(w.FrameClock())
+			var h glib.SignalHandle
+			h = clock.ConnectAfterPaint(func() {
+				clock.HandlerDisconnect(h)
+				fmt.Printf("first-frame-ms %.1f\n", float64(time.Since(start).Microseconds())/1000)
+				fmt.Printf("rss-kb %d\n", rssKB())
+				glib.IdleAdd(app.Quit)
+			})
+		})
+		w.Present()
+	})
+	os.Exit(app.Run(os.Args))
+}
+
+func rssKB() int {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.Fields(v)[0])
+			return n
+		}
+	}
+	return -1
+}
+
+func processStart() time.Time {
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return time.Now()
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	ticks, _ := strconv.ParseInt(fields[19], 10, 64)
+	data, _ := os.ReadFile("/proc/stat")
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "btime "); ok {
+			boot, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / 100)
+		}
+	}
+	return time.Now()
+}
