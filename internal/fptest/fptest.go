@@ -23,6 +23,7 @@ const RuntimeID = "org.confine.TestRuntime"
 type Installation struct {
 	t                                   testing.TB
 	Root, User, System, Config, Repo    string
+	Home                                string // set by NewWithHome
 	runtimeReady, userRemote, sysRemote bool
 }
 
@@ -61,16 +62,34 @@ func New(t testing.TB) *Installation {
 	return i
 }
 
+// NewWithHome makes an installation set whose user installation is where
+// Flatpak puts it by default, $HOME/.local/share/flatpak, under a temporary
+// home folder (Home): for tests of Confine running inside a sandbox, which
+// finds the user installation through the home folder.
+func NewWithHome(t testing.TB) *Installation {
+	i := New(t)
+	i.Home = filepath.Join(i.Root, "home")
+	i.User = filepath.Join(i.Home, ".local", "share", "flatpak")
+	if err := os.MkdirAll(i.User, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
 // Environ is the environment that points flatpak (and Confine) at this
 // installation set.
 func (i *Installation) Environ() []string {
-	return []string{"FLATPAK_USER_DIR=" + i.User, "FLATPAK_SYSTEM_DIR=" + i.System, "FLATPAK_CONFIG_DIR=" + i.Config,
-		"FLATPAK_SYSTEM_HELPER_ON_SESSION=1", "XDG_DATA_HOME=" + filepath.Join(i.Root, "data"), "LC_ALL=C.UTF-8"}
+	env := []string{}
+	if i.Home != "" {
+		env = append(env, "HOME="+i.Home, "XDG_DATA_HOME="+filepath.Join(i.Home, ".local", "share"))
+	}
+	return append(env, "FLATPAK_USER_DIR="+i.User, "FLATPAK_SYSTEM_DIR="+i.System, "FLATPAK_CONFIG_DIR="+i.Config,
+		"FLATPAK_SYSTEM_HELPER_ON_SESSION=1", "LC_ALL=C.UTF-8")
 }
 
 // Vars is Environ as a map.
 func (i *Installation) Vars() map[string]string {
-	m := map[string]string{"HOME": filepath.Join(i.Root, "home"), "XDG_STATE_HOME": filepath.Join(i.Root, "state")}
+	m := map[string]string{"HOME": filepath.Join(i.Root, "home"), "XDG_STATE_HOME": filepath.Join(i.Root, "state"), "XDG_DATA_HOME": filepath.Join(i.Root, "data")}
 	for _, kv := range i.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
 		m[k] = v
@@ -152,7 +171,11 @@ type App struct {
 
 // Install builds, exports and installs an app into the user installation
 // or (system) the system one.
-func (i *Installation) Install(app App, system bool) {
+func (i *Installation) Install(app App, system bool) { i.InstallWithFiles(app, system, nil) }
+
+// InstallWithFiles also puts files (paths relative to the app's /app) into
+// the app, e.g. a binary.
+func (i *Installation) InstallWithFiles(app App, system bool, files map[string][]byte) {
 	i.t.Helper()
 	i.runtime()
 	dir := filepath.Join(i.Root, "build", app.ID)
@@ -162,6 +185,9 @@ func (i *Installation) Install(app App, system bool) {
 		script = "#!/bin/sh\necho \"$@\"\n"
 	}
 	i.write(filepath.Join(dir, "files", "bin", "run"), script, 0o755)
+	for rel, data := range files {
+		i.write(filepath.Join(dir, "files", rel), string(data), 0o755)
+	}
 	i.write(filepath.Join(dir, "metadata"), fmt.Sprintf("[Application]\nname=%s\nruntime=%s/x86_64/1\ncommand=run\n", app.ID, RuntimeID), 0o644)
 	i.Must(append(append([]string{"build-finish"}, app.Finish...), dir)...)
 	i.Must("build-export", i.Repo, dir, "stable")
