@@ -1,0 +1,738 @@
+// Package i18ntest checks Confine's translations: that po/POTFILES.in and
+// po/confine.pot cover every translatable string in the code and the .ui
+// files, that every language in po/LINGUAS translates all of them (no
+// fuzzy or empty entries, same placeholders, mnemonics and literal tokens),
+// and that the compiled catalogues answer real lookups through the gettext
+// path the app itself uses (gotk4's glib.InitI18n and glib.Local).
+package i18ntest
+
+import (
+	"bufio"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/diamondburned/gotk4/pkg/core/glib"
+)
+
+const domain = "confine"
+
+// root is the source tree's top folder (the one with go.mod).
+func root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's folder")
+		}
+		dir = parent
+	}
+}
+
+// need returns the path of a gettext tool, skipping loudly outside CI and
+// failing in CI, like the other tests that need real programs.
+func need(t testing.TB, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing in CI: build-aux/dev deps installs gettext", tool)
+		}
+		t.Skipf("SKIPPED LOUDLY: %s is not installed; run build-aux/dev deps", tool)
+	}
+	return p
+}
+
+// entry is one message of a .po or .pot file.
+type entry struct {
+	ctxt, id, str string
+	fuzzy         bool
+	line          int
+}
+
+func (e entry) key() string {
+	if e.ctxt != "" {
+		return e.ctxt + "\x04" + e.id
+	}
+	return e.id
+}
+
+// catalog is a parsed .po/.pot file: the header and the messages in file
+// order. Obsolete (#~) messages are left out.
+type catalog struct {
+	header  map[string]string
+	entries []entry
+}
+
+func (c *catalog) byKey() map[string]entry {
+	m := make(map[string]entry, len(c.entries))
+	for _, e := range c.entries {
+		m[e.key()] = e
+	}
+	return m
+}
+
+func parsePO(path string) (*catalog, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	c := &catalog{header: map[string]string{}}
+	var (
+		cur     entry
+		field   *string
+		started bool
+		seen    = map[string]bool{}
+	)
+	flush := func() error {
+		if !started {
+			return nil
+		}
+		if cur.id == "" && cur.ctxt == "" {
+			for _, l := range strings.Split(cur.str, "\n") {
+				if k, v, ok := strings.Cut(l, ":"); ok {
+					c.header[strings.TrimSpace(k)] = strings.TrimSpace(v)
+				}
+			}
+		} else {
+			if seen[cur.key()] {
+				return fmt.Errorf("%s:%d: duplicate msgid %q", path, cur.line, cur.id)
+			}
+			seen[cur.key()] = true
+			c.entries = append(c.entries, cur)
+		}
+		cur, field, started = entry{}, nil, false
+		return nil
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		var rest string
+		switch {
+		case line == "":
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			continue
+		case strings.HasPrefix(line, "#~"):
+			continue
+		case strings.HasPrefix(line, "#,"):
+			if started && field != nil {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+			for _, fl := range strings.Split(line[2:], ",") {
+				if strings.TrimSpace(fl) == "fuzzy" {
+					cur.fuzzy = true
+				}
+			}
+			continue
+		case strings.HasPrefix(line, "#"):
+			continue
+		case strings.HasPrefix(line, "msgctxt "):
+			if started && field != nil {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+			started, cur.line, field, rest = true, n, &cur.ctxt, line[len("msgctxt "):]
+		case strings.HasPrefix(line, "msgid_plural "), strings.HasPrefix(line, "msgstr["):
+			return nil, fmt.Errorf("%s:%d: plural messages are not expected here; extend parsePO", path, n)
+		case strings.HasPrefix(line, "msgid "):
+			if started && field != &cur.ctxt {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+			if !started {
+				cur.line = n
+			}
+			started, field, rest = true, &cur.id, line[len("msgid "):]
+		case strings.HasPrefix(line, "msgstr "):
+			field, rest = &cur.str, line[len("msgstr "):]
+		case strings.HasPrefix(line, `"`):
+			rest = line
+		default:
+			return nil, fmt.Errorf("%s:%d: cannot parse %q", path, n, line)
+		}
+		if field == nil {
+			return nil, fmt.Errorf("%s:%d: string outside a message", path, n)
+		}
+		s, err := strconv.Unquote(rest)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
+		}
+		*field += s
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func linguas(t testing.TB, top string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(top, "po", "LINGUAS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var langs []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			langs = append(langs, strings.Fields(l)...)
+		}
+	}
+	return langs
+}
+
+func loadPO(t testing.TB, path string) *catalog {
+	t.Helper()
+	c, err := parsePO(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The languages this test knows first-hand, with strings from the Go code,
+// the catalogue (model/) and window.ui that must come back translated.
+var spotChecks = map[string]map[string]string{
+	"de": {
+		"Network":            "Netzwerk",
+		"All Applications":   "Alle Anwendungen",
+		"Reset":              "Zurücksetzen",
+		"_About Confine":     "_Info zu Confine",
+		"Main Menu":          "Hauptmenü",
+		"Keyboard shortcuts": "Tastenkürzel",
+		"Could not save: %v": "Speichern fehlgeschlagen: %v",
+	},
+	"fr": {
+		"Network":            "Réseau",
+		"All Applications":   "Toutes les applications",
+		"Reset":              "Réinitialiser",
+		"_About Confine":     "À _propos de Confine",
+		"Main Menu":          "Menu principal",
+		"Keyboard shortcuts": "Raccourcis clavier",
+		"Could not save: %v": "Impossible d’enregistrer\u00a0: %v",
+	},
+}
+
+func TestLinguas(t *testing.T) {
+	top := root(t)
+	langs := linguas(t, top)
+	for _, want := range []string{"de", "fr"} {
+		if !slices.Contains(langs, want) {
+			t.Errorf("po/LINGUAS lacks %s (has %v)", want, langs)
+		}
+	}
+	for _, l := range langs {
+		if _, err := os.Stat(filepath.Join(top, "po", l+".po")); err != nil {
+			t.Errorf("po/LINGUAS lists %s: %v", l, err)
+		}
+	}
+}
+
+var (
+	// printf verbs, in order; %% is not a placeholder.
+	verbRE = regexp.MustCompile(`%[-+# 0-9.*]*[a-zA-Z%]`)
+	// Text that must be copied verbatim: markup, D-Bus names, command
+	// options, key=value syntax and paths.
+	literalREs = []*regexp.Regexp{
+		regexp.MustCompile(`<code>[^<]*</code>`),
+		regexp.MustCompile(`\b[a-z][a-z0-9-]*(?:\.[A-Za-z0-9_-]+){2,}\b`),
+		regexp.MustCompile(`--[a-z][a-z-]*`),
+		regexp.MustCompile(`\b[A-Za-z_][A-Za-z0-9_-]*=[A-Za-z0-9_!:-]+`),
+		regexp.MustCompile(`(?:^|[\s(])(~?/[A-Za-z0-9_./-]*[A-Za-z0-9_]|\.[a-z]+/[a-z]+)`),
+	}
+	// Names that stay as they are in every language.
+	productNames = []string{"Confine", "Flatpak", "Flathub", "X11", "Wayland", "D-Bus", "PulseAudio", "GnuPG", "SSH", "KVM", "CUPS", "IPC", "GPU", "USB", "seccomp", "ptrace", "fallback-x11", "xdg-music"}
+)
+
+func verbs(s string) []string {
+	var out []string
+	for _, v := range verbRE.FindAllString(s, -1) {
+		if v != "%%" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func literals(s string) []string {
+	var out []string
+	for _, re := range literalREs {
+		for _, m := range re.FindAllStringSubmatch(s, -1) {
+			out = append(out, m[len(m)-1])
+		}
+	}
+	for _, p := range productNames {
+		if strings.Contains(s, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mnemonics counts the mnemonic underscores ("_" before a character) in s.
+func mnemonics(s string) int {
+	n := 0
+	r := []rune(s)
+	for i := 0; i+1 < len(r); i++ {
+		if r[i] == '_' && r[i+1] != '_' && r[i+1] != ' ' {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPOComplete checks every language against po/confine.pot: each msgid
+// of the template is translated, nothing is fuzzy or empty, and the
+// translation keeps the placeholders (same order), mnemonics, literal
+// tokens and trailing newlines of the original.
+func TestPOComplete(t *testing.T) {
+	top := root(t)
+	pot := loadPO(t, filepath.Join(top, "po", "confine.pot"))
+	if len(pot.entries) == 0 {
+		t.Fatal("po/confine.pot has no messages")
+	}
+	if cs := pot.header["Content-Type"]; !strings.Contains(cs, "charset=UTF-8") {
+		t.Errorf("po/confine.pot: Content-Type %q, want charset=UTF-8", cs)
+	}
+	for _, lang := range linguas(t, top) {
+		t.Run(lang, func(t *testing.T) {
+			path := filepath.Join(top, "po", lang+".po")
+			po := loadPO(t, path)
+			if got := po.header["Language"]; got != lang {
+				t.Errorf("%s: Language header %q, want %q", path, got, lang)
+			}
+			if !strings.Contains(po.header["Content-Type"], "charset=UTF-8") {
+				t.Errorf("%s: Content-Type %q, want charset=UTF-8", path, po.header["Content-Type"])
+			}
+			if !strings.HasPrefix(po.header["Plural-Forms"], "nplurals=") {
+				t.Errorf("%s: no Plural-Forms header", path)
+			}
+			have := po.byKey()
+			for _, p := range pot.entries {
+				e, ok := have[p.key()]
+				if !ok {
+					t.Errorf("%s: missing msgid %q (run meson compile confine-update-po, then translate)", path, p.id)
+					continue
+				}
+				where := fmt.Sprintf("%s:%d", path, e.line)
+				switch {
+				case e.fuzzy:
+					t.Errorf("%s: fuzzy translation of %q", where, e.id)
+				case strings.TrimSpace(e.str) == "":
+					t.Errorf("%s: untranslated %q", where, e.id)
+				}
+				if a, b := verbs(e.id), verbs(e.str); !slices.Equal(a, b) {
+					t.Errorf("%s: placeholders %v in %q became %v in %q", where, a, e.id, b, e.str)
+				}
+				if a, b := mnemonics(e.id), mnemonics(e.str); a != b {
+					t.Errorf("%s: %d mnemonic underscore(s) in %q, %d in %q", where, a, e.id, b, e.str)
+				}
+				for _, lit := range literals(e.id) {
+					if !strings.Contains(e.str, lit) {
+						t.Errorf("%s: %q must stay as it is in the translation of %q; got %q", where, lit, e.id, e.str)
+					}
+				}
+				if strings.HasSuffix(e.id, "\n") != strings.HasSuffix(e.str, "\n") {
+					t.Errorf("%s: trailing newline differs for %q", where, e.id)
+				}
+				if strings.HasSuffix(e.id, ";") && !strings.HasSuffix(e.str, ";") {
+					t.Errorf("%s: a keyword list must end with ';': %q", where, e.str)
+				}
+			}
+			for _, e := range po.entries {
+				if _, ok := pot.byKey()[e.key()]; !ok {
+					t.Errorf("%s:%d: %q is not in po/confine.pot any more (run meson compile confine-update-po)", path, e.line, e.id)
+				}
+			}
+		})
+	}
+}
+
+// TestMsgfmtCheck runs msgfmt --check on every language: header, format
+// strings and accelerators as gettext itself sees them.
+func TestMsgfmtCheck(t *testing.T) {
+	msgfmt := need(t, "msgfmt")
+	top := root(t)
+	for _, lang := range linguas(t, top) {
+		out, err := exec.Command(msgfmt, "--check", "--statistics", "-o", os.DevNull, filepath.Join(top, "po", lang+".po")).CombinedOutput()
+		if err != nil {
+			t.Errorf("msgfmt --check %s.po: %v\n%s", lang, err, out)
+			continue
+		}
+		stats := strings.TrimSpace(string(out))
+		if strings.Contains(stats, "fuzzy") || strings.Contains(stats, "untranslated") {
+			t.Errorf("%s.po: %s", lang, stats)
+		}
+		t.Logf("%s.po: %s", lang, stats)
+	}
+}
+
+// goStrings returns the literal arguments of the translation keywords in
+// one Go file; bad lists calls xgettext cannot extract.
+func goStrings(fset *token.FileSet, f *ast.File, keywords map[string]bool) (lits []string, bad []string) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		id, ok := call.Fun.(*ast.Ident)
+		if !ok || !keywords[id.Name] || len(call.Args) != 1 {
+			return true
+		}
+		pos := fset.Position(call.Pos())
+		switch a := call.Args[0].(type) {
+		case *ast.BasicLit:
+			if a.Kind != token.STRING {
+				return true
+			}
+			if strings.HasPrefix(a.Value, "`") {
+				bad = append(bad, fmt.Sprintf("%s: %s(`…`): xgettext's C parser cannot read Go raw strings; use a \"…\" literal", pos, id.Name))
+				return true
+			}
+			s, err := strconv.Unquote(a.Value)
+			if err != nil {
+				bad = append(bad, fmt.Sprintf("%s: %v", pos, err))
+				return true
+			}
+			lits = append(lits, s)
+		case *ast.BinaryExpr:
+			if isStringConcat(a) {
+				bad = append(bad, fmt.Sprintf("%s: %s(\"…\" + \"…\"): xgettext takes only the first literal; use one literal", pos, id.Name))
+			}
+		}
+		return true
+	})
+	return lits, bad
+}
+
+func isStringConcat(b *ast.BinaryExpr) bool {
+	if b.Op != token.ADD {
+		return false
+	}
+	for _, side := range []ast.Expr{b.X, b.Y} {
+		switch s := side.(type) {
+		case *ast.BasicLit:
+			if s.Kind == token.STRING {
+				return true
+			}
+		case *ast.BinaryExpr:
+			if isStringConcat(s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func potfiles(t testing.TB, top string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(top, "po", "POTFILES.in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			if _, err := os.Stat(filepath.Join(top, l)); err != nil {
+				t.Errorf("po/POTFILES.in lists %s: %v", l, err)
+			}
+			m[l] = true
+		}
+	}
+	return m
+}
+
+// TestSourcesExtracted checks, without xgettext, that po/POTFILES.in lists
+// every Go file with a literal T("…"), N("…") or N_("…") call and every
+// .ui file, that each such string can be extracted and is in
+// po/confine.pot (so TestPOComplete then requires its translation).
+func TestSourcesExtracted(t *testing.T) {
+	top := root(t)
+	listed := potfiles(t, top)
+	pot := loadPO(t, filepath.Join(top, "po", "confine.pot")).byKey()
+	keywords := map[string]bool{"T": true, "N": true, "N_": true}
+	fset := token.NewFileSet()
+	for _, dir := range []string{"ui", "model", "cli", "cmd/confine"} {
+		names, err := filepath.Glob(filepath.Join(top, dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			rel, _ := filepath.Rel(top, name)
+			rel = filepath.ToSlash(rel)
+			f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Errorf("%s: %v", rel, err)
+				continue
+			}
+			lits, bad := goStrings(fset, f, keywords)
+			for _, b := range bad {
+				t.Error(b)
+			}
+			if len(lits) == 0 {
+				continue
+			}
+			if !listed[rel] {
+				t.Errorf("%s has %d translatable strings but is not in po/POTFILES.in", rel, len(lits))
+			}
+			for _, s := range lits {
+				if _, ok := pot[s]; !ok {
+					t.Errorf("%s: %q is not in po/confine.pot (run meson compile confine-pot, then confine-update-po, then translate)", rel, s)
+				}
+			}
+		}
+	}
+	uis, err := filepath.Glob(filepath.Join(top, "ui", "*.ui"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range uis {
+		rel, _ := filepath.Rel(top, name)
+		rel = filepath.ToSlash(rel)
+		ids, err := uiStrings(name)
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			continue
+		}
+		if len(ids) > 0 && !listed[rel] {
+			t.Errorf("%s has %d translatable strings but is not in po/POTFILES.in", rel, len(ids))
+		}
+		for _, id := range ids {
+			if _, ok := pot[id]; !ok {
+				t.Errorf("%s: %q is not in po/confine.pot (run meson compile confine-pot)", rel, id)
+			}
+		}
+	}
+}
+
+// uiStrings returns the translatable="yes" texts of a GtkBuilder file (with
+// msgctxt as the context prefix when there is one) and checks its domain.
+func uiStrings(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(f)
+	var (
+		out   []string
+		stack []*strings.Builder
+		ctxts []string
+	)
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			var tr bool
+			var ctxt string
+			for _, a := range el.Attr {
+				switch a.Name.Local {
+				case "translatable":
+					tr = a.Value == "yes" || a.Value == "true"
+				case "context":
+					ctxt = a.Value
+				case "domain":
+					if el.Name.Local == "interface" && a.Value != domain {
+						return nil, fmt.Errorf("<interface domain=%q>, want %q", a.Value, domain)
+					}
+				}
+			}
+			if tr {
+				stack = append(stack, &strings.Builder{})
+			} else {
+				stack = append(stack, nil)
+			}
+			ctxts = append(ctxts, ctxt)
+		case xml.CharData:
+			if len(stack) > 0 && stack[len(stack)-1] != nil {
+				stack[len(stack)-1].Write(el)
+			}
+		case xml.EndElement:
+			if b := stack[len(stack)-1]; b != nil {
+				s := b.String()
+				if c := ctxts[len(ctxts)-1]; c != "" {
+					s = c + "\x04" + s
+				}
+				out = append(out, s)
+			}
+			stack, ctxts = stack[:len(stack)-1], ctxts[:len(ctxts)-1]
+		}
+	}
+	return out, nil
+}
+
+// Environment of the lookup helper.
+const (
+	helperEnv = "CONFINE_I18N_HELPER"
+	dirEnv    = "CONFINE_I18N_LOCALEDIR"
+	inEnv     = "CONFINE_I18N_IN"
+	outEnv    = "CONFINE_I18N_OUT"
+)
+
+// TestHelperLookup is not a test on its own: TestLookups runs it in a child
+// process (gettext reads the locale once per process) to translate the
+// msgids in $CONFINE_I18N_IN with glib.InitI18n and glib.Local, exactly as
+// the app does, and writes the results to $CONFINE_I18N_OUT as JSON.
+func TestHelperLookup(t *testing.T) {
+	if os.Getenv(helperEnv) != "1" {
+		t.Skip("helper process for TestLookups")
+	}
+	b, err := os.ReadFile(os.Getenv(inEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	if err := json.Unmarshal(b, &ids); err != nil {
+		t.Fatal(err)
+	}
+	glib.InitI18n(domain, os.Getenv(dirEnv))
+	got := make(map[string]string, len(ids))
+	for _, id := range ids {
+		got[id] = glib.Local(id)
+	}
+	b, err = json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(os.Getenv(outEnv), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lookup runs TestHelperLookup with the given locale variables and returns
+// what glib.Local answered for each msgid.
+func lookup(t *testing.T, localeDir string, ids []string, env map[string]string) map[string]string {
+	t.Helper()
+	tmp := t.TempDir()
+	in, out := filepath.Join(tmp, "in.json"), filepath.Join(tmp, "out.json")
+	b, err := json.Marshal(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLookup$", "-test.count=1")
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "LANGUAGE" || k == "LANG" || strings.HasPrefix(k, "LC_") || strings.HasPrefix(k, "CONFINE_I18N_") {
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, helperEnv+"=1", dirEnv+"="+localeDir, inEnv+"="+in, outEnv+"="+out)
+	if o, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lookup helper (%v): %v\n%s", env, err, o)
+	}
+	b, err = os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestLookups compiles every po/<lang>.po with msgfmt into
+// <tmp>/<lang>/LC_MESSAGES/confine.mo and checks that every message comes
+// back translated through glib.InitI18n + glib.Local with LANGUAGE=<lang>
+// and LANG=C.UTF-8 (the C.UTF-8 locale ships with libc6 on Debian 12, no
+// locales package needed; under the plain "C" locale gettext ignores
+// LANGUAGE).
+func TestLookups(t *testing.T) {
+	msgfmt := need(t, "msgfmt")
+	top := root(t)
+	localeDir := t.TempDir()
+	for _, lang := range linguas(t, top) {
+		dir := filepath.Join(localeDir, lang, "LC_MESSAGES")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(msgfmt, "--check", "-o", filepath.Join(dir, domain+".mo"), filepath.Join(top, "po", lang+".po")).CombinedOutput(); err != nil {
+			t.Fatalf("msgfmt %s.po: %v\n%s", lang, err, out)
+		}
+	}
+	for _, lang := range linguas(t, top) {
+		t.Run(lang, func(t *testing.T) {
+			po := loadPO(t, filepath.Join(top, "po", lang+".po"))
+			var ids []string
+			for _, e := range po.entries {
+				if e.ctxt == "" {
+					ids = append(ids, e.id)
+				}
+			}
+			got := lookup(t, localeDir, ids, map[string]string{"LANGUAGE": lang, "LANG": "C.UTF-8"})
+			var wrong []string
+			for _, e := range po.entries {
+				if e.ctxt != "" || e.str == "" {
+					continue // TestPOComplete reports empty translations
+				}
+				if g := got[e.id]; g != e.str {
+					wrong = append(wrong, fmt.Sprintf("%q → %q, want %q", e.id, g, e.str))
+				}
+			}
+			sort.Strings(wrong)
+			if len(wrong) > 0 {
+				t.Errorf("%d of %d lookups are wrong, e.g.\n%s", len(wrong), len(ids), strings.Join(wrong[:min(len(wrong), 10)], "\n"))
+			}
+			for id, want := range spotChecks[lang] {
+				if g := got[id]; g != want {
+					t.Errorf("Local(%q) = %q, want %q", id, g, want)
+				}
+			}
+			t.Logf("%d messages translated through glib.Local", len(ids)-len(wrong))
+		})
+	}
+	t.Run("C locale", func(t *testing.T) {
+		got := lookup(t, localeDir, []string{"Network"}, map[string]string{"LANGUAGE": "de", "LANG": "C"})
+		// Informational: why the lookups above set LANG=C.UTF-8.
+		t.Logf("LANG=C LANGUAGE=de: Local(\"Network\") = %q", got["Network"])
+	})
+}
