@@ -89,8 +89,9 @@ func (c *command) audit(args []string) error {
 			entry.ID, entry.Name = a.ID, a.Name
 		}
 		for _, f := range fsx {
+			title, reason := f.Text(model.English)
 			af := AuditFinding{ID: f.ID, Severity: f.Severity.String(), Level: f.Level.String(), Permission: f.Permission, Source: f.Source.String(),
-				Title: f.Title, Reason: f.Reason, Fix: f.Fix, Dismissed: f.Dismissed}
+				Title: title, Reason: reason, Fix: f.Fix, Dismissed: f.Dismissed}
 			for _, o := range f.Ops {
 				af.Options = append(af.Options, o.String())
 			}
@@ -183,7 +184,8 @@ func (c *command) harden(args []string) error {
 		changed++
 		fmt.Fprintf(out, "# %s (%s)\n", a.Name, a.ID)
 		for _, f := range p.Findings {
-			fmt.Fprintf(out, "#   %s: %s\n", f.Level, f.Title)
+			title, _ := f.Text(model.English)
+			fmt.Fprintf(out, "#   %s: %s\n", f.Level, title)
 		}
 		fmt.Fprintf(out, "--- %s (now)\n+++ %s (hardened)\n%s", a.ID, a.ID, model.Diff(p.Before, p.After))
 		fmt.Fprintln(out, model.Command(a.ID, p.Ops))

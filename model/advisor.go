@@ -37,10 +37,45 @@ type Finding struct {
 	Title      string
 	Reason     string
 	Fix        string
+	// TitleArgs and ReasonArgs fill the %s of Title and Reason after
+	// translation; Title and Reason are the untranslated formats. Use
+	// Text to get the English text.
+	TitleArgs, ReasonArgs []any
 	// Ops are the `flatpak override` options that apply the fix.
 	Ops       []overrides.Op
 	Dismissed bool
 }
+
+// Text formats a finding's title and reason with tr (a translation
+// function; identity for English).
+func (f Finding) Text(tr func(string) string) (title, reason string) {
+	title, reason = tr(f.Title), tr(f.Reason)
+	if len(f.TitleArgs) > 0 {
+		title = fmt.Sprintf(title, translateArgs(tr, f.TitleArgs)...)
+	}
+	if len(f.ReasonArgs) > 0 {
+		reason = fmt.Sprintf(reason, translateArgs(tr, f.ReasonArgs)...)
+	}
+	return title, reason
+}
+
+// translateArgs passes string arguments through tr too: some are
+// catalogue texts, the rest (paths, names) have no translation and come
+// back unchanged.
+func translateArgs(tr func(string) string, args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			out[i] = tr(s)
+		} else {
+			out[i] = a
+		}
+	}
+	return out
+}
+
+// English is the identity translation, for the command line.
+func English(s string) string { return s }
 
 // Rating is an app's overall verdict, in the spirit of GNOME Software's.
 type Rating int
@@ -158,7 +193,7 @@ func appFindings(e *Effective) []Finding {
 	} {
 		if on, src := fixedOn(overrides.KeySockets, s.name); on {
 			add(Finding{ID: "escape/" + s.name, Severity: SeverityEscape, Level: LevelRecommended, Permission: "sockets=" + s.name, Source: src,
-				Title: fmt.Sprintf(N_("Can escape the sandbox through the %s"), s.name), Reason: s.why,
+				Title: N_("Can escape the sandbox through the %s"), TitleArgs: []any{s.name}, Reason: s.why,
 				Fix: N_("Revoke it; the app keeps the bus names it lists one by one."), Ops: []overrides.Op{{Flag: "nosocket", Value: s.name}}})
 		}
 	}
@@ -179,22 +214,23 @@ func appFindings(e *Effective) []Finding {
 		if s.Mode == overrides.ModeRead {
 			continue
 		}
-		var whys []string
-		if loc == "host" {
-			whys = append(whys, N_("it can change every file you can, including the programs and settings below"))
-		}
+		// The reason names the first dangerous path the grant reaches.
+		reason, args := "", []any(nil)
 		hp := homePath(loc)
 		for _, p := range escapePaths {
-			if hp != "" && covers(hp, p.loc) {
-				whys = append(whys, fmt.Sprintf("%s: %s", p.loc, p.why))
+			if hp != "" && covers(hp, p.loc) && reason == "" {
+				reason, args = N_("Writing %s is enough: %s."), []any{p.loc, p.why}
 			}
 		}
-		if len(whys) == 0 {
+		if loc == "host" {
+			reason, args = N_("It can change every file you can, including the programs your session starts and Flatpak's own files."), nil
+		}
+		if reason == "" {
 			continue
 		}
 		add(Finding{ID: "escape/write:" + loc, Severity: SeverityEscape, Level: LevelRecommended, Permission: "filesystems=" + overrides.Filesystem{Location: loc, Mode: s.Mode}.String(), Source: s.Source,
-			Title:  fmt.Sprintf(N_("Can write files that run outside the sandbox (%s)"), loc),
-			Reason: strings.Join(whys, "; "),
+			Title: N_("Can write files that run outside the sandbox (%s)"), TitleArgs: []any{loc},
+			Reason: reason, ReasonArgs: args,
 			// Read-only access removes the escape and keeps the app
 			// working; the privacy finding below may go further.
 			Fix: N_("Make it read-only, or give just the folders the app needs."), Ops: []overrides.Op{{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: overrides.ModeRead}.String()}}})

@@ -238,12 +238,12 @@ func TestUpdateThatWidensIsReportedUntilAcknowledged(t *testing.T) {
 		t.Fatal("widening update not reported")
 	}
 	for _, want := range []string{"--share=network", "--filesystem=home", "--talk-name=org.freedesktop.secrets"} {
-		if !strings.Contains(upd.Reason, want) {
-			t.Errorf("gained list %q lacks %s", upd.Reason, want)
+		if _, reason := upd.Text(English); !strings.Contains(reason, want) {
+			t.Errorf("gained list %q lacks %s", reason, want)
 		}
 	}
-	if strings.Contains(upd.Reason, "xdg-music") || strings.Contains(upd.Reason, "wayland") {
-		t.Errorf("old grants reported as gained: %q", upd.Reason)
+	if _, reason := upd.Text(English); strings.Contains(reason, "xdg-music") || strings.Contains(reason, "wayland") {
+		t.Errorf("old grants reported as gained: %q", reason)
 	}
 	// Its fix revokes exactly what was gained.
 	if _, err := m.Override(a.ID, upd.Ops); err != nil {

@@ -47,7 +47,17 @@ type PortalStatus struct {
 	Perm  *Permission
 	State PortalState
 	Raw   []string // the store's value, e.g. ["yes"] or ["EXACT", "1700000000"]
-	Why   string   // for PortalUnsupported: what is missing
+	Why   string   // for PortalUnsupported: what is missing (untranslated format)
+	// WhyArgs fill Why's %s after translation.
+	WhyArgs []any
+}
+
+// WhyText formats Why with tr (a translation function).
+func (s PortalStatus) WhyText(tr func(string) string) string {
+	if len(s.WhyArgs) > 0 {
+		return fmt.Sprintf(tr(s.Why), s.WhyArgs...)
+	}
+	return tr(s.Why)
 }
 
 // PortalStore is a client of the permission store.
@@ -259,7 +269,7 @@ func (pm *PortalManager) Status(appID string) []PortalStatus {
 				tables[p.Key] = exists
 			}
 			if !exists {
-				st.State, st.Why = PortalUnsupported, fmt.Sprintf(N_("The %s portal has not stored any permission yet; it will once an app asks"), p.Key)
+				st.State, st.Why, st.WhyArgs = PortalUnsupported, N_("The %s portal has not stored any permission yet; it will once an app asks"), []any{p.Key}
 				break
 			}
 			perms, err := pm.Store.Lookup(p.Key, p.Value)

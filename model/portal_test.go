@@ -44,7 +44,7 @@ func TestPortalStoreReadSetUnset(t *testing.T) {
 	if st["portals/camera"].State != model.PortalUnset || st["portals/microphone"].State != model.PortalUnset {
 		t.Errorf("camera/microphone: %+v %+v", st["portals/camera"], st["portals/microphone"])
 	}
-	if s := st["portals/location"]; s.State != model.PortalUnsupported || !strings.Contains(s.Why, "location portal has not stored") {
+	if s := st["portals/location"]; s.State != model.PortalUnsupported || !strings.Contains(s.WhyText(model.English), "location portal has not stored") {
 		t.Errorf("location: %+v", s)
 	}
 	// Allow the camera: the ID row exists, the devices table exists.

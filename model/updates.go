@@ -159,9 +159,9 @@ func updateFinding(gained []overrides.Op) Finding {
 		ID: fmt.Sprintf("update/gained:%08x", h.Sum32()), Severity: SeverityMedium, Level: LevelSuggested,
 		Permission: strings.Join(names, " "), Source: SourceApp,
 		Title:  N_("Gained permissions in its last update"),
-		Reason: fmt.Sprintf(N_("The app now asks for: %s"), strings.Join(names, ", ")),
-		Fix:    N_("Revoke what the update added, or dismiss this if you accept it."),
-		Ops:    ops,
+		Reason: N_("The app now asks for: %s"), ReasonArgs: []any{strings.Join(names, ", ")},
+		Fix: N_("Revoke what the update added, or dismiss this if you accept it."),
+		Ops: ops,
 	}
 }
 

@@ -57,7 +57,8 @@ func (w *Window) setRating(r *appRow, rating model.Rating) {
 
 // findingRow shows one finding with its fix and a dismiss switch.
 func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
-	row := newActionRow(T(f.Title), T(f.Reason))
+	title, reason := f.Text(T)
+	row := newActionRow(title, reason)
 	row.SetTooltipText(T(f.Fix))
 	icon := gtk.NewImageFromIconName(severityIcons[f.Severity])
 	icon.AddCSSClass("tag")
@@ -91,7 +92,7 @@ func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
 		v.cs.add(fix, fix.ConnectClicked(func() {
 			v.w.flush()
 			c, err := v.w.m.Override(target(v.app), f.Ops)
-			v.w.afterChange(c, err, T(f.Title))
+			v.w.afterChange(c, err, title)
 		}))
 		row.addSuffix(fix)
 	}
@@ -167,7 +168,8 @@ func (v *pageView) markRows(fs []model.Finding) {
 		f, ok := byPerm[r.p.Syntax()]
 		r.warn.SetVisible(ok)
 		if ok {
-			r.warn.SetTooltipText(T(f.Title) + " — " + T(f.Reason))
+			title, reason := f.Text(T)
+			r.warn.SetTooltipText(title + " — " + reason)
 		}
 	}
 }
@@ -230,7 +232,8 @@ func (v *pageView) hardenDialog() {
 		}
 		var titles []string
 		for _, f := range plan.Findings {
-			titles = append(titles, "• "+T(f.Title))
+			title, _ := f.Text(T)
+			titles = append(titles, "• "+title)
 		}
 		if len(plan.Ops) == 0 {
 			intro.SetText(T("Nothing to change: the advisor has no fix to apply for this app."))
@@ -303,7 +306,8 @@ func (w *Window) buildOverview() *pageView {
 		for _, e := range entries {
 			var tops []string
 			for _, f := range e.top {
-				tops = append(tops, T(f.Title))
+				title, _ := f.Text(T)
+				tops = append(tops, title)
 			}
 			sub := T(e.rating.Describe())
 			if len(tops) > 0 {

@@ -20,7 +20,9 @@ func InitI18n(localeDir string) string {
 	dir := localeDir
 	if dir == "" || !exists(dir) {
 		if exe, err := os.Executable(); err == nil {
-			for _, c := range []string{filepath.Join(filepath.Dir(exe), "..", "share", "locale"), filepath.Join(filepath.Dir(exe), "locale")} {
+			// Installed (prefix/bin → prefix/share/locale), or a meson
+			// build tree (_build/confine → _build/po/<lang>/LC_MESSAGES).
+			for _, c := range []string{filepath.Join(filepath.Dir(exe), "..", "share", "locale"), filepath.Join(filepath.Dir(exe), "po"), filepath.Join(filepath.Dir(exe), "locale")} {
 				if exists(c) {
 					dir = c
 					break

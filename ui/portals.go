@@ -103,8 +103,8 @@ func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus
 		}
 		if st.State == model.PortalUnsupported {
 			row.SetSensitive(false)
-			row.SetTooltipText(T(st.Why))
-			row.setSubtitle(T(st.Why))
+			row.SetTooltipText(st.WhyText(T))
+			row.setSubtitle(st.WhyText(T))
 		} else if st.State == model.PortalAsk {
 			row.setSubtitle(T("Asks every time"))
 		}
