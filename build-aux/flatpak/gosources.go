@@ -7,9 +7,10 @@
 // "file" source: the module's go.mod and zip, downloaded from
 // proxy.golang.org and pinned by sha256, placed in a GOPROXY file tree
 // (.flatpak-go/proxy/<escaped path>/@v/<version>.{mod,zip}) inside the
-// build directory. build-aux/flatpak/go-vendor then runs `go mod vendor`
-// against that tree (GOPROXY=file://…), and meson's `go build` runs with
-// GOFLAGS=-mod=vendor GOPROXY=off.
+// build directory. The manifest's build-options env then points the go
+// command at that tree only (GOPROXY=file://…, GOFLAGS=-mod=readonly), so
+// meson's `go build` fills a module cache in the build directory from it,
+// checking every file against go.sum, and cannot reach anything else.
 //
 // Usage (from the repository root; build-aux/gen-go-sources and
 // build-aux/flatpak/verify-offline wrap it):
@@ -22,23 +23,21 @@
 //	    build-aux/flatpak/go-modules.json) into the directory ROOT, taking
 //	    each URL's bytes from the local module cache instead of the network
 //	    and checking its sha256
+//	go run build-aux/flatpak/gosources.go manifest-env MANIFEST
+//	    print the manifest's build-options env as KEY=VALUE lines
 //
-// Which modules: `go mod vendor` loads the packages of the whole main
-// module and its tests for every GOOS and build tag, so it needs the zip of
-// every module vendor/modules.txt lists a package for (more than
-// `go list -deps ./cmd/confine` shows: e.g. golang.org/x/sys for Windows
-// files, golang.org/x/tools for a test); the generator asks `go mod vendor
-// -o` itself. It needs the go.mod of every module go.sum has a go.mod hash
-// for. The go command checks all of them against go.sum.
+// Which files: the zip of every module that provides a package
+// ./cmd/confine imports on linux/amd64 or linux/arm64 (the architectures
+// Flatpak apps are built for), and the go.mod of every module go.sum has a
+// go.mod hash for (the module graph needs them; extra ones cost a few
+// bytes).
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -53,8 +52,8 @@ import (
 // ProxyURL is where flatpak-builder downloads module files from.
 const ProxyURL = "https://proxy.golang.org/"
 
-// ProxyDir is the GOPROXY file tree inside the build directory; go-vendor
-// reads it.
+// ProxyDir is the GOPROXY file tree inside the build directory; the
+// manifest's GOPROXY points at it.
 const ProxyDir = ".flatpak-go/proxy"
 
 // Source is one flatpak-builder source of type "file".
@@ -79,6 +78,11 @@ func main() {
 		out := fs.String("o", "", "write to this file instead of standard output")
 		fs.Parse(os.Args[2:])
 		err = generate(*out)
+	case "manifest-env":
+		if len(os.Args) != 3 {
+			usage()
+		}
+		err = manifestEnv(os.Args[2])
 	case "stage":
 		if len(os.Args) < 3 || len(os.Args) > 4 {
 			usage()
@@ -99,12 +103,14 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: go run build-aux/flatpak/gosources.go generate [-o FILE]\n"+
-		"       go run build-aux/flatpak/gosources.go stage ROOT [SOURCES]")
+		"       go run build-aux/flatpak/gosources.go stage ROOT [SOURCES]\n"+
+		"       go run build-aux/flatpak/gosources.go manifest-env MANIFEST")
 	os.Exit(2)
 }
 
-// goCmd runs the go command with GOFLAGS cleared (a -mod=vendor there
-// would break `go mod vendor`) and returns its standard output.
+// goCmd runs the go command with GOFLAGS cleared (the caller's flags, such
+// as -mod=mod, must not change what is listed or fetched) and returns its
+// standard output.
 func goCmd(dir string, args ...string) ([]byte, error) {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
@@ -123,8 +129,7 @@ func generate(out string) error {
 	if err != nil {
 		return err
 	}
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return fmt.Errorf("run from the repository root: %v", err)
 	}
 	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
@@ -132,21 +137,13 @@ func generate(out string) error {
 		return err
 	}
 
-	zips, err := vendoredModules(root)
+	zips, err := buildModules(root)
 	if err != nil {
 		return err
 	}
 	mods, err := goModHashes(gosum)
 	if err != nil {
 		return err
-	}
-	// `go mod vendor` may tidy go.sum; this tool must not change the
-	// repository, and a list made from a changed go.sum would be wrong.
-	if now, _ := os.ReadFile(filepath.Join(root, "go.mod")); !bytes.Equal(now, gomod) {
-		return errors.New("go.mod changed while listing modules: run `go mod tidy` and try again")
-	}
-	if now, _ := os.ReadFile(filepath.Join(root, "go.sum")); !bytes.Equal(now, gosum) {
-		return errors.New("go.sum changed while listing modules: run `go mod tidy` and try again")
 	}
 
 	cache, err := goCmd(root, "env", "GOMODCACHE")
@@ -221,47 +218,44 @@ func generate(out string) error {
 	return os.WriteFile(out, data, 0o644)
 }
 
-// vendoredModules runs `go mod vendor -o` into a temporary directory and
-// returns the modules vendor/modules.txt lists packages for.
-func vendoredModules(root string) ([]modVersion, error) {
-	tmp, err := os.MkdirTemp("", "gosources-vendor-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	vendor := filepath.Join(tmp, "vendor")
-	if _, err := goCmd(root, "mod", "vendor", "-o", vendor); err != nil {
-		return nil, err
-	}
-	f, err := os.Open(filepath.Join(vendor, "modules.txt"))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil // no dependencies at all
-		}
-		return nil, err
-	}
-	defer f.Close()
+// Arches are the GOARCH values of the architectures Flatpak builds for
+// (x86_64, aarch64): an import that only one of them compiles still needs
+// its module.
+var Arches = []string{"amd64", "arm64"}
+
+// buildModules returns the modules that provide the packages ./cmd/confine
+// imports, for every architecture in Arches.
+func buildModules(root string) ([]modVersion, error) {
+	seen := map[modVersion]bool{}
 	var mods []modVersion
-	var cur *modVersion
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "# "):
-			fields := strings.Fields(line[2:])
-			if len(fields) != 2 {
-				// "# path version => replacement" or "# path => …".
-				return nil, fmt.Errorf("vendor/modules.txt: %q: replace directives are not supported by the Flatpak source list", line)
+	for _, arch := range Arches {
+		cmd := exec.Command("go", "list", "-deps",
+			"-f", "{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}}{{with .Replace}} => {{.Path}}{{end}}{{end}}{{end}}",
+			"./cmd/confine")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("go list -deps ./cmd/confine (GOARCH=%s): %v\n%s", arch, err, stderr.String())
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if line == "" {
+				continue
 			}
-			cur = &modVersion{fields[0], fields[1]}
-		case strings.HasPrefix(line, "#"):
-			// "## explicit; go 1.x" annotations.
-		case line != "" && cur != nil:
-			mods = append(mods, *cur)
-			cur = nil // one package is enough to need the zip
+			fields := strings.Fields(line)
+			if len(fields) != 2 {
+				return nil, fmt.Errorf("module %q: replace directives are not supported by the Flatpak source list", line)
+			}
+			mv := modVersion{fields[0], fields[1]}
+			if !seen[mv] {
+				seen[mv] = true
+				mods = append(mods, mv)
+			}
 		}
 	}
-	return mods, sc.Err()
+	return mods, nil
 }
 
 // goModHashes returns the modules go.sum has a go.mod hash for.
@@ -418,5 +412,55 @@ func stage(root, sourcesFile string) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "gosources: staged %d files from %s\n", len(sources), sourcesFile)
+	return nil
+}
+
+// manifestEnv prints the build-options env of a manifest written in block
+// style (as build-aux/io.github.confine_app.Confine.yml is: "build-options:"
+// at the top level, "env:" under it, one "KEY: value" per line under that).
+// Anything else inside that block is an error rather than a guess.
+func manifestEnv(manifest string) error {
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		return err
+	}
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+	var inOptions, inEnv bool
+	envIndent := -1
+	found := 0
+	for i, line := range strings.Split(string(data), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if strings.Contains(line, "\t") {
+			return fmt.Errorf("%s:%d: tab in indentation", manifest, i+1)
+		}
+		switch {
+		case indent(line) == 0:
+			inOptions = trimmed == "build-options:"
+			inEnv = false
+		case inOptions && !inEnv && trimmed == "env:":
+			inEnv, envIndent = true, indent(line)
+		case inEnv && indent(line) <= envIndent:
+			inEnv = false
+		case inEnv:
+			key, value, ok := strings.Cut(trimmed, ":")
+			if !ok || strings.ContainsAny(key, " \"'") {
+				return fmt.Errorf("%s:%d: not a KEY: value line: %q", manifest, i+1, line)
+			}
+			value = strings.TrimSpace(value)
+			if len(value) >= 2 && (value[0] == '\'' || value[0] == '"') && value[len(value)-1] == value[0] {
+				value = value[1 : len(value)-1]
+			} else if strings.ContainsAny(value, "#'\"{}[]") || value == "" {
+				return fmt.Errorf("%s:%d: quote this value: %q", manifest, i+1, line)
+			}
+			fmt.Printf("%s=%s\n", key, value)
+			found++
+		}
+	}
+	if found == 0 {
+		return fmt.Errorf("%s: no build-options env found", manifest)
+	}
 	return nil
 }
