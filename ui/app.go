@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -107,6 +108,12 @@ func (a *Application) startup() {
 	css := gtk.NewCSSProvider()
 	css.LoadFromData(styleCSS)
 	gtk.StyleContextAddProviderForDisplay(gdk.DisplayGetDefault(), css, gtk.STYLE_PROVIDER_PRIORITY_APPLICATION)
+	// Running from the build tree (_build/confine): use the icons in data/.
+	if exe, err := os.Executable(); err == nil {
+		if icons := filepath.Join(filepath.Dir(exe), "..", "data", "icons"); exists(icons) {
+			gtk.IconThemeGetForDisplay(gdk.DisplayGetDefault()).AddSearchPath(icons)
+		}
+	}
 
 	quit := gio.NewSimpleAction("quit", nil)
 	quit.ConnectActivate(func(*glib.Variant) {

@@ -326,6 +326,17 @@ func (w *Window) filter() {
 }
 
 func (w *Window) selectInitial() {
+	if len(w.m.Apps) == 0 {
+		// Nothing to list: say so, and why, instead of an empty page.
+		empty := w.builder.GetObject("empty_page")
+		if w.m.FlatpakErr != nil && len(w.m.Installations) > 0 && !exists(w.m.Installations[0].Path) && !exists(w.m.Installations[1].Path) {
+			empty.SetObjectProperty("title", T("Flatpak Is Not Installed"))
+			empty.SetObjectProperty("description", T("Install Flatpak from your distribution, then apps from Flathub; Confine will list them here. Settings for all apps are available already."))
+		}
+		w.contentTitle.SetObjectProperty("title", "Confine")
+		w.contentStack.SetVisibleChildName("empty")
+		return
+	}
 	last := ""
 	if w.settings != nil {
 		last = w.settings.String("last-app")
