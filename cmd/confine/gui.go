@@ -37,7 +37,13 @@ func runWindow(args []string, start time.Time) int {
 			fmt.Fprintln(os.Stderr, "confine: cannot generate the demo installation:", err)
 			return 1
 		}
-		opts.Env = env
+		// The demo's folders, the rest (locale, home) from the process.
+		opts.Env = model.Env{Vars: func(k string) string {
+			if v := env.Getenv(k); v != "" {
+				return v
+			}
+			return os.Getenv(k)
+		}}
 	}
 	ui.InitI18n(localeDir)
 	code := ui.Run(opts, os.Args)
