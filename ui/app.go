@@ -196,8 +196,12 @@ func (a *Application) measure() {
 				// (to tell a leak from a high-water mark).
 				if k, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_REPEAT")); err == nil && k > 0 {
 					rows = nil
+					n := 8
+					if v, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_WIDTH")); err == nil && v > 0 {
+						n = v
+					}
 					for i := 0; i < k; i++ {
-						rows = append(rows, w.rows[:min(8, len(w.rows))]...)
+						rows = append(rows, w.rows[2:min(2+n, len(w.rows))]...)
 					}
 				}
 				for _, r := range rows {
@@ -218,6 +222,8 @@ func (a *Application) measure() {
 				glib.TimeoutAdd(300, func() bool {
 					runtime.GC()
 					glib.TimeoutAdd(300, func() bool {
+						fmt.Printf("rss-kb-before-trim %d\n", rssKB())
+						trimHeap()
 						fmt.Printf("rss-kb %d\n", rssKB())
 						a.Quit()
 						return false
