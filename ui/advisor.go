@@ -32,6 +32,7 @@ func ratingClass(r model.Rating) string {
 // updateRatings computes every app's rating after the first frame, so
 // start-up stays fast, and puts the dots in the sidebar.
 func (w *Window) updateRatings() {
+	w.ratingsDone = false
 	glib.IdleAdd(func() {
 		for _, r := range w.rows {
 			if r.app == nil || r.app.Err != nil {
@@ -39,11 +40,13 @@ func (w *Window) updateRatings() {
 			}
 			w.setRating(r, model.RatingOf(w.m.Audit(r.app)))
 		}
+		// Rows added later get their rating as they come.
+		w.ratingsDone = true
 	})
 }
 
 func (w *Window) setRating(r *appRow, rating model.Rating) {
-	if r.dot == nil {
+	if r.dot == nil || r.app == nil || r.app.Err != nil {
 		return
 	}
 	for _, c := range []string{"risk-low", "risk-medium", "risk-escape"} {

@@ -191,7 +191,7 @@ func (a *Application) measure() {
 			glib.IdleAdd(func() {
 				var total, worst time.Duration
 				n := 0
-				rows := w.rows
+				rows := w.allRows()
 				// CONFINE_MEASURE_REPEAT=K shows the first pages K times
 				// (to tell a leak from a high-water mark).
 				if k, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_REPEAT")); err == nil && k > 0 {

@@ -203,7 +203,7 @@ func TestExternalChangeUpdatesSwitch(t *testing.T) {
 
 func TestSearchFilters(t *testing.T) {
 	visible := func() (names []string) {
-		for _, r := range testWin.rows {
+		for _, r := range testWin.allRows() {
 			if r.row.ChildVisible() {
 				if r.app == nil {
 					names = append(names, "global")

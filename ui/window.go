@@ -52,19 +52,22 @@ type Window struct {
 	contentTitle, sideTitle    *coreglib.Object
 
 	rows     []*appRow
+	queued   []*model.App // apps whose rows are still to be added
+	dupes    map[string]int
 	current  *appRow
 	view     *pageView
 	settings *gio.Settings
 
-	pending    []pendingEdit
-	flushTimer glib.SourceHandle
-	undo       *model.Change
-	undoApp    *model.App
-	undoPortal model.Snapshot
-	portals    portals
-	monitors   []gio.FileMonitorrer
-	reloadTmr  glib.SourceHandle
-	gcTimer    glib.SourceHandle
+	pending     []pendingEdit
+	flushTimer  glib.SourceHandle
+	undo        *model.Change
+	undoApp     *model.App
+	undoPortal  model.Snapshot
+	portals     portals
+	monitors    []gio.FileMonitorrer
+	reloadTmr   glib.SourceHandle
+	gcTimer     glib.SourceHandle
+	ratingsDone bool
 }
 
 func newWindow(a *Application) *Window {
@@ -174,16 +177,43 @@ func (w *Window) load() {
 	w.rows = nil
 	w.addRow(nil)
 	w.addOverviewRow()
-	ids := map[string]int{}
+	w.dupes = map[string]int{}
 	for _, a := range w.m.Apps {
-		ids[a.ID]++
+		w.dupes[a.ID]++
 	}
-	for _, a := range w.m.Apps {
-		w.addRow(a).showInstallation(ids[a.ID] > 1)
+	// The first screenful of rows now, the rest right after the first
+	// frame: GTK measures every row of a list box, and hundreds of rows
+	// would delay the window.
+	w.queued = append([]*model.App(nil), w.m.Apps...)
+	w.addRows(40)
+	if len(w.queued) > 0 {
+		glib.IdleAdd(func() bool {
+			w.addRows(60)
+			return len(w.queued) > 0
+		})
 	}
 	if len(w.m.Apps) == 0 {
 		w.sideTitle.SetObjectProperty("subtitle", T("No apps installed"))
 	}
+}
+
+// addRows adds up to n queued apps to the sidebar.
+func (w *Window) addRows(n int) {
+	for ; n > 0 && len(w.queued) > 0; n-- {
+		a := w.queued[0]
+		w.queued = w.queued[1:]
+		r := w.addRow(a)
+		r.showInstallation(w.dupes[a.ID] > 1)
+		if w.ratingsDone {
+			w.setRating(r, model.RatingOf(w.m.Audit(a)))
+		}
+	}
+}
+
+// allRows makes sure every app has its row (before a search or a lookup).
+func (w *Window) allRows() []*appRow {
+	w.addRows(len(w.queued))
+	return w.rows
 }
 
 func (w *Window) addRow(a *model.App) *appRow {
@@ -271,7 +301,7 @@ func (w *Window) addOverviewRow() {
 
 // rowFor finds the sidebar row of the copy of id that runs.
 func (w *Window) rowFor(id string) *appRow {
-	for _, r := range w.rows {
+	for _, r := range w.allRows() {
 		if r.app != nil && r.app.ID == id && !r.app.Shadowed {
 			return r
 		}
@@ -313,6 +343,7 @@ func (w *Window) matches(r *appRow) bool {
 }
 
 func (w *Window) filter() {
+	w.allRows()
 	w.list.InvalidateFilter()
 	any := false
 	for _, r := range w.rows {
@@ -341,6 +372,9 @@ func (w *Window) selectInitial() {
 	if w.settings != nil {
 		last = w.settings.String("last-app")
 	}
+	if last != "" {
+		w.allRows()
+	}
 	for _, r := range w.rows {
 		if r.app != nil && r.app.ID == last && !r.app.Shadowed {
 			w.list.SelectRow(r.row)
@@ -356,7 +390,7 @@ func (w *Window) selectInitial() {
 
 // ShowApp opens an app's page by ID ("global" for All Applications).
 func (w *Window) ShowApp(id string) {
-	for _, r := range w.rows {
+	for _, r := range w.allRows() {
 		if (r.app == nil && !r.overview && id == overrides.Global) || (r.overview && id == "overview") || (r.app != nil && r.app.ID == id && !r.app.Shadowed) {
 			w.list.SelectRow(r.row)
 			w.showRow(r)

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/confine-app/confine/model"
@@ -44,6 +45,13 @@ func runWindow(args []string, start time.Time) int {
 			}
 			return os.Getenv(k)
 		}}
+	}
+	// CONFINE_CPUPROFILE=FILE writes a CPU profile of the run (benchmarks).
+	if p := os.Getenv("CONFINE_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
 	}
 	ui.InitI18n(localeDir)
 	code := ui.Run(opts, os.Args)
