@@ -417,7 +417,9 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 	} else {
 		r.sw = gtk.NewSwitch()
 		r.sw.SetVAlign(gtk.AlignCenter)
-		r.sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
+		// The row labels its activatable switch itself (AdwActionRow sets
+		// labelled-by); an extra label would make screen readers say the
+		// title twice.
 		v.cs.add(r.sw, r.sw.ConnectStateSet(func(state bool) bool {
 			if r.updating {
 				return false

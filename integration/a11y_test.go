@@ -1,0 +1,61 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestScreenReaderReadsSwitches starts the window on the demo installation
+// in a D-Bus session with the accessibility bus, and reads it with AT-SPI
+// (Debian's python3-pyatspi), as Orca would: each permission switch must be
+// announced with its title and its state.
+func TestScreenReaderReadsSwitches(t *testing.T) {
+	for _, tool := range []string{"dbus-run-session", "/usr/bin/python3", "Xvfb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s missing in CI", tool)
+			}
+			t.Skipf("SKIPPED LOUDLY: %s not installed", tool)
+		}
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import pyatspi").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3-pyatspi missing in CI")
+		}
+		t.Skip("SKIPPED LOUDLY: python3-pyatspi not installed")
+	}
+	display, stop := startXvfb(t)
+	defer stop()
+	// The window registers on the accessibility bus when it maps; the reader
+	// starts once it is up.
+	script := confineBin + " --demo --app net.waveline.Browser >/dev/null 2>&1 & app=$!; sleep 4; " +
+		"/usr/bin/python3 testdata/a11y_check.py; rc=$?; kill $app; exit $rc"
+	cmd := exec.Command("dbus-run-session", "--", "sh", "-c", script)
+	cmd.Env = append(withoutVar(os.Environ(), "GTK_A11Y"), "DISPLAY="+display, "GSK_RENDERER=cairo", "GSETTINGS_BACKEND=memory", "LANGUAGE=", "LANG=C.UTF-8")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	text := string(out)
+	// The demo user revoked X11 for this browser; it asks for network.
+	for _, want := range []string{"Network, check box, on", "X11 windowing system, check box, off", "Wayland windowing system, check box, on"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("screen reader does not announce %q; it reads:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Network Network") {
+		t.Error("titles are announced twice")
+	}
+}
+
+func withoutVar(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}

@@ -1,0 +1,47 @@
+# Reads Confine's window through the accessibility bus (AT-SPI), as a
+# screen reader does, and prints every switch as "name, role, state".
+import sys
+import time
+
+import pyatspi
+
+
+def find_app(name):
+    for app in pyatspi.Registry.getDesktop(0):
+        if app is not None and app.name and name in app.name:
+            return app
+    return None
+
+
+def walk(node, out, depth=0):
+    if depth > 80:
+        return
+    try:
+        role = node.getRoleName()
+        if role in ("switch", "toggle button", "check box") and node.name:
+            states = node.getState()
+            on = states.contains(pyatspi.STATE_CHECKED) or states.contains(pyatspi.STATE_PRESSED)
+            out.append("%s, %s, %s" % (node.name, role, "on" if on else "off"))
+        for child in node:
+            walk(child, out, depth + 1)
+    except Exception:
+        pass
+
+
+app = None
+for _ in range(60):
+    app = find_app("confine")
+    if app:
+        break
+    time.sleep(0.25)
+if app is None:
+    print("confine is not on the accessibility bus")
+    sys.exit(1)
+lines = []
+for _ in range(20):
+    lines = []
+    walk(app, lines)
+    if lines:
+        break
+    time.sleep(0.25)
+print("\n".join(lines))
