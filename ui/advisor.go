@@ -143,14 +143,17 @@ func (v *pageView) advisorRows(e *model.Effective, _ *overrides.File) (string, [
 		v.ratingTag.AddCSSClass(ratingClass(rating))
 	}
 	for _, f := range fs {
-		fmt.Fprintf(&sig, "%s/%v/%v;", f.ID, f.Dismissed, f.Source)
-		rows = append(rows, v.findingRow(f))
+		title, reason := f.Text(T)
+		k := fmt.Sprintf("%s/%v/%v/%v/%s/%s/%v;", f.ID, f.Dismissed, f.Source, f.Level, title, reason, f.Ops)
+		sig.WriteString(k)
+		rows = append(rows, v.cachedRow("finding\x00"+k, func() (gtk.Widgetter, func()) { return v.findingRow(f), nil }))
 	}
 	if len(fs) == 0 {
-		ok := newActionRow(T("Nothing to tighten"), T("This app asks for nothing the advisor would revoke."))
-		img := gtk.NewImageFromIconName("emblem-ok-symbolic")
-		ok.addPrefix(img)
-		rows = append(rows, ok)
+		rows = append(rows, v.cachedRow("finding\x00none", func() (gtk.Widgetter, func()) {
+			ok := newActionRow(T("Nothing to tighten"), T("This app asks for nothing the advisor would revoke."))
+			ok.addPrefix(gtk.NewImageFromIconName("emblem-ok-symbolic"))
+			return ok, nil
+		}))
 	}
 	v.markRows(fs)
 	return sig.String(), rows
@@ -262,22 +265,53 @@ func (v *pageView) hardenDialog() {
 
 // ---- overview ---------------------------------------------------------------
 
+// overview holds the Overview page's groups, built once; rows come from the
+// page's row cache, so revisiting costs only what changed.
+type overview struct {
+	byRisk, byPerm, portal *prefsGroup
+	sortMode               int
+	entries                []overviewEntry
+	effs                   map[*model.App]*model.Effective
+}
+
+type overviewEntry struct {
+	a      *model.App
+	rating model.Rating
+	top    []model.Finding
+}
+
 // buildOverview is the Overview page: apps by rating with their top
 // findings, and which apps hold each sensitive permission.
 func (w *Window) buildOverview() *pageView {
-	w.teardown()
-	v := &pageView{w: w, fixed: map[string]*fixedRow{}, overview: true, cs: &conns{}}
-	title := gtk.NewLabel(T("Overview"))
-	title.AddCSSClass("title-2")
-	title.SetXAlign(0)
-	w.page.Append(title)
-	type entry struct {
-		a      *model.App
-		rating model.Rating
-		top    []model.Finding
+	v := w.views["overview"]
+	if v == nil {
+		v = newPageView(w, nil)
+		v.overview = true
+		v.ov = &overview{}
+		w.views["overview"] = v
+		title := gtk.NewLabel(T("Overview"))
+		title.AddCSSClass("title-2")
+		title.SetXAlign(0)
+		v.root.Append(title)
+		v.ov.byRisk = newGroup(T("Apps by Risk"), T("Most exposed first; click an app to open it"))
+		sorter := gtk.NewDropDownFromStrings([]string{T("By risk"), T("By name")})
+		sorter.SetVAlign(gtk.AlignCenter)
+		sorter.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Sort apps"))})
+		v.ov.byRisk.setHeaderSuffix(sorter)
+		v.cs.add(sorter, sorter.NotifyProperty("selected", func() {
+			v.ov.sortMode = int(sorter.Selected())
+			v.fillByRisk()
+		}))
+		v.root.Append(v.ov.byRisk)
+		v.ov.byPerm = newGroup(T("Browse by Permission"), T("Which apps can reach each sensitive resource"))
+		v.root.Append(v.ov.byPerm)
+		v.ov.portal = newGroup(T("Portal Access"), T("Apps you allowed to use each portal"))
+		v.root.Append(v.ov.portal)
 	}
-	var entries []entry
-	effs := map[*model.App]*model.Effective{}
+	w.view = v
+	w.attach(v)
+	ov := v.ov
+	ov.entries, ov.effs = nil, map[*model.App]*model.Effective{}
 	for _, a := range w.m.Apps {
 		if a.Err != nil || a.Shadowed {
 			continue
@@ -289,55 +323,53 @@ func (w *Window) buildOverview() *pageView {
 				top = append(top, f)
 			}
 		}
-		entries = append(entries, entry{a, model.RatingOf(fs), top})
-		effs[a] = w.m.Effective(a)
+		ov.entries = append(ov.entries, overviewEntry{a, model.RatingOf(fs), top})
+		ov.effs[a] = w.m.Effective(a)
 	}
-	sortMode := 0
-	group := newGroup(T("Apps by Risk"), T("Most exposed first; click an app to open it"))
-	sorter := gtk.NewDropDownFromStrings([]string{T("By risk"), T("By name")})
-	sorter.SetVAlign(gtk.AlignCenter)
-	sorter.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Sort apps"))})
-	group.setHeaderSuffix(sorter)
-	fill := func() {
-		group.clear()
-		sort.SliceStable(entries, func(i, j int) bool {
-			if sortMode == 0 && entries[i].rating != entries[j].rating {
-				return entries[i].rating > entries[j].rating
-			}
-			return strings.ToLower(entries[i].a.Name) < strings.ToLower(entries[j].a.Name)
-		})
-		for _, e := range entries {
-			var tops []string
-			for _, f := range e.top {
-				title, _ := f.Text(T)
-				tops = append(tops, title)
-			}
-			sub := T(e.rating.Describe())
-			if len(tops) > 0 {
-				sub += " — " + strings.Join(tops, "; ")
-			}
-			row := newActionRow(e.a.Name, sub)
+	v.fillByRisk()
+	v.fillByPerm()
+	w.portalOverview(v)
+	return v
+}
+
+func (v *pageView) fillByRisk() {
+	ov := v.ov
+	ov.byRisk.clear()
+	sort.SliceStable(ov.entries, func(i, j int) bool {
+		if ov.sortMode == 0 && ov.entries[i].rating != ov.entries[j].rating {
+			return ov.entries[i].rating > ov.entries[j].rating
+		}
+		return strings.ToLower(ov.entries[i].a.Name) < strings.ToLower(ov.entries[j].a.Name)
+	})
+	for _, e := range ov.entries {
+		var tops []string
+		for _, f := range e.top {
+			title, _ := f.Text(T)
+			tops = append(tops, title)
+		}
+		sub := T(e.rating.Describe())
+		if len(tops) > 0 {
+			sub += " — " + strings.Join(tops, "; ")
+		}
+		id, name, rating := e.a.ID, e.a.Name, e.rating
+		ov.byRisk.add(v.cachedRow("ov\x00"+id+"\x00"+name+"\x00"+sub, func() (gtk.Widgetter, func()) {
+			row := newActionRow(name, sub)
 			dot := gtk.NewBox(gtk.OrientationHorizontal, 0)
 			dot.AddCSSClass("risk-dot")
-			dot.AddCSSClass(ratingClass(e.rating))
+			dot.AddCSSClass(ratingClass(rating))
 			dot.SetVAlign(gtk.AlignCenter)
 			row.addPrefix(dot)
-			arrow := gtk.NewImageFromIconName("go-next-symbolic")
-			row.addSuffix(arrow)
-			id := e.a.ID
+			row.addSuffix(gtk.NewImageFromIconName("go-next-symbolic"))
 			row.SetActivatable(true)
-			v.cs.add(row.obj, row.obj.Connect("activated", func() { w.ShowApp(id) }))
-			group.add(row)
-		}
+			v.cs.add(row.obj, row.obj.Connect("activated", func() { v.w.ShowApp(id) }))
+			return row, nil
+		}))
 	}
-	v.cs.add(sorter, sorter.NotifyProperty("selected", func() {
-		sortMode = int(sorter.Selected())
-		fill()
-	}))
-	fill()
-	w.page.Append(group)
+}
 
-	byPerm := newGroup(T("Browse by Permission"), T("Which apps can reach each sensitive resource"))
+func (v *pageView) fillByPerm() {
+	ov := v.ov
+	ov.byPerm.clear()
 	for _, q := range []struct {
 		title string
 		has   func(*model.Effective) bool
@@ -358,24 +390,29 @@ func (w *Window) buildOverview() *pageView {
 		}},
 	} {
 		var names []string
-		for _, e := range entries {
-			if q.has(effs[e.a]) {
+		for _, e := range ov.entries {
+			if q.has(ov.effs[e.a]) {
 				names = append(names, e.a.Name)
 			}
 		}
 		sort.Strings(names)
-		sub := T("No app")
-		if len(names) > 0 {
-			sub = strings.Join(names, ", ")
-		}
-		row := newActionRow(q.title, sub)
+		v.ov.byPerm.add(v.countRow("perm", q.title, names))
+	}
+}
+
+// countRow is an overview row: a question, the apps that answer it, and
+// their number.
+func (v *pageView) countRow(kind, title string, names []string) gtk.Widgetter {
+	sub := T("No app")
+	if len(names) > 0 {
+		sub = strings.Join(names, ", ")
+	}
+	return v.cachedRow(kind+"\x00"+title+"\x00"+sub, func() (gtk.Widgetter, func()) {
+		row := newActionRow(title, sub)
 		count := gtk.NewLabel(fmt.Sprint(len(names)))
 		count.AddCSSClass("tag")
 		count.AddCSSClass(map[bool]string{true: "risk-medium", false: "risk-low"}[len(names) > 0])
 		row.addSuffix(count)
-		byPerm.add(row)
-	}
-	w.page.Append(byPerm)
-	w.portalOverview(v)
-	return v
+		return row, nil
+	})
 }

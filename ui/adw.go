@@ -40,7 +40,15 @@ static void confine_toast(uintptr_t overlay, const char *title, const char *butt
 static void confine_leaflet_navigate(uintptr_t leaflet, int forward) {
 	adw_leaflet_navigate(ADW_LEAFLET(P(leaflet)), forward ? ADW_NAVIGATION_DIRECTION_FORWARD : ADW_NAVIGATION_DIRECTION_BACK);
 }
-static void *confine_new_action_row(void) { return adw_action_row_new(); }
+static long confine_rows_made, confine_rows_freed;
+static void confine_row_gone(gpointer data, GObject *where) { confine_rows_freed++; }
+static void *confine_new_action_row(void) {
+	GtkWidget *w = adw_action_row_new();
+	confine_rows_made++;
+	g_object_weak_ref(G_OBJECT(w), confine_row_gone, NULL);
+	return w;
+}
+static long confine_rows_alive(void) { return confine_rows_made - confine_rows_freed; }
 static void *confine_new_entry_row(void) { return adw_entry_row_new(); }
 static void *confine_new_group(void) { return adw_preferences_group_new(); }
 static void *confine_new_about(void) { return adw_about_window_new(); }
@@ -56,6 +64,10 @@ import (
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 )
+
+// rowsAlive counts action rows made and not yet freed (benchmarks check
+// that discarded pages are freed).
+func rowsAlive() int { return int(C.confine_rows_alive()) }
 
 // trimHeap returns free C heap memory to the system, so resident-memory
 // figures show what is in use rather than malloc's high-water mark.

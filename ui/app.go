@@ -222,6 +222,7 @@ func (a *Application) measure() {
 				glib.TimeoutAdd(300, func() bool {
 					runtime.GC()
 					glib.TimeoutAdd(300, func() bool {
+						fmt.Printf("rows-alive %d\n", rowsAlive())
 						fmt.Printf("rss-kb-before-trim %d\n", rssKB())
 						trimHeap()
 						fmt.Printf("rss-kb %d\n", rssKB())

@@ -37,22 +37,48 @@ type pageView struct {
 	cs          *conns
 	headerW     gtk.Widgetter
 	harden      *gtk.Button
+	cache       map[string]cachedRow
+	root        *gtk.Box // the page's widgets, swapped into the window
+	ov          *overview
+}
+
+// cachedRow returns the row built earlier for the same key — a key that
+// names everything the row shows — or builds it. GTK does not free rows
+// removed from a group while gotk4 holds their wrappers (measured: every
+// rebuilt row stayed alive), so rows are reused instead of rebuilt; sync,
+// when given, puts the row's controls back to the key's state (the user may
+// have moved them since).
+func (v *pageView) cachedRow(key string, build func() (gtk.Widgetter, func())) gtk.Widgetter {
+	if c, ok := v.cache[key]; ok {
+		if c.sync != nil {
+			c.sync()
+		}
+		return c.row
+	}
+	row, sync := build()
+	v.cache[key] = cachedRow{row, sync}
+	return row
+}
+
+type cachedRow struct {
+	row  gtk.Widgetter
+	sync func()
 }
 
 // switchTo shows another app on the same page.
 func (v *pageView) switchTo(a *model.App) {
 	v.app = a
 	eff := v.w.m.Effective(a)
-	v.w.page.Remove(v.headerW)
+	v.root.Remove(v.headerW)
 	v.headerW = v.header(eff)
-	v.w.page.Prepend(v.headerW)
+	v.root.Prepend(v.headerW)
 	v.harden.SetVisible(a.Err == nil)
 	for _, lg := range v.lists {
 		lg.sig = "\x00unbuilt"
 	}
 	if v.portalGroup != nil {
 		v.portalGroup.clear()
-		v.portalGroup.add(newActionRow(T("Asking the permission store…"), ""))
+		v.portalGroup.add(v.portalLoadingRow())
 		v.loadPortals()
 	}
 	v.refreshWith(eff)
@@ -65,7 +91,6 @@ type listGroup struct {
 	sig   string
 	build func(e *model.Effective, own *overrides.File) (sig string, rows []gtk.Widgetter)
 	tail  []gtk.Widgetter // rows that stay (the "add" entry)
-	cs    conns           // handlers of the current rows, dropped on rebuild
 }
 
 func clearBox(b *gtk.Box) {
@@ -74,14 +99,38 @@ func clearBox(b *gtk.Box) {
 	}
 }
 
-// teardown disconnects the old page's handlers so its widgets can be freed.
-func (w *Window) teardown() {
-	if w.view != nil && w.view.cs != nil {
-		w.view.cs.drop()
-		for _, lg := range w.view.lists {
-			lg.cs.drop()
-		}
+// The window keeps one page per kind — apps, All Applications, Overview —
+// built once and shown by swapping its root into the scrolled area. A page
+// is only thrown away when the apps are re-read (teardown).
+
+func (v *pageView) kind() string {
+	switch {
+	case v.overview:
+		return "overview"
+	case v.app == nil:
+		return "global"
 	}
+	return "app"
+}
+
+// attach shows v's root in the window.
+func (w *Window) attach(v *pageView) {
+	if w.shown == v {
+		return
+	}
+	clearBox(w.page)
+	w.page.Append(v.root)
+	w.shown = v
+}
+
+// teardown drops every page: their handlers are disconnected and their
+// widgets left to be freed.
+func (w *Window) teardown() {
+	for k, v := range w.views {
+		v.cs.drop()
+		delete(w.views, k)
+	}
+	w.shown = nil
 	clearBox(w.page)
 	// GTK frees a discarded page only after Go collects its widget
 	// wrappers, and GTK's memory does not count towards Go's GC pacing: ask
@@ -96,19 +145,37 @@ func (w *Window) teardown() {
 	})
 }
 
+func newPageView(w *Window, a *model.App) *pageView {
+	v := &pageView{w: w, app: a, fixed: map[string]*fixedRow{}, cs: &conns{}, cache: map[string]cachedRow{},
+		root: gtk.NewBox(gtk.OrientationVertical, 24)}
+	return v
+}
+
 func (w *Window) buildPage(a *model.App) *pageView {
+	kind := "app"
+	if a == nil {
+		kind = "global"
+	}
 	// Going from one app to another keeps the page and its rows (they are
 	// the same catalogue) and only swaps the header and the lists: much
-	// faster than building ~80 rows, and nothing to free.
-	if v := w.view; v != nil && a != nil && v.app != nil && !v.overview {
-		v.switchTo(a)
+	// faster than building ~80 rows.
+	if v := w.views[kind]; v != nil {
+		w.view = v
+		w.attach(v)
+		if a != nil && v.app != a {
+			v.switchTo(a)
+		} else {
+			v.refresh()
+		}
 		return v
 	}
-	w.teardown()
-	v := &pageView{w: w, app: a, fixed: map[string]*fixedRow{}, cs: &conns{}}
+	v := newPageView(w, a)
+	w.views[kind] = v
+	w.view = v
+	w.attach(v)
 	eff := w.m.Effective(a)
 	v.headerW = v.header(eff)
-	w.page.Append(v.headerW)
+	v.root.Append(v.headerW)
 	adv := model.GroupInfo{ID: "advisor", Title: N("Advisor"), Description: N("What Confine would tighten, and why")}
 	if a == nil {
 		adv.Description = N("Worth knowing about every sandbox")
@@ -131,7 +198,7 @@ func (w *Window) buildPage(a *model.App) *pageView {
 				grp.add(r.row)
 				v.fixed[p.ID] = r
 			}
-			w.page.Append(grp)
+			v.root.Append(grp)
 		case model.GroupFilesystem:
 			v.addList(g, v.filesystemRows, v.addFilesystemRow())
 		case model.GroupPersistent:
@@ -166,7 +233,7 @@ func (w *Window) buildPage(a *model.App) *pageView {
 func (v *pageView) addList(g model.GroupInfo, build func(*model.Effective, *overrides.File) (string, []gtk.Widgetter), tail ...gtk.Widgetter) {
 	lg := &listGroup{group: newGroup(T(g.Title), T(g.Description)), build: build, tail: tail, sig: "\x00unbuilt"}
 	v.lists = append(v.lists, lg)
-	v.w.page.Append(lg.group)
+	v.root.Append(lg.group)
 }
 
 func (v *pageView) queue(key string, run func() (model.Change, error)) { v.w.queue(key, run) }
@@ -192,18 +259,11 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 			r.update(eff, own)
 		}
 	}
-	pageCS := v.cs
 	for _, lg := range v.lists {
-		// Rows built now connect their handlers to the group's own list,
-		// so a rebuild can drop them.
-		v.cs = &conns{}
 		sig, rows := lg.build(eff, own)
 		if sig == lg.sig {
-			v.cs.drop()
 			continue
 		}
-		lg.cs.drop()
-		lg.cs = *v.cs
 		lg.sig = sig
 		lg.group.clear()
 		for _, r := range rows {
@@ -213,7 +273,6 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 			lg.group.add(r)
 		}
 	}
-	v.cs = pageCS
 	if v.wayland != nil {
 		v.wayland.SetVisible(eff.WaylandNative())
 	}
@@ -604,6 +663,13 @@ func contains(s []string, x string) bool {
 }
 
 func (v *pageView) filesystemRow(loc string, mode overrides.Mode, src model.Source) gtk.Widgetter {
+	return v.cachedRow(fmt.Sprintf("fs\x00%s\x00%v\x00%v", loc, mode, src), func() (gtk.Widgetter, func()) {
+		return v.newFilesystemRow(loc, mode, src)
+	})
+}
+
+func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.Source) (gtk.Widgetter, func()) {
+	syncing := false
 	title := loc
 	if p := model.Lookup(overrides.KeyFilesystems + "/" + loc); p != nil {
 		title = T(p.Title)
@@ -646,13 +712,16 @@ func (v *pageView) filesystemRow(loc string, mode overrides.Mode, src model.Sour
 	sw.SetActive(mode != overrides.ModeNone)
 	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
 	v.cs.add(dd, dd.NotifyProperty("selected", func() {
-		if !sw.Active() {
+		if syncing || !sw.Active() {
 			return
 		}
 		m := modeNames[dd.Selected()]
 		v.queue(key, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, m) })
 	}))
 	v.cs.add(sw, sw.ConnectStateSet(func(on bool) bool {
+		if syncing {
+			return false
+		}
 		m := overrides.ModeNone
 		if on {
 			m = modeNames[dd.Selected()]
@@ -667,18 +736,37 @@ func (v *pageView) filesystemRow(loc string, mode overrides.Mode, src model.Sour
 	if v.app == nil {
 		row.SetTooltipText(T("On All Applications, off writes a denial that every app inherits"))
 	}
-	return row
+	sync := func() {
+		syncing = true
+		defer func() { syncing = false }()
+		sw.SetActive(mode != overrides.ModeNone)
+		dd.SetSensitive(mode != overrides.ModeNone)
+		dd.SetSelected(1)
+		for i, m := range modeNames {
+			if m == mode {
+				dd.SetSelected(uint(i))
+			}
+		}
+	}
+	return row, sync
 }
 
 func (v *pageView) resetFilesystemRow(e *model.Effective) gtk.Widgetter {
+	return v.cachedRow(fmt.Sprintf("fsreset\x00%v", e.ResetBy), func() (gtk.Widgetter, func()) { return v.newResetFilesystemRow(e) })
+}
+
+func (v *pageView) newResetFilesystemRow(e *model.Effective) (gtk.Widgetter, func()) {
+	syncing := false
+	on := e.ResetBy == model.SourceUser || v.app == nil && e.ResetBy == model.SourceGlobal
 	row := newActionRow(T("Block the app's own folder requests"), "filesystems=!host:reset")
 	row.SetTooltipText(T("Drops every folder the app (and the layers below) ask for; only folders you add here stay"))
 	sw := gtk.NewSwitch()
 	sw.SetVAlign(gtk.AlignCenter)
-	sw.SetActive(e.ResetBy == model.SourceUser || v.app == nil && e.ResetBy == model.SourceGlobal)
-	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Block the app's own folder requests"))})
+	sw.SetActive(on)
 	v.cs.add(sw, sw.ConnectStateSet(func(on bool) bool {
-		v.queue("fs-reset", func() (model.Change, error) { return v.w.m.SetFilesystemReset(v.app, on) })
+		if !syncing {
+			v.queue("fs-reset", func() (model.Change, error) { return v.w.m.SetFilesystemReset(v.app, on) })
+		}
 		return false
 	}))
 	prov := gtk.NewImage()
@@ -687,7 +775,11 @@ func (v *pageView) resetFilesystemRow(e *model.Effective) gtk.Widgetter {
 	row.addPrefix(prov)
 	row.addSuffix(sw)
 	row.setActivatable(sw)
-	return row
+	return row, func() {
+		syncing = true
+		sw.SetActive(on)
+		syncing = false
+	}
 }
 
 func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
@@ -701,6 +793,13 @@ func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (stri
 	for _, p := range paths {
 		src := e.Persistent[p]
 		fmt.Fprintf(&sig, "%s/%v;", p, src)
+		rows = append(rows, v.cachedRow(fmt.Sprintf("persist\x00%s\x00%v", p, src), func() (gtk.Widgetter, func()) { return v.persistentRow(p, src), nil }))
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) persistentRow(p string, src model.Source) gtk.Widgetter {
+	{
 		row := newActionRow("~/"+p, "persistent="+p)
 		prov := gtk.NewImage()
 		prov.AddCSSClass("provenance")
@@ -720,9 +819,8 @@ func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (stri
 		} else {
 			row.SetTooltipText(T("Persistent folders add up: one the app asks for cannot be removed, and it only holds the app's own data"))
 		}
-		rows = append(rows, row)
+		return row
 	}
-	return sig.String(), rows
 }
 
 func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
@@ -735,7 +833,15 @@ func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []g
 	var rows []gtk.Widgetter
 	for _, n := range names {
 		s := e.Env[n]
-		fmt.Fprintf(&sig, "%s=%q/%v/%v;", n, s.Value, s.Unset, s.Source)
+		k := fmt.Sprintf("%s=%q/%v/%v;", n, s.Value, s.Unset, s.Source)
+		sig.WriteString(k)
+		rows = append(rows, v.cachedRow("env\x00"+k, func() (gtk.Widgetter, func()) { return v.envRow(n, s), nil }))
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) envRow(n string, s model.EnvState) gtk.Widgetter {
+	{
 		sub := n + "=" + s.Value
 		if s.Unset {
 			sub = T("removed from the environment")
@@ -768,9 +874,8 @@ func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []g
 			}))
 			row.addSuffix(reset)
 		}
-		rows = append(rows, row)
+		return row
 	}
-	return sig.String(), rows
 }
 
 var policyChoices = []overrides.Policy{overrides.PolicyNone, overrides.PolicySee, overrides.PolicyTalk, overrides.PolicyOwn}
@@ -786,13 +891,21 @@ func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.F
 	var rows []gtk.Widgetter
 	for _, n := range names {
 		s := states[n]
-		fmt.Fprintf(&sig, "%s=%v/%v;", n, s.Policy, s.Source)
+		k := fmt.Sprintf("%s=%v/%v;", n, s.Policy, s.Source)
+		sig.WriteString(k)
+		rows = append(rows, v.cachedRow("bus\x00"+b.String()+"\x00"+k, func() (gtk.Widgetter, func()) { return v.busRow(b, n, s) }))
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widgetter, func()) {
+	syncing := false
+	{
 		row := newActionRow(n, T(s.Source.Describe()))
 		prov := gtk.NewImage()
 		prov.AddCSSClass("provenance")
 		setProvenance(prov, s.Source)
 		row.addPrefix(prov)
-		n := n
 		key := "bus:" + b.String() + ":" + n
 		if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
 			reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
@@ -810,13 +923,19 @@ func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.F
 		dd.SetSelected(uint(s.Policy))
 		dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(n)})
 		v.cs.add(dd, dd.NotifyProperty("selected", func() {
+			if syncing {
+				return
+			}
 			p := policyChoices[dd.Selected()]
 			v.queue(key, func() (model.Change, error) { return v.w.m.SetBus(v.app, b, n, p) })
 		}))
 		row.addSuffix(dd)
-		rows = append(rows, row)
+		return row, func() {
+			syncing = true
+			dd.SetSelected(uint(s.Policy))
+			syncing = false
+		}
 	}
-	return sig.String(), rows
 }
 
 // OverridePath is the user override file of the page (tests).

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
@@ -53,6 +52,12 @@ func (w *Window) withPortals(f func(*model.PortalManager)) {
 
 var portalChoices = []model.PortalState{model.PortalUnset, model.PortalAllowed, model.PortalDenied}
 
+func (v *pageView) portalLoadingRow() gtk.Widgetter {
+	return v.cachedRow("portal\x00loading", func() (gtk.Widgetter, func()) {
+		return newActionRow(T("Asking the permission store…"), ""), nil
+	})
+}
+
 // addPortals adds the Portals group; its rows arrive when the store
 // answers.
 func (v *pageView) addPortals(g model.GroupInfo) {
@@ -60,9 +65,8 @@ func (v *pageView) addPortals(g model.GroupInfo) {
 		return // portal answers are per app
 	}
 	v.portalGroup = newGroup(T(g.Title), T(g.Description))
-	loading := newActionRow(T("Asking the permission store…"), "")
-	v.portalGroup.add(loading)
-	v.w.page.Append(v.portalGroup)
+	v.portalGroup.add(v.portalLoadingRow())
+	v.root.Append(v.portalGroup)
 	v.loadPortals()
 }
 
@@ -82,54 +86,68 @@ func (v *pageView) loadPortals() {
 func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus) {
 	v.portalGroup.clear()
 	if pm.Err != nil {
-		row := newActionRow(T("Portal permissions are unavailable"), pm.Err.Error())
-		row.addPrefix(gtk.NewImageFromIconName("dialog-information-symbolic"))
-		v.portalGroup.add(row)
+		v.portalGroup.add(v.cachedRow("portal\x00err\x00"+pm.Err.Error(), func() (gtk.Widgetter, func()) {
+			row := newActionRow(T("Portal permissions are unavailable"), pm.Err.Error())
+			row.addPrefix(gtk.NewImageFromIconName("dialog-information-symbolic"))
+			return row, nil
+		}))
 		return
 	}
 	for _, st := range sts {
-		st := st
-		row := newActionRow(T(st.Perm.Title), T(st.Perm.Description))
-		dd := gtk.NewDropDownFromStrings([]string{T("Ask"), T("Allow"), T("Deny")})
-		dd.SetVAlign(gtk.AlignCenter)
-		dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T(st.Perm.Title))})
-		switch st.State {
-		case model.PortalAllowed:
-			dd.SetSelected(1)
-		case model.PortalDenied:
-			dd.SetSelected(2)
-		default:
-			dd.SetSelected(0)
+		key := fmt.Sprintf("portal\x00%s\x00%v\x00%s", st.Perm.ID, st.State, st.WhyText(T))
+		v.portalGroup.add(v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(st) }))
+	}
+}
+
+func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
+	syncing := false
+	row := newActionRow(T(st.Perm.Title), T(st.Perm.Description))
+	dd := gtk.NewDropDownFromStrings([]string{T("Ask"), T("Allow"), T("Deny")})
+	dd.SetVAlign(gtk.AlignCenter)
+	dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T(st.Perm.Title))})
+	selected := uint(0)
+	switch st.State {
+	case model.PortalAllowed:
+		selected = 1
+	case model.PortalDenied:
+		selected = 2
+	}
+	dd.SetSelected(selected)
+	if st.State == model.PortalUnsupported {
+		row.SetSensitive(false)
+		row.SetTooltipText(st.WhyText(T))
+		row.setSubtitle(st.WhyText(T))
+	} else if st.State == model.PortalAsk {
+		row.setSubtitle(T("Asks every time"))
+	}
+	v.cs.add(dd, dd.NotifyProperty("selected", func() {
+		if syncing {
+			return
 		}
-		if st.State == model.PortalUnsupported {
-			row.SetSensitive(false)
-			row.SetTooltipText(st.WhyText(T))
-			row.setSubtitle(st.WhyText(T))
-		} else if st.State == model.PortalAsk {
-			row.setSubtitle(T("Asks every time"))
-		}
-		v.cs.add(dd, dd.NotifyProperty("selected", func() {
-			choice := portalChoices[dd.Selected()]
-			app := v.app.ID
-			v.w.withPortals(func(pm *model.PortalManager) {
-				var err error
-				if choice == model.PortalUnset {
-					err = pm.Unset(app, st.Perm)
-				} else {
-					err = pm.Set(app, st.Perm, choice == model.PortalAllowed)
+		choice := portalChoices[dd.Selected()]
+		app := v.app.ID
+		v.w.withPortals(func(pm *model.PortalManager) {
+			var err error
+			if choice == model.PortalUnset {
+				err = pm.Unset(app, st.Perm)
+			} else {
+				err = pm.Set(app, st.Perm, choice == model.PortalAllowed)
+			}
+			glib.IdleAdd(func() {
+				if err != nil {
+					v.w.toast(fmt.Sprintf(T("Could not change %s: %v"), T(st.Perm.Title), err))
 				}
-				glib.IdleAdd(func() {
-					if err != nil {
-						v.w.toast(fmt.Sprintf(T("Could not change %s: %v"), T(st.Perm.Title), err))
-					}
-					if v.w.view == v {
-						v.loadPortals()
-					}
-				})
+				if v.w.view == v {
+					v.loadPortals()
+				}
 			})
-		}))
-		row.addSuffix(dd)
-		v.portalGroup.add(row)
+		})
+	}))
+	row.addSuffix(dd)
+	return row, func() {
+		syncing = true
+		dd.SetSelected(selected)
+		syncing = false
 	}
 }
 
@@ -167,8 +185,6 @@ func (w *Window) restorePortals(appID string, snap model.Snapshot) {
 // portalOverview answers "which apps can use my camera, microphone,
 // location…?".
 func (w *Window) portalOverview(v *pageView) {
-	group := newGroup(T("Portal Access"), T("Apps you allowed to use each portal"))
-	w.page.Append(group)
 	names := map[string]string{}
 	for _, a := range w.m.Apps {
 		names[a.ID] = a.Name
@@ -188,27 +204,21 @@ func (w *Window) portalOverview(v *pageView) {
 			if w.view != v {
 				return
 			}
+			v.ov.portal.clear()
 			for _, a := range answers {
-				sub := T("No app")
 				if a.err != nil {
-					sub = a.err.Error()
-				} else if len(a.apps) > 0 {
-					var shown []string
-					for _, id := range a.apps {
-						if n, ok := names[id]; ok {
-							shown = append(shown, n)
-						} else {
-							shown = append(shown, id)
-						}
-					}
-					sub = strings.Join(shown, ", ")
+					v.ov.portal.add(v.countRow("portal-err", T(a.p.Title), []string{a.err.Error()}))
+					continue
 				}
-				row := newActionRow(T(a.p.Title), sub)
-				count := gtk.NewLabel(fmt.Sprint(len(a.apps)))
-				count.AddCSSClass("tag")
-				count.AddCSSClass(map[bool]string{true: "risk-medium", false: "risk-low"}[len(a.apps) > 0])
-				row.addSuffix(count)
-				group.add(row)
+				var shown []string
+				for _, id := range a.apps {
+					if n, ok := names[id]; ok {
+						shown = append(shown, n)
+					} else {
+						shown = append(shown, id)
+					}
+				}
+				v.ov.portal.add(v.countRow("portal", T(a.p.Title), shown))
 			}
 		})
 	})

@@ -56,6 +56,8 @@ type Window struct {
 	dupes    map[string]int
 	current  *appRow
 	view     *pageView
+	views    map[string]*pageView // one page per kind, see attach
+	shown    *pageView
 	settings *gio.Settings
 
 	pending     []pendingEdit
@@ -72,7 +74,7 @@ type Window struct {
 
 func newWindow(a *Application) *Window {
 	b := gtk.NewBuilderFromString(windowUI, len(windowUI))
-	w := &Window{app: a, builder: b}
+	w := &Window{app: a, builder: b, views: map[string]*pageView{}}
 	obj := func(id string) *coreglib.Object {
 		o := b.GetObject(id)
 		if o == nil {
@@ -484,7 +486,7 @@ func (w *Window) refresh() {
 		w.updateBadge(r)
 	}
 	if w.view != nil && w.view.overview {
-		w.view = w.buildOverview()
+		w.buildOverview()
 	} else if w.view != nil {
 		w.view.refresh()
 	}
@@ -683,6 +685,8 @@ func (w *Window) reloadApps() {
 		keep = w.current.app.ID
 	}
 	w.current = nil
+	w.view = nil
+	w.teardown()
 	w.load()
 	w.updateRatings()
 	if keep != "" {
