@@ -216,11 +216,15 @@ type Export struct {
 	Note    string `json:"note"`
 	// Overrides maps "global" or an app ID to the override file's text.
 	Overrides map[string]string `json:"overrides"`
+	// Portals (with --portals) maps an app ID to its stored portal answers,
+	// "table/id" → value, e.g. "devices/camera": ["yes"].
+	Portals map[string]map[string][]string `json:"portals,omitempty"`
 }
 
 func (c *command) export(args []string) error {
-	fs := c.flags("[APP…] > FILE")
-	if err := fs.Parse(args); err != nil {
+	fs := c.flags("[--portals] [APP…] > FILE")
+	portals := fs.Bool("portals", false, "also export portal permissions (camera, microphone, location…) from the permission store")
+	if err := fs.Parse(reorder(args)); err != nil {
 		return err
 	}
 	m := c.model()
@@ -242,6 +246,32 @@ func (c *command) export(args []string) error {
 		}
 		if data != nil {
 			ex.Overrides[t] = string(data)
+		}
+	}
+	if *portals {
+		pm := model.NewPortalManager()
+		if pm.Err != nil {
+			return fail("cannot read portal permissions: %v", pm.Err)
+		}
+		ids := fs.Args()
+		if len(ids) == 0 {
+			for _, a := range m.Apps {
+				ids = append(ids, a.ID)
+			}
+		}
+		ex.Portals = map[string]map[string][]string{}
+		for _, id := range ids {
+			if id == overrides.Global {
+				continue
+			}
+			for _, st := range pm.Status(id) {
+				if st.Raw != nil {
+					if ex.Portals[id] == nil {
+						ex.Portals[id] = map[string][]string{}
+					}
+					ex.Portals[id][st.Perm.Key+"/"+st.Perm.Value] = st.Raw
+				}
+			}
 		}
 	}
 	return c.printJSON(ex)
@@ -291,6 +321,18 @@ func (c *command) importFile(args []string) error {
 		targets = append(targets, t)
 	}
 	sort.Strings(targets)
+	for app, perms := range ex.Portals {
+		if err := overrides.ValidateAppID(app); err != nil {
+			return fail("portal permissions: %v", err)
+		}
+		for k := range perms {
+			table, id, _ := strings.Cut(k, "/")
+			p := model.Lookup("portals/" + id)
+			if p == nil || p.Key != table {
+				return fail("portal permissions for %s: unknown permission %q", app, k)
+			}
+		}
+	}
 	m := c.model()
 	for _, t := range targets {
 		cur, err := m.User.Read(t)
@@ -305,6 +347,27 @@ func (c *command) importFile(args []string) error {
 		if !*dry {
 			if err := m.User.Write(t, cur, want); err != nil {
 				return err
+			}
+		}
+	}
+	if len(ex.Portals) > 0 {
+		apps := make([]string, 0, len(ex.Portals))
+		for a := range ex.Portals {
+			apps = append(apps, a)
+		}
+		sort.Strings(apps)
+		for _, a := range apps {
+			fmt.Fprintf(c.env.Stdout, "portal permissions of %s: %d\n", a, len(ex.Portals[a]))
+		}
+		if !*dry {
+			pm := model.NewPortalManager()
+			if pm.Err != nil {
+				return fail("cannot restore portal permissions: %v", pm.Err)
+			}
+			for _, a := range apps {
+				if err := pm.Restore(a, model.Snapshot(ex.Portals[a])); err != nil {
+					return fail("restoring portal permissions of %s: %v", a, err)
+				}
 			}
 		}
 	}

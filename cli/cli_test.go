@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/confine-app/confine/cli"
+	"github.com/confine-app/confine/internal/portaltest"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
 )
@@ -340,5 +341,50 @@ func TestHelp(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "Usage: confine "+c) {
 			t.Errorf("%s --help: %+v", c, r)
 		}
+	}
+}
+
+func TestExportImportPortalPermissions(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	for _, s := range []struct{ table, id, app, v string }{{"devices", "camera", "net.waveline.Browser", "yes"}, {"devices", "microphone", "net.waveline.Browser", "no"}, {"background", "background", "im.chatterly.Desktop", "yes"}} {
+		if err := store.SetPermission(s.table, true, s.id, s.app, []string{s.v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(demo(t), "DBUS_SESSION_BUS_ADDRESS="+bus.Address)
+	ex := execIn(t, env, confineBin, "export", "--portals")
+	if ex.code != 0 {
+		t.Fatal(ex.stderr)
+	}
+	var e cli.Export
+	if err := json.Unmarshal([]byte(ex.stdout), &e); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(e.Portals["net.waveline.Browser"]["devices/camera"], ","); got != "yes" {
+		t.Fatalf("exported portals %v", e.Portals)
+	}
+	pm := model.NewPortalManagerFor(store)
+	pm.Reset("net.waveline.Browser")
+	pm.Reset("im.chatterly.Desktop")
+	file := filepath.Join(t.TempDir(), "ex.json")
+	os.WriteFile(file, []byte(ex.stdout), 0o644)
+	if r := execIn(t, env, confineBin, "import", file); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	got, _ := store.Lookup("devices", "microphone")
+	if strings.Join(got["net.waveline.Browser"], ",") != "no" {
+		t.Fatalf("microphone not restored: %v", got)
+	}
+	got, _ = store.Lookup("background", "background")
+	if strings.Join(got["im.chatterly.Desktop"], ",") != "yes" {
+		t.Fatalf("background not restored: %v", got)
+	}
+	// Unknown portal names are refused before anything is written.
+	e.Portals["net.waveline.Browser"]["devices/teleporter"] = []string{"yes"}
+	bad, _ := json.Marshal(e)
+	os.WriteFile(file, bad, 0o644)
+	if r := execIn(t, env, confineBin, "import", file); r.code == 0 || !strings.Contains(r.stderr, "teleporter") {
+		t.Fatalf("bad portal entry: %+v", r)
 	}
 }
