@@ -30,27 +30,7 @@ func (m *Model) readState(name string) *overrides.File {
 }
 
 func (m *Model) writeState(name string, f *overrides.File) error {
-	p := m.stateFile(name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+name+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(f.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	return overrides.WriteFileAtomic(m.stateFile(name), f.Bytes(), 0o600)
 }
 
 // Dismissed returns the finding IDs the user dismissed for a target.

@@ -110,15 +110,7 @@ func (m *Model) AcknowledgeUpdate(a *App) error {
 	for _, o := range declaredGrants(a) {
 		b.WriteString(o.String() + "\n")
 	}
-	p := m.declaredPath(a.ID)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	return overrides.WriteFileAtomic(m.declaredPath(a.ID), []byte(b.String()), 0o600)
 }
 
 // revocation is the option that takes a declared grant back.

@@ -234,11 +234,19 @@ func (s *Store) replace(p string, expect, data []byte) error {
 		}
 		perm = st.Mode().Perm()
 	}
-	dir := filepath.Dir(target)
+	return WriteFileAtomic(target, data, perm)
+}
+
+// WriteFileAtomic replaces path with data: a temporary file in the same
+// folder, fsync, rename, fsync of the folder — a reader sees the old file or
+// the new one, never a mix, even after a crash. The folder is created when
+// missing.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".confine-*")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".confine-*")
 	if err != nil {
 		return err
 	}
@@ -258,7 +266,7 @@ func (s *Store) replace(p string, expect, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
 	return syncDir(dir)

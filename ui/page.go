@@ -799,28 +799,25 @@ func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (stri
 }
 
 func (v *pageView) persistentRow(p string, src model.Source) gtk.Widgetter {
-	{
-		row := newActionRow("~/"+p, "persistent="+p)
-		prov := gtk.NewImage()
-		prov.AddCSSClass("provenance")
-		setProvenance(prov, src)
-		row.addPrefix(prov)
-		if src == model.SourceUser || v.app == nil && src == model.SourceGlobal {
-			p := p
-			rm := gtk.NewButtonFromIconName("user-trash-symbolic")
-			rm.AddCSSClass("flat")
-			rm.SetVAlign(gtk.AlignCenter)
-			rm.SetTooltipText(T("Remove"))
-			v.cs.add(rm, rm.ConnectClicked(func() {
-				v.queue("persist:"+p, func() (model.Change, error) { return v.w.m.RemovePersistent(v.app, p) })
-				v.w.flush()
-			}))
-			row.addSuffix(rm)
-		} else {
-			row.SetTooltipText(T("Persistent folders add up: one the app asks for cannot be removed, and it only holds the app's own data"))
-		}
-		return row
+	row := newActionRow("~/"+p, "persistent="+p)
+	prov := gtk.NewImage()
+	prov.AddCSSClass("provenance")
+	setProvenance(prov, src)
+	row.addPrefix(prov)
+	if src == model.SourceUser || v.app == nil && src == model.SourceGlobal {
+		rm := gtk.NewButtonFromIconName("user-trash-symbolic")
+		rm.AddCSSClass("flat")
+		rm.SetVAlign(gtk.AlignCenter)
+		rm.SetTooltipText(T("Remove"))
+		v.cs.add(rm, rm.ConnectClicked(func() {
+			v.queue("persist:"+p, func() (model.Change, error) { return v.w.m.RemovePersistent(v.app, p) })
+			v.w.flush()
+		}))
+		row.addSuffix(rm)
+	} else {
+		row.SetTooltipText(T("Persistent folders add up: one the app asks for cannot be removed, and it only holds the app's own data"))
 	}
+	return row
 }
 
 func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
@@ -841,41 +838,38 @@ func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []g
 }
 
 func (v *pageView) envRow(n string, s model.EnvState) gtk.Widgetter {
-	{
-		sub := n + "=" + s.Value
-		if s.Unset {
-			sub = T("removed from the environment")
-		}
-		row := newActionRow(n, sub)
-		prov := gtk.NewImage()
-		prov.AddCSSClass("provenance")
-		setProvenance(prov, s.Source)
-		row.addPrefix(prov)
-		n := n
-		if !s.Unset {
-			rm := gtk.NewButtonFromIconName("list-remove-symbolic")
-			rm.AddCSSClass("flat")
-			rm.SetVAlign(gtk.AlignCenter)
-			rm.SetTooltipText(T("Remove from the app's environment"))
-			v.cs.add(rm, rm.ConnectClicked(func() {
-				v.queue("env:"+n, func() (model.Change, error) { return v.w.m.UnsetEnv(v.app, n) })
-				v.w.flush()
-			}))
-			row.addSuffix(rm)
-		}
-		if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
-			reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
-			reset.AddCSSClass("flat")
-			reset.SetVAlign(gtk.AlignCenter)
-			reset.SetTooltipText(T("Reset to the default"))
-			v.cs.add(reset, reset.ConnectClicked(func() {
-				v.queue("env:"+n, func() (model.Change, error) { return v.w.m.ResetEnv(v.app, n) })
-				v.w.flush()
-			}))
-			row.addSuffix(reset)
-		}
-		return row
+	sub := n + "=" + s.Value
+	if s.Unset {
+		sub = T("removed from the environment")
 	}
+	row := newActionRow(n, sub)
+	prov := gtk.NewImage()
+	prov.AddCSSClass("provenance")
+	setProvenance(prov, s.Source)
+	row.addPrefix(prov)
+	if !s.Unset {
+		rm := gtk.NewButtonFromIconName("list-remove-symbolic")
+		rm.AddCSSClass("flat")
+		rm.SetVAlign(gtk.AlignCenter)
+		rm.SetTooltipText(T("Remove from the app's environment"))
+		v.cs.add(rm, rm.ConnectClicked(func() {
+			v.queue("env:"+n, func() (model.Change, error) { return v.w.m.UnsetEnv(v.app, n) })
+			v.w.flush()
+		}))
+		row.addSuffix(rm)
+	}
+	if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
+		reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
+		reset.AddCSSClass("flat")
+		reset.SetVAlign(gtk.AlignCenter)
+		reset.SetTooltipText(T("Reset to the default"))
+		v.cs.add(reset, reset.ConnectClicked(func() {
+			v.queue("env:"+n, func() (model.Change, error) { return v.w.m.ResetEnv(v.app, n) })
+			v.w.flush()
+		}))
+		row.addSuffix(reset)
+	}
+	return row
 }
 
 var policyChoices = []overrides.Policy{overrides.PolicyNone, overrides.PolicySee, overrides.PolicyTalk, overrides.PolicyOwn}
@@ -900,41 +894,39 @@ func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.F
 
 func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widgetter, func()) {
 	syncing := false
-	{
-		row := newActionRow(n, T(s.Source.Describe()))
-		prov := gtk.NewImage()
-		prov.AddCSSClass("provenance")
-		setProvenance(prov, s.Source)
-		row.addPrefix(prov)
-		key := "bus:" + b.String() + ":" + n
-		if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
-			reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
-			reset.AddCSSClass("flat")
-			reset.SetVAlign(gtk.AlignCenter)
-			reset.SetTooltipText(T("Reset to the default"))
-			v.cs.add(reset, reset.ConnectClicked(func() {
-				v.queue(key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) })
-				v.w.flush()
-			}))
-			row.addSuffix(reset)
-		}
-		dd := gtk.NewDropDownFromStrings([]string{T("None"), T("See"), T("Talk"), T("Own")})
-		dd.SetVAlign(gtk.AlignCenter)
-		dd.SetSelected(uint(s.Policy))
-		dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(n)})
-		v.cs.add(dd, dd.NotifyProperty("selected", func() {
-			if syncing {
-				return
-			}
-			p := policyChoices[dd.Selected()]
-			v.queue(key, func() (model.Change, error) { return v.w.m.SetBus(v.app, b, n, p) })
+	row := newActionRow(n, T(s.Source.Describe()))
+	prov := gtk.NewImage()
+	prov.AddCSSClass("provenance")
+	setProvenance(prov, s.Source)
+	row.addPrefix(prov)
+	key := "bus:" + b.String() + ":" + n
+	if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
+		reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
+		reset.AddCSSClass("flat")
+		reset.SetVAlign(gtk.AlignCenter)
+		reset.SetTooltipText(T("Reset to the default"))
+		v.cs.add(reset, reset.ConnectClicked(func() {
+			v.queue(key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) })
+			v.w.flush()
 		}))
-		row.addSuffix(dd)
-		return row, func() {
-			syncing = true
-			dd.SetSelected(uint(s.Policy))
-			syncing = false
+		row.addSuffix(reset)
+	}
+	dd := gtk.NewDropDownFromStrings([]string{T("None"), T("See"), T("Talk"), T("Own")})
+	dd.SetVAlign(gtk.AlignCenter)
+	dd.SetSelected(uint(s.Policy))
+	dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(n)})
+	v.cs.add(dd, dd.NotifyProperty("selected", func() {
+		if syncing {
+			return
 		}
+		p := policyChoices[dd.Selected()]
+		v.queue(key, func() (model.Change, error) { return v.w.m.SetBus(v.app, b, n, p) })
+	}))
+	row.addSuffix(dd)
+	return row, func() {
+		syncing = true
+		dd.SetSelected(uint(s.Policy))
+		syncing = false
 	}
 }
 
