@@ -40,6 +40,7 @@ type pageView struct {
 	cache       map[string]cachedRow
 	root        *gtk.Box // the page's widgets, swapped into the window
 	ov          *overview
+	building    bool // groups are still being added after the first frame
 }
 
 // cachedRow returns the row built earlier for the same key — a key that
@@ -189,7 +190,42 @@ func (w *Window) buildPage(a *model.App) *pageView {
 		v.harden.SetVisible(a.Err == nil)
 		v.lists[0].group.setHeaderSuffix(v.harden)
 	}
+	var later []func()
 	for _, g := range model.Groups {
+		g := g
+		build := func() { v.addGroup(g) }
+		// While the window has not painted its first frame, only the
+		// groups of the first screenful are built; the rest follow, one
+		// per main-loop turn, right after it.
+		if w.firstFrame || g.ID == model.GroupShare || g.ID == model.GroupSockets {
+			build()
+		} else {
+			later = append(later, build)
+		}
+	}
+	v.refreshWith(eff)
+	if len(later) > 0 {
+		v.building = true
+		glib.IdleAdd(func() bool {
+			later[0]()
+			later = later[1:]
+			if len(later) > 0 {
+				return true
+			}
+			v.building = false
+			if w.view == v {
+				v.refresh()
+			}
+			return false
+		})
+	}
+	return v
+}
+
+// addGroup builds one catalogue group of the page.
+func (v *pageView) addGroup(g model.GroupInfo) {
+	w := v.w
+	{
 		switch g.ID {
 		case model.GroupShare, model.GroupSockets, model.GroupDevices, model.GroupFeatures:
 			grp := newGroup(T(g.Title), T(g.Description))
@@ -226,8 +262,6 @@ func (w *Window) buildPage(a *model.App) *pageView {
 					}))
 		}
 	}
-	v.refreshWith(eff)
-	return v
 }
 
 func (v *pageView) addList(g model.GroupInfo, build func(*model.Effective, *overrides.File) (string, []gtk.Widgetter), tail ...gtk.Widgetter) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gdk/v4"
 	"github.com/diamondburned/gotk4/pkg/gio/v2"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
@@ -69,6 +70,7 @@ type Window struct {
 	monitors    []gio.FileMonitorrer
 	reloadTmr   glib.SourceHandle
 	gcTimer     glib.SourceHandle
+	firstFrame  bool // the window has painted once
 	ratingsDone bool
 }
 
@@ -143,6 +145,14 @@ func newWindow(a *Application) *Window {
 	w.watch()
 	w.selectInitial()
 	w.updateRatings()
+	w.win.ConnectMap(func() {
+		clock := gdk.BaseFrameClock(w.win.FrameClock())
+		var h coreglib.SignalHandle
+		h = clock.ConnectAfterPaint(func() {
+			clock.HandlerDisconnect(h)
+			w.firstFrame = true
+		})
+	})
 	if a.opts.OnReady != nil {
 		ready := a.opts.OnReady
 		glib.IdleAdd(func() { ready(w) })

@@ -8,7 +8,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/model"
@@ -62,14 +61,4 @@ func main() {
 		}
 	}
 	os.Exit(runWindow(args, start))
-}
-
-// processStart is when the kernel started this process, so start-up
-// figures include loading the binary and its libraries.
-func processStart() time.Time {
-	data, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return time.Now()
-	}
-	return startFromStat(string(data), time.Now())
 }

@@ -4,15 +4,24 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unsafe"
 )
 
-// startFromStat reads field 22 (start time in clock ticks since boot) of
-// /proc/self/stat and converts it with the boot time from /proc/stat.
-func startFromStat(stat string, now time.Time) time.Time {
-	// The command name (field 2) may contain spaces; fields resume after
-	// the last ')'.
-	i := strings.LastIndexByte(stat, ')')
+// processStart is when the kernel started this process, so start-up
+// figures include loading the binary and its libraries. /proc/self/stat
+// gives the start in clock ticks since boot; CLOCK_BOOTTIME gives "now"
+// since boot with nanosecond precision (the btime of /proc/stat is only
+// whole seconds, which would add a constant error of up to one second).
+func processStart() time.Time {
+	now := time.Now()
+	data, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return now
+	}
+	stat := string(data)
+	i := strings.LastIndexByte(stat, ')') // the command name may hold spaces
 	if i < 0 {
 		return now
 	}
@@ -24,25 +33,12 @@ func startFromStat(stat string, now time.Time) time.Time {
 	if err != nil {
 		return now
 	}
-	boot := bootTime()
-	if boot.IsZero() {
+	const clockBoottime = 7
+	var ts syscall.Timespec
+	if _, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockBoottime, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
 		return now
 	}
 	const hz = 100 // sysconf(_SC_CLK_TCK) on Linux
-	return boot.Add(time.Duration(ticks) * time.Second / hz)
-}
-
-func bootTime() time.Time {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return time.Time{}
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(l, "btime "); ok {
-			if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-				return time.Unix(s, 0)
-			}
-		}
-	}
-	return time.Time{}
+	age := time.Duration(ts.Nano()) - time.Duration(ticks)*time.Second/hz
+	return now.Add(-age)
 }

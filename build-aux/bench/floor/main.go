@@ -15,7 +15,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/diamondburned/gotk4/pkg/gdk/v4"
 	"github.com/diamondburned/gotk4/pkg/gio/v2"
@@ -61,20 +63,20 @@ func rssKB() int {
 	return -1
 }
 
+// processStart: see cmd/confine/start.go (same method, kept apart so the
+// floor stays a separate tiny program).
 func processStart() time.Time {
+	now := time.Now()
 	stat, err := os.ReadFile("/proc/self/stat")
 	if err != nil {
-		return time.Now()
+		return now
 	}
 	s := string(stat)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	ticks, _ := strconv.ParseInt(fields[19], 10, 64)
-	data, _ := os.ReadFile("/proc/stat")
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(l, "btime "); ok {
-			boot, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			return time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / 100)
-		}
+	var ts syscall.Timespec
+	if _, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 7, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		return now
 	}
-	return time.Now()
+	return now.Add(-(time.Duration(ts.Nano()) - time.Duration(ticks)*time.Second/100))
 }
