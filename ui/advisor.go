@@ -32,7 +32,6 @@ func ratingClass(r model.Rating) string {
 // updateRatings computes every app's rating after the first frame, so
 // start-up stays fast, and puts the dots in the sidebar.
 func (w *Window) updateRatings() {
-	w.ratingsDone = false
 	glib.IdleAdd(func() {
 		for _, r := range w.rows {
 			if r.app == nil || r.app.Err != nil {
@@ -40,22 +39,15 @@ func (w *Window) updateRatings() {
 			}
 			w.setRating(r, model.RatingOf(w.m.Audit(r.app)))
 		}
-		// Rows added later get their rating as they come.
-		w.ratingsDone = true
 	})
 }
 
 func (w *Window) setRating(r *appRow, rating model.Rating) {
-	if r.dot == nil || r.app == nil || r.app.Err != nil {
+	if r.app == nil || r.app.Err != nil || (r.hasRating && r.rating == rating) {
 		return
 	}
-	for _, c := range []string{"risk-low", "risk-medium", "risk-escape"} {
-		r.dot.RemoveCSSClass(c)
-	}
-	r.dot.AddCSSClass(ratingClass(rating))
-	r.dot.SetTooltipText(T(rating.Describe()))
-	r.dot.SetVisible(true)
-	r.rating = rating
+	r.rating, r.hasRating = rating, true
+	w.rebind(r)
 }
 
 // findingRow shows one finding with its fix and a dismiss switch.

@@ -223,6 +223,9 @@ func (a *Application) measure() {
 					runtime.GC()
 					glib.TimeoutAdd(300, func() bool {
 						fmt.Printf("rows-alive %d\n", rowsAlive())
+						var ms runtime.MemStats
+						runtime.ReadMemStats(&ms)
+						fmt.Printf("go-heap-inuse-kb %d go-sys-kb %d\n", ms.HeapInuse/1024, ms.Sys/1024)
 						fmt.Printf("rss-kb-before-trim %d\n", rssKB())
 						trimHeap()
 						fmt.Printf("rss-kb %d\n", rssKB())

@@ -190,7 +190,7 @@ func TestExternalChangeUpdatesSwitch(t *testing.T) {
 		return !on
 	})
 	onMain(func() {
-		if !testWin.rowFor("org.notes.Notebook").badge.IsVisible() {
+		if !testWin.rowFor("org.notes.Notebook").changed {
 			t.Error("changed badge not shown after an external change")
 		}
 	})
@@ -203,8 +203,8 @@ func TestExternalChangeUpdatesSwitch(t *testing.T) {
 
 func TestSearchFilters(t *testing.T) {
 	visible := func() (names []string) {
-		for _, r := range testWin.allRows() {
-			if r.row.ChildVisible() {
+		for _, r := range testWin.visibleEntries() {
+			{
 				if r.app == nil {
 					names = append(names, "global")
 				} else {

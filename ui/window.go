@@ -21,13 +21,14 @@ import (
 // appRow is one entry of the sidebar: an app, or the "All applications"
 // entry (app == nil).
 type appRow struct {
-	row      *gtk.ListBoxRow
-	app      *model.App
-	overview bool   // the Overview entry
-	search   string // lower-case name and ID
-	badge    *gtk.Label
-	dot      *gtk.Box
-	rating   model.Rating
+	key       string // "global", "overview" or installation/app ID
+	app       *model.App
+	overview  bool   // the Overview entry
+	search    string // lower-case name and ID
+	dupe      bool   // the ID is installed more than once
+	changed   bool   // the user has an override for it
+	rating    model.Rating
+	hasRating bool
 }
 
 // pendingEdit is a write waiting for the debounce timer.
@@ -44,7 +45,7 @@ type Window struct {
 
 	win                        *gtk.ApplicationWindow
 	toasts, leaflet            *coreglib.Object
-	list                       *gtk.ListBox
+	list                       *gtk.ListView
 	searchBar                  *gtk.SearchBar
 	search                     *gtk.SearchEntry
 	sidebarStack, contentStack *gtk.Stack
@@ -52,26 +53,24 @@ type Window struct {
 	scroll                     *gtk.ScrolledWindow
 	contentTitle, sideTitle    *coreglib.Object
 
-	rows     []*appRow
-	queued   []*model.App // apps whose rows are still to be added
-	dupes    map[string]int
-	current  *appRow
+	rows    []*appRow
+	current *appRow
+	sidebar
 	view     *pageView
 	views    map[string]*pageView // one page per kind, see attach
 	shown    *pageView
 	settings *gio.Settings
 
-	pending     []pendingEdit
-	flushTimer  glib.SourceHandle
-	undo        *model.Change
-	undoApp     *model.App
-	undoPortal  model.Snapshot
-	portals     portals
-	monitors    []gio.FileMonitorrer
-	reloadTmr   glib.SourceHandle
-	gcTimer     glib.SourceHandle
-	firstFrame  bool // the window has painted once
-	ratingsDone bool
+	pending    []pendingEdit
+	flushTimer glib.SourceHandle
+	undo       *model.Change
+	undoApp    *model.App
+	undoPortal model.Snapshot
+	portals    portals
+	monitors   []gio.FileMonitorrer
+	reloadTmr  glib.SourceHandle
+	gcTimer    glib.SourceHandle
+	firstFrame bool // the window has painted once
 }
 
 func newWindow(a *Application) *Window {
@@ -88,7 +87,7 @@ func newWindow(a *Application) *Window {
 	w.win.SetApplication(a.Application)
 	w.toasts = obj("toasts")
 	w.leaflet = obj("leaflet")
-	w.list = obj("app_list").Cast().(*gtk.ListBox)
+	w.list = obj("app_list").Cast().(*gtk.ListView)
 	w.searchBar = obj("search_bar").Cast().(*gtk.SearchBar)
 	w.search = obj("search_entry").Cast().(*gtk.SearchEntry)
 	w.sidebarStack = obj("sidebar_stack").Cast().(*gtk.Stack)
@@ -108,27 +107,11 @@ func newWindow(a *Application) *Window {
 	w.search.ConnectSearchChanged(w.filter)
 	w.search.ConnectActivate(func() {
 		// Enter opens the first match.
-		for _, r := range w.rows {
-			if r.row.IsVisible() && w.matches(r) {
-				w.list.SelectRow(r.row)
-				return
-			}
+		if w.filtered.NItems() > 0 {
+			w.sel.SetSelected(0)
 		}
 	})
-	w.list.SetFilterFunc(func(row *gtk.ListBoxRow) bool {
-		i := row.Index()
-		return i < 0 || i >= len(w.rows) || w.matches(w.rows[i])
-	})
-	w.list.ConnectRowSelected(func(row *gtk.ListBoxRow) {
-		if row == nil {
-			return
-		}
-		if i := row.Index(); i >= 0 && i < len(w.rows) && w.rows[i] != w.current {
-			w.showRow(w.rows[i])
-			leafletNavigate(w.leaflet, true)
-		}
-	})
-	w.list.ConnectRowActivated(func(*gtk.ListBoxRow) { leafletNavigate(w.leaflet, true) })
+	w.setupSidebar()
 
 	w.addActions()
 	w.restoreSettings()
@@ -183,133 +166,28 @@ func (w *Window) addActions() {
 // load reads the model and fills the sidebar.
 func (w *Window) load() {
 	w.m = model.Load(w.app.opts.Env)
-	for _, r := range w.rows {
-		w.list.Remove(r.row)
-	}
-	w.rows = nil
-	w.addRow(nil)
-	w.addOverviewRow()
-	w.dupes = map[string]int{}
+	dupes := map[string]int{}
 	for _, a := range w.m.Apps {
-		w.dupes[a.ID]++
+		dupes[a.ID]++
 	}
-	// The first screenful of rows now, the rest right after the first
-	// frame: GTK measures every row of a list box, and hundreds of rows
-	// would delay the window.
-	w.queued = append([]*model.App(nil), w.m.Apps...)
-	w.addRows(40)
-	if len(w.queued) > 0 {
-		glib.IdleAdd(func() bool {
-			w.addRows(60)
-			return len(w.queued) > 0
-		})
+	w.rows = []*appRow{
+		{key: "global", search: strings.ToLower(T("All Applications") + " global")},
+		{key: "overview", overview: true, search: strings.ToLower(T("Overview") + " overview risk")},
+	}
+	for _, a := range w.m.Apps {
+		w.rows = append(w.rows, &appRow{key: a.Key(), app: a, search: strings.ToLower(a.Name + "\n" + a.ID), dupe: dupes[a.ID] > 1})
+	}
+	w.fillSidebar()
+	for _, r := range w.rows {
+		w.updateBadge(r)
 	}
 	if len(w.m.Apps) == 0 {
 		w.sideTitle.SetObjectProperty("subtitle", T("No apps installed"))
 	}
 }
 
-// addRows adds up to n queued apps to the sidebar.
-func (w *Window) addRows(n int) {
-	for ; n > 0 && len(w.queued) > 0; n-- {
-		a := w.queued[0]
-		w.queued = w.queued[1:]
-		r := w.addRow(a)
-		r.showInstallation(w.dupes[a.ID] > 1)
-		if w.ratingsDone {
-			w.setRating(r, model.RatingOf(w.m.Audit(a)))
-		}
-	}
-}
-
-// allRows makes sure every app has its row (before a search or a lookup).
-func (w *Window) allRows() []*appRow {
-	w.addRows(len(w.queued))
-	return w.rows
-}
-
-func (w *Window) addRow(a *model.App) *appRow {
-	r := &appRow{app: a, row: gtk.NewListBoxRow()}
-	box := gtk.NewBox(gtk.OrientationHorizontal, 12)
-	box.SetMarginTop(6)
-	box.SetMarginBottom(6)
-	var icon *gtk.Image
-	name, sub := T("All Applications"), T("Settings for every app")
-	if a == nil {
-		icon = gtk.NewImageFromIconName("view-app-grid-symbolic")
-		r.search = strings.ToLower(name + " global")
-	} else {
-		if a.Icon != "" {
-			icon = gtk.NewImageFromGIcon(gio.NewFileIcon(gio.NewFileForPath(a.Icon)))
-		} else {
-			icon = gtk.NewImageFromIconName("application-x-executable")
-		}
-		name, sub = a.Name, a.ID
-		r.search = strings.ToLower(a.Name + "\n" + a.ID)
-	}
-	icon.SetPixelSize(32)
-	box.Append(icon)
-	labels := gtk.NewBox(gtk.OrientationVertical, 0)
-	labels.SetHExpand(true)
-	labels.SetVAlign(gtk.AlignCenter)
-	title := gtk.NewLabel(name)
-	title.SetXAlign(0)
-	title.SetEllipsize(3) // PANGO_ELLIPSIZE_END
-	labels.Append(title)
-	subtitle := gtk.NewLabel(sub)
-	subtitle.SetXAlign(0)
-	subtitle.SetEllipsize(3)
-	subtitle.AddCSSClass("dim-label")
-	subtitle.AddCSSClass("app-row-id")
-	labels.Append(subtitle)
-	box.Append(labels)
-	if a != nil {
-		r.dot = gtk.NewBox(gtk.OrientationHorizontal, 0)
-		r.dot.AddCSSClass("risk-dot")
-		r.dot.SetVAlign(gtk.AlignCenter)
-		r.dot.SetVisible(false)
-	}
-	r.badge = gtk.NewLabel(T("Changed"))
-	r.badge.AddCSSClass("changed-badge")
-	r.badge.SetVAlign(gtk.AlignCenter)
-	r.badge.SetTooltipText(T("You changed permissions of this app"))
-	box.Append(r.badge)
-	if r.dot != nil {
-		box.Append(r.dot)
-	}
-	r.row.SetChild(box)
-	r.row.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(name)})
-	w.list.Append(r.row)
-	w.rows = append(w.rows, r)
-	w.updateBadge(r)
-	return r
-}
-
-func (w *Window) addOverviewRow() {
-	r := &appRow{overview: true, row: gtk.NewListBoxRow(), search: strings.ToLower(T("Overview") + " overview risk")}
-	box := gtk.NewBox(gtk.OrientationHorizontal, 12)
-	box.SetMarginTop(6)
-	box.SetMarginBottom(6)
-	icon := gtk.NewImageFromIconName("security-medium-symbolic")
-	icon.SetPixelSize(32)
-	box.Append(icon)
-	labels := gtk.NewBox(gtk.OrientationVertical, 0)
-	labels.SetVAlign(gtk.AlignCenter)
-	title := gtk.NewLabel(T("Overview"))
-	title.SetXAlign(0)
-	labels.Append(title)
-	sub := gtk.NewLabel(T("Risks of every app"))
-	sub.SetXAlign(0)
-	sub.AddCSSClass("dim-label")
-	sub.AddCSSClass("app-row-id")
-	labels.Append(sub)
-	box.Append(labels)
-	r.row.SetChild(box)
-	r.badge = gtk.NewLabel("")
-	r.row.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Overview"))})
-	w.list.Append(r.row)
-	w.rows = append(w.rows, r)
-}
+// allRows lists the sidebar's entries.
+func (w *Window) allRows() []*appRow { return w.rows }
 
 // rowFor finds the sidebar row of the copy of id that runs.
 func (w *Window) rowFor(id string) *appRow {
@@ -321,32 +199,18 @@ func (w *Window) rowFor(id string) *appRow {
 	return nil
 }
 
-// showInstallation adds the installation's name to the subtitle when the
-// same ID is installed more than once.
-func (r *appRow) showInstallation(on bool) {
-	if !on || r.app == nil {
-		return
-	}
-	box := r.row.Child().(*gtk.Box)
-	labels := gtk.BaseWidget(box.FirstChild()).NextSibling().(*gtk.Box)
-	sub := gtk.BaseWidget(labels.FirstChild()).NextSibling().(*gtk.Label)
-	text := fmt.Sprintf("%s · %s", r.app.ID, T(r.app.Installation.Label()))
-	if r.app.Shadowed {
-		text += " · " + T("not used")
-	}
-	sub.SetText(text)
-}
-
 func (w *Window) updateBadge(r *appRow) {
 	if r.overview {
-		r.badge.SetVisible(false)
 		return
 	}
 	id := overrides.Global
 	if r.app != nil {
 		id = r.app.ID
 	}
-	r.badge.SetVisible(w.m.HasUserOverride(id))
+	if changed := w.m.HasUserOverride(id); changed != r.changed {
+		r.changed = changed
+		w.rebind(r)
+	}
 }
 
 func (w *Window) matches(r *appRow) bool {
@@ -355,13 +219,8 @@ func (w *Window) matches(r *appRow) bool {
 }
 
 func (w *Window) filter() {
-	w.allRows()
-	w.list.InvalidateFilter()
-	any := false
-	for _, r := range w.rows {
-		any = any || w.matches(r)
-	}
-	if any {
+	w.filterObj.Changed(gtk.FilterChangeDifferent)
+	if w.filtered.NItems() > 0 {
 		w.sidebarStack.SetVisibleChildName("list")
 	} else {
 		w.sidebarStack.SetVisibleChildName("no-results")
@@ -384,19 +243,16 @@ func (w *Window) selectInitial() {
 	if w.settings != nil {
 		last = w.settings.String("last-app")
 	}
-	if last != "" {
-		w.allRows()
-	}
 	for _, r := range w.rows {
 		if r.app != nil && r.app.ID == last && !r.app.Shadowed {
-			w.list.SelectRow(r.row)
+			w.selectRow(r)
 			return
 		}
 	}
 	if len(w.rows) > 2 {
-		w.list.SelectRow(w.rows[2].row)
+		w.selectRow(w.rows[2])
 	} else {
-		w.list.SelectRow(w.rows[0].row)
+		w.selectRow(w.rows[0])
 	}
 }
 
@@ -404,7 +260,7 @@ func (w *Window) selectInitial() {
 func (w *Window) ShowApp(id string) {
 	for _, r := range w.allRows() {
 		if (r.app == nil && !r.overview && id == overrides.Global) || (r.overview && id == "overview") || (r.app != nil && r.app.ID == id && !r.app.Shadowed) {
-			w.list.SelectRow(r.row)
+			w.selectRow(r)
 			w.showRow(r)
 			leafletNavigate(w.leaflet, true)
 			return
@@ -702,7 +558,7 @@ func (w *Window) reloadApps() {
 	if keep != "" {
 		w.ShowApp(keep)
 	} else {
-		w.list.SelectRow(w.rows[0].row)
+		w.selectRow(w.rows[0])
 	}
 }
 

@@ -1,0 +1,241 @@
+package ui
+
+import (
+	"fmt"
+
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gio/v2"
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+)
+
+// The sidebar is a GtkListView: widgets exist only for the rows on screen
+// and are recycled while scrolling, so a machine with hundreds of apps
+// costs a handful of widgets (a list box held ~50 KB of widgets per app).
+// The model holds one GtkStringObject per entry whose string is the
+// entry's key; Go keeps the entries themselves.
+
+type sidebar struct {
+	store     *gio.ListStore
+	filterObj *gtk.Filter
+	filtered  *gtk.FilterListModel
+	sel       *gtk.SingleSelection
+	byKey     map[string]*appRow
+	position  map[string]uint // position in store
+	bound     map[uintptr]*sidebarRow
+	selecting bool
+}
+
+// sidebarRow is the recycled widget set of one visible entry.
+type sidebarRow struct {
+	box          *gtk.Box
+	icon         *gtk.Image
+	title, sub   *gtk.Label
+	badge        *gtk.Label
+	dot          *gtk.Box
+	ratingCSS    string
+	currentEntry *appRow
+}
+
+func (w *Window) setupSidebar() {
+	w.store = gio.NewListStore(gtk.GTypeStringObject)
+	w.byKey = map[string]*appRow{}
+	w.position = map[string]uint{}
+	w.bound = map[uintptr]*sidebarRow{}
+	custom := gtk.NewCustomFilter(func(item *coreglib.Object) bool {
+		r := w.entryOf(item)
+		return r == nil || w.matches(r)
+	})
+	w.filterObj = &custom.Filter
+	w.filtered = gtk.NewFilterListModel(w.store, w.filterObj)
+	w.sel = gtk.NewSingleSelection(w.filtered)
+	w.sel.SetAutoselect(false)
+	w.sel.SetCanUnselect(true)
+
+	factory := gtk.NewSignalListItemFactory()
+	factory.ConnectSetup(func(li *gtk.ListItem) {
+		sr := &sidebarRow{box: gtk.NewBox(gtk.OrientationHorizontal, 12)}
+		sr.box.SetMarginTop(6)
+		sr.box.SetMarginBottom(6)
+		sr.icon = gtk.NewImage()
+		sr.icon.SetPixelSize(32)
+		sr.box.Append(sr.icon)
+		labels := gtk.NewBox(gtk.OrientationVertical, 0)
+		labels.SetHExpand(true)
+		labels.SetVAlign(gtk.AlignCenter)
+		sr.title = gtk.NewLabel("")
+		sr.title.SetXAlign(0)
+		sr.title.SetEllipsize(3) // PANGO_ELLIPSIZE_END
+		labels.Append(sr.title)
+		sr.sub = gtk.NewLabel("")
+		sr.sub.SetXAlign(0)
+		sr.sub.SetEllipsize(3)
+		sr.sub.AddCSSClass("dim-label")
+		sr.sub.AddCSSClass("app-row-id")
+		labels.Append(sr.sub)
+		sr.box.Append(labels)
+		sr.badge = gtk.NewLabel(T("Changed"))
+		sr.badge.AddCSSClass("changed-badge")
+		sr.badge.SetVAlign(gtk.AlignCenter)
+		sr.badge.SetTooltipText(T("You changed permissions of this app"))
+		sr.box.Append(sr.badge)
+		sr.dot = gtk.NewBox(gtk.OrientationHorizontal, 0)
+		sr.dot.AddCSSClass("risk-dot")
+		sr.dot.SetVAlign(gtk.AlignCenter)
+		sr.box.Append(sr.dot)
+		li.SetChild(sr.box)
+		w.bound[coreglib.BaseObject(li).Native()] = sr
+	})
+	factory.ConnectBind(func(li *gtk.ListItem) {
+		sr := w.bound[coreglib.BaseObject(li).Native()]
+		r := w.entryOf(li.Item())
+		if sr == nil || r == nil {
+			return
+		}
+		sr.bind(r)
+	})
+	factory.ConnectUnbind(func(li *gtk.ListItem) {
+		if sr := w.bound[coreglib.BaseObject(li).Native()]; sr != nil {
+			sr.currentEntry = nil
+		}
+	})
+	factory.ConnectTeardown(func(li *gtk.ListItem) {
+		delete(w.bound, coreglib.BaseObject(li).Native())
+	})
+	w.list.SetFactory(&factory.ListItemFactory)
+	w.list.SetModel(w.sel)
+	w.sel.ConnectSelectionChanged(func(uint, uint) {
+		if w.selecting {
+			return
+		}
+		if r := w.entryOf(w.sel.SelectedItem()); r != nil && r != w.current {
+			w.showRow(r)
+			leafletNavigate(w.leaflet, true)
+		}
+	})
+	w.list.ConnectActivate(func(uint) { leafletNavigate(w.leaflet, true) })
+}
+
+func (w *Window) entryOf(item *coreglib.Object) *appRow {
+	if item == nil {
+		return nil
+	}
+	so, ok := item.Cast().(*gtk.StringObject)
+	if !ok {
+		return nil
+	}
+	return w.byKey[so.String()]
+}
+
+// fillSidebar puts every entry of w.rows into the list.
+func (w *Window) fillSidebar() {
+	w.selecting = true
+	defer func() { w.selecting = false }()
+	items := make([]*coreglib.Object, len(w.rows))
+	w.byKey = map[string]*appRow{}
+	w.position = map[string]uint{}
+	for i, r := range w.rows {
+		w.byKey[r.key] = r
+		w.position[r.key] = uint(i)
+		items[i] = coreglib.BaseObject(gtk.NewStringObject(r.key))
+	}
+	w.store.Splice(0, w.store.NItems(), items)
+}
+
+// rebind redraws one entry if it is on screen.
+func (w *Window) rebind(r *appRow) {
+	for _, sr := range w.bound {
+		if sr.currentEntry == r {
+			sr.bind(r)
+		}
+	}
+}
+
+// selectRow selects an entry without reopening its page, clearing the
+// search when it hides the entry.
+func (w *Window) selectRow(r *appRow) {
+	w.selecting = true
+	defer func() { w.selecting = false }()
+	pos, ok := w.filteredPosition(r)
+	if !ok && w.search.Text() != "" {
+		w.search.SetText("")
+		w.filter()
+		pos, ok = w.filteredPosition(r)
+	}
+	if ok {
+		w.sel.SetSelected(pos)
+		w.list.ActivateAction("list.scroll-to-item", glib.NewVariantUint32(uint32(pos)))
+	}
+	if r != w.current {
+		w.showRow(r)
+	}
+}
+
+func (w *Window) filteredPosition(r *appRow) (uint, bool) {
+	n := w.filtered.NItems()
+	for i := uint(0); i < n; i++ {
+		if w.entryOf(w.filtered.Item(i)) == r {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// visibleEntries lists the entries the search leaves (tests).
+func (w *Window) visibleEntries() []*appRow {
+	var out []*appRow
+	n := w.filtered.NItems()
+	for i := uint(0); i < n; i++ {
+		if r := w.entryOf(w.filtered.Item(i)); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (sr *sidebarRow) bind(r *appRow) {
+	sr.currentEntry = r
+	var name, sub string
+	switch {
+	case r.overview:
+		name, sub = T("Overview"), T("Risks of every app")
+		sr.icon.SetFromIconName("security-medium-symbolic")
+	case r.app == nil:
+		name, sub = T("All Applications"), T("Settings for every app")
+		sr.icon.SetFromIconName("view-app-grid-symbolic")
+	default:
+		name, sub = r.app.Name, r.app.ID
+		if r.app.Icon != "" {
+			sr.icon.SetFromGIcon(gio.NewFileIcon(gio.NewFileForPath(r.app.Icon)))
+		} else {
+			sr.icon.SetFromIconName("application-x-executable")
+		}
+		if r.dupe {
+			sub = fmt.Sprintf("%s · %s", r.app.ID, T(r.app.Installation.Label()))
+			if r.app.Shadowed {
+				sub += " · " + T("not used")
+			}
+		}
+	}
+	sr.title.SetText(name)
+	sr.sub.SetText(sub)
+	sr.badge.SetVisible(r.changed)
+	if sr.ratingCSS != "" {
+		sr.dot.RemoveCSSClass(sr.ratingCSS)
+	}
+	sr.ratingCSS = ""
+	sr.dot.SetVisible(r.hasRating)
+	if r.hasRating {
+		sr.ratingCSS = ratingClass(r.rating)
+		sr.dot.AddCSSClass(sr.ratingCSS)
+		sr.dot.SetTooltipText(T(r.rating.Describe()))
+	}
+	label := name
+	if r.changed {
+		label += ", " + T("Changed")
+	}
+	if r.hasRating {
+		label += ", " + T(r.rating.Describe())
+	}
+	sr.box.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(label)})
+}
