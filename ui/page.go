@@ -817,11 +817,7 @@ func (v *pageView) newResetFilesystemRow(e *model.Effective) (gtk.Widgetter, fun
 }
 
 func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
-	var paths []string
-	for p := range e.Persistent {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := sortedKeys(e.Persistent)
 	var sig strings.Builder
 	var rows []gtk.Widgetter
 	for _, p := range paths {
@@ -855,11 +851,7 @@ func (v *pageView) persistentRow(p string, src model.Source) gtk.Widgetter {
 }
 
 func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
-	var names []string
-	for n := range e.Env {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := sortedKeys(e.Env)
 	var sig strings.Builder
 	var rows []gtk.Widgetter
 	for _, n := range names {
@@ -910,11 +902,7 @@ var policyChoices = []overrides.Policy{overrides.PolicyNone, overrides.PolicySee
 
 func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
 	states := e.Bus(b)
-	var names []string
-	for n := range states {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := sortedKeys(states)
 	var sig strings.Builder
 	var rows []gtk.Widgetter
 	for _, n := range names {
@@ -1000,3 +988,13 @@ func (v *pageView) Choose(id string, choice uint) bool {
 
 // BannerShown reports whether a problem banner is up (tests).
 func (v *pageView) BannerShown() bool { return !v.bannerOK }
+
+// sortedKeys lists a map's keys in order, so rows come in a stable order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
