@@ -178,9 +178,7 @@ func (w *Window) load() {
 		w.rows = append(w.rows, &appRow{key: a.Key(), app: a, search: strings.ToLower(a.Name + "\n" + a.ID), dupe: dupes[a.ID] > 1})
 	}
 	w.fillSidebar()
-	for _, r := range w.rows {
-		w.updateBadge(r)
-	}
+	w.updateBadges()
 	if len(w.m.Apps) == 0 {
 		w.sideTitle.SetObjectProperty("subtitle", T("No apps installed"))
 	}
@@ -199,17 +197,30 @@ func (w *Window) rowFor(id string) *appRow {
 	return nil
 }
 
-func (w *Window) updateBadge(r *appRow) {
-	if r.overview {
+// updateBadges marks the entries the user has an override for. One
+// listing of the overrides folder, not one read per app: this runs after
+// every write.
+func (w *Window) updateBadges() {
+	have := map[string]bool{}
+	ids, err := w.m.User.List()
+	if err != nil {
 		return
 	}
-	id := overrides.Global
-	if r.app != nil {
-		id = r.app.ID
+	for _, id := range ids {
+		have[id] = true
 	}
-	if changed := w.m.HasUserOverride(id); changed != r.changed {
-		r.changed = changed
-		w.rebind(r)
+	for _, r := range w.rows {
+		if r.overview {
+			continue
+		}
+		id := overrides.Global
+		if r.app != nil {
+			id = r.app.ID
+		}
+		if have[id] != r.changed {
+			r.changed = have[id]
+			w.rebind(r)
+		}
 	}
 }
 
@@ -348,9 +359,7 @@ func (w *Window) flush() {
 // refresh re-reads the override files and updates the visible page and the
 // badges; rows with a pending edit keep what the user just chose.
 func (w *Window) refresh() {
-	for _, r := range w.rows {
-		w.updateBadge(r)
-	}
+	w.updateBadges()
 	if w.view != nil && w.view.overview {
 		w.buildOverview()
 	} else if w.view != nil {
