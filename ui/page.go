@@ -477,22 +477,16 @@ var provenanceIcons = map[model.Source]string{
 func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 	r := &fixedRow{v: v, p: p, row: newActionRow(T(p.Title), p.Syntax())}
 	r.row.SetTooltipText(T(p.Description))
-	r.prov = gtk.NewImage()
-	r.prov.AddCSSClass("provenance")
+	r.prov = provenanceIcon(model.SourceDefault)
 	r.row.addPrefix(r.prov)
 	r.warn = gtk.NewImageFromIconName("dialog-warning-symbolic")
 	r.warn.AddCSSClass("warning")
 	r.warn.SetVisible(false)
 	r.row.addSuffix(r.warn)
-	r.reset = gtk.NewButtonFromIconName("edit-undo-symbolic")
-	r.reset.AddCSSClass("flat")
-	r.reset.SetVAlign(gtk.AlignCenter)
-	r.reset.SetTooltipText(T("Reset to the default"))
+	r.reset = v.actionButton("edit-undo-symbolic", T("Reset to the default"), p.ID, func() (model.Change, error) {
+		return v.w.m.SetFixed(v.app, p.Key, p.Value, overrides.Inherit)
+	})
 	r.reset.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(fmt.Sprintf(T("Reset %s"), T(p.Title)))})
-	v.cs.add(r.reset, r.reset.ConnectClicked(func() {
-		r.v.queue(p.ID, func() (model.Change, error) { return r.v.w.m.SetFixed(r.v.app, p.Key, p.Value, overrides.Inherit) })
-		r.v.w.flush()
-	}))
 	r.row.addSuffix(r.reset)
 	label := []coreglib.Value{*coreglib.NewValue(T(p.Title))}
 	if v.app == nil {
@@ -712,22 +706,11 @@ func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.S
 	if mode == overrides.ModeNone {
 		row.setSubtitle("filesystems=" + overrides.Filesystem{Location: loc, Mode: overrides.ModeReadWrite}.String())
 	}
-	prov := gtk.NewImage()
-	prov.AddCSSClass("provenance")
-	setProvenance(prov, src)
-	row.addPrefix(prov)
+	row.addPrefix(provenanceIcon(src))
 	key := "fs:" + loc
 	label := []coreglib.Value{*coreglib.NewValue(title)}
-	if src == model.SourceUser || (v.app == nil && src == model.SourceGlobal) {
-		reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
-		reset.AddCSSClass("flat")
-		reset.SetVAlign(gtk.AlignCenter)
-		reset.SetTooltipText(T("Reset to the default"))
-		v.cs.add(reset, reset.ConnectClicked(func() {
-			v.queue(key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) })
-			v.w.flush()
-		}))
-		row.addSuffix(reset)
+	if v.ownSource(src) {
+		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) }))
 	}
 	dd := gtk.NewDropDownFromStrings([]string{T("Read-only"), T("Read-write"), T("Create")})
 	dd.SetVAlign(gtk.AlignCenter)
@@ -803,10 +786,7 @@ func (v *pageView) newResetFilesystemRow(e *model.Effective) (gtk.Widgetter, fun
 		}
 		return false
 	}))
-	prov := gtk.NewImage()
-	prov.AddCSSClass("provenance")
-	setProvenance(prov, e.ResetBy)
-	row.addPrefix(prov)
+	row.addPrefix(provenanceIcon(e.ResetBy))
 	row.addSuffix(sw)
 	row.setActivatable(sw)
 	return row, func() {
@@ -830,20 +810,9 @@ func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (stri
 
 func (v *pageView) persistentRow(p string, src model.Source) gtk.Widgetter {
 	row := newActionRow("~/"+p, "persistent="+p)
-	prov := gtk.NewImage()
-	prov.AddCSSClass("provenance")
-	setProvenance(prov, src)
-	row.addPrefix(prov)
-	if src == model.SourceUser || v.app == nil && src == model.SourceGlobal {
-		rm := gtk.NewButtonFromIconName("user-trash-symbolic")
-		rm.AddCSSClass("flat")
-		rm.SetVAlign(gtk.AlignCenter)
-		rm.SetTooltipText(T("Remove"))
-		v.cs.add(rm, rm.ConnectClicked(func() {
-			v.queue("persist:"+p, func() (model.Change, error) { return v.w.m.RemovePersistent(v.app, p) })
-			v.w.flush()
-		}))
-		row.addSuffix(rm)
+	row.addPrefix(provenanceIcon(src))
+	if v.ownSource(src) {
+		row.addSuffix(v.actionButton("user-trash-symbolic", T("Remove"), "persist:"+p, func() (model.Change, error) { return v.w.m.RemovePersistent(v.app, p) }))
 	} else {
 		row.SetTooltipText(T("Persistent folders add up: one the app asks for cannot be removed, and it only holds the app's own data"))
 	}
@@ -869,31 +838,12 @@ func (v *pageView) envRow(n string, s model.EnvState) gtk.Widgetter {
 		sub = T("removed from the environment")
 	}
 	row := newActionRow(n, sub)
-	prov := gtk.NewImage()
-	prov.AddCSSClass("provenance")
-	setProvenance(prov, s.Source)
-	row.addPrefix(prov)
+	row.addPrefix(provenanceIcon(s.Source))
 	if !s.Unset {
-		rm := gtk.NewButtonFromIconName("list-remove-symbolic")
-		rm.AddCSSClass("flat")
-		rm.SetVAlign(gtk.AlignCenter)
-		rm.SetTooltipText(T("Remove from the app's environment"))
-		v.cs.add(rm, rm.ConnectClicked(func() {
-			v.queue("env:"+n, func() (model.Change, error) { return v.w.m.UnsetEnv(v.app, n) })
-			v.w.flush()
-		}))
-		row.addSuffix(rm)
+		row.addSuffix(v.actionButton("list-remove-symbolic", T("Remove from the app's environment"), "env:"+n, func() (model.Change, error) { return v.w.m.UnsetEnv(v.app, n) }))
 	}
-	if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
-		reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
-		reset.AddCSSClass("flat")
-		reset.SetVAlign(gtk.AlignCenter)
-		reset.SetTooltipText(T("Reset to the default"))
-		v.cs.add(reset, reset.ConnectClicked(func() {
-			v.queue("env:"+n, func() (model.Change, error) { return v.w.m.ResetEnv(v.app, n) })
-			v.w.flush()
-		}))
-		row.addSuffix(reset)
+	if v.ownSource(s.Source) {
+		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), "env:"+n, func() (model.Change, error) { return v.w.m.ResetEnv(v.app, n) }))
 	}
 	return row
 }
@@ -917,21 +867,10 @@ func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.F
 func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widgetter, func()) {
 	syncing := false
 	row := newActionRow(n, T(s.Source.Describe()))
-	prov := gtk.NewImage()
-	prov.AddCSSClass("provenance")
-	setProvenance(prov, s.Source)
-	row.addPrefix(prov)
+	row.addPrefix(provenanceIcon(s.Source))
 	key := "bus:" + b.String() + ":" + n
-	if s.Source == model.SourceUser || v.app == nil && s.Source == model.SourceGlobal {
-		reset := gtk.NewButtonFromIconName("edit-undo-symbolic")
-		reset.AddCSSClass("flat")
-		reset.SetVAlign(gtk.AlignCenter)
-		reset.SetTooltipText(T("Reset to the default"))
-		v.cs.add(reset, reset.ConnectClicked(func() {
-			v.queue(key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) })
-			v.w.flush()
-		}))
-		row.addSuffix(reset)
+	if v.ownSource(s.Source) {
+		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) }))
 	}
 	dd := gtk.NewDropDownFromStrings([]string{T("None"), T("See"), T("Talk"), T("Own")})
 	dd.SetVAlign(gtk.AlignCenter)
@@ -997,4 +936,32 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// provenanceIcon shows which layer decided a row.
+func provenanceIcon(src model.Source) *gtk.Image {
+	img := gtk.NewImage()
+	img.AddCSSClass("provenance")
+	setProvenance(img, src)
+	return img
+}
+
+// ownSource reports whether the page's own override decided something
+// (the user's per-app override, or the global one on All Applications),
+// which is what a reset or remove button undoes.
+func (v *pageView) ownSource(src model.Source) bool {
+	return src == model.SourceUser || v.app == nil && src == model.SourceGlobal
+}
+
+// actionButton is a flat icon button that writes one edit at once.
+func (v *pageView) actionButton(icon, tooltip, key string, run func() (model.Change, error)) *gtk.Button {
+	b := gtk.NewButtonFromIconName(icon)
+	b.AddCSSClass("flat")
+	b.SetVAlign(gtk.AlignCenter)
+	b.SetTooltipText(tooltip)
+	v.cs.add(b, b.ConnectClicked(func() {
+		v.queue(key, run)
+		v.w.flush()
+	}))
+	return b
 }
