@@ -53,8 +53,9 @@ type Options struct {
 // Application is the running GtkApplication.
 type Application struct {
 	*gtk.Application
-	opts   Options
-	window *Window
+	opts    Options
+	window  *Window
+	preload chan *model.Model
 }
 
 // Run starts the GTK application with argv (os.Args) and returns its exit
@@ -65,6 +66,10 @@ func Run(opts Options, argv []string) int {
 		flags |= gio.ApplicationNonUnique
 	}
 	a := &Application{Application: gtk.NewApplication(AppID, flags), opts: opts}
+	// Reading the installations is pure Go and I/O: do it on the other
+	// core while GTK and libadwaita initialise.
+	a.preload = make(chan *model.Model, 1)
+	go func() { a.preload <- model.Load(opts.Env) }()
 	a.ConnectStartup(a.startup)
 	a.ConnectActivate(func() { a.ensureWindow().win.Present() })
 	a.ConnectCommandLine(func(cl *gio.ApplicationCommandLine) int {

@@ -165,7 +165,13 @@ func (w *Window) addActions() {
 
 // load reads the model and fills the sidebar.
 func (w *Window) load() {
-	w.m = model.Load(w.app.opts.Env)
+	if w.app.preload != nil {
+		// Loaded in the background while GTK started up.
+		w.m = <-w.app.preload
+		w.app.preload = nil
+	} else {
+		w.m = model.Load(w.app.opts.Env)
+	}
 	dupes := map[string]int{}
 	for _, a := range w.m.Apps {
 		dupes[a.ID]++
