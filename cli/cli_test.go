@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/internal/portaltest"
+	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
 )
@@ -22,20 +22,7 @@ import (
 var confineBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "confine-cli-")
-	if err != nil {
-		panic(err)
-	}
-	confineBin = filepath.Join(dir, "confine")
-	build := exec.Command("go", "build", "-o", confineBin, "../cmd/confine")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot build confine:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, &confineBin)
 }
 
 func needFlatpak(t *testing.T) {

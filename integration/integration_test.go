@@ -21,6 +21,7 @@ import (
 
 	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/internal/fptest"
+	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
 )
@@ -32,17 +33,7 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	dir, _ := os.MkdirTemp("", "confine-integration-")
-	confineBin = filepath.Join(dir, "confine")
-	build := exec.Command("go", "build", "-o", confineBin, "../cmd/confine")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot build confine:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, &confineBin)
 }
 
 // The test apps: finish-args modelled on common kinds of apps.

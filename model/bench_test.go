@@ -9,12 +9,7 @@ import (
 // BenchmarkLoad1000 loads a generated installation of 1,000 apps (plus the
 // demo apps): metadata, desktop files, metainfo, icons. Target: < 100 ms.
 func BenchmarkLoad1000(b *testing.B) {
-	env, err := GenerateDemo(b.TempDir(), 1000)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
-	b.ResetTimer()
+	env := benchEnv(b, 1000)
 	for b.Loop() {
 		m := Load(env)
 		if len(m.Apps) < 1000 {
@@ -26,12 +21,7 @@ func BenchmarkLoad1000(b *testing.B) {
 // BenchmarkLoadAndMerge1000 adds reading every app's override layers and
 // merging them, as the window's sidebar and `confine list` do.
 func BenchmarkLoadAndMerge1000(b *testing.B) {
-	env, err := GenerateDemo(b.TempDir(), 1000)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
-	b.ResetTimer()
+	env := benchEnv(b, 1000)
 	for b.Loop() {
 		m := Load(env)
 		for _, a := range m.Apps {
@@ -43,12 +33,7 @@ func BenchmarkLoadAndMerge1000(b *testing.B) {
 // BenchmarkEdit is one toggle: re-read the layers, compute the minimal
 // override, write it atomically (fsync + rename). Target: < 2 ms.
 func BenchmarkEdit(b *testing.B) {
-	env, err := GenerateDemo(b.TempDir(), 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
-	m := Load(env)
+	m := Load(benchEnv(b, 0))
 	a, _ := m.App("net.waveline.Browser")
 	states := []overrides.State{overrides.Revoke, overrides.Grant}
 	i := 0
@@ -58,4 +43,15 @@ func BenchmarkEdit(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// benchEnv generates the demo installation with n synthetic apps.
+func benchEnv(b *testing.B, n int) Env {
+	env, err := GenerateDemo(b.TempDir(), n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
+	b.ResetTimer()
+	return env
 }

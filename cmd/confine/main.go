@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/confine-app/confine/cli"
+	"github.com/confine-app/confine/internal/procstart"
 	"github.com/confine-app/confine/model"
 )
 
@@ -45,7 +46,7 @@ Window options:
 `
 
 func main() {
-	start := processStart()
+	start := procstart.Time()
 	args := os.Args[1:]
 	if len(args) > 0 {
 		switch args[0] {

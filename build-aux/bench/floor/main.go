@@ -15,10 +15,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-	"unsafe"
 
+	"github.com/confine-app/confine/internal/procstart"
 	"github.com/diamondburned/gotk4/pkg/gdk/v4"
 	"github.com/diamondburned/gotk4/pkg/gio/v2"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
@@ -30,7 +29,7 @@ const ui = `<interface><object class="AdwApplicationWindow" id="w">
 <property name="content"><object class="AdwHeaderBar"/></property></object></interface>`
 
 func main() {
-	start := processStart()
+	start := procstart.Time()
 	app := gtk.NewApplication("io.github.confine_app.Floor", gio.ApplicationNonUnique)
 	app.ConnectActivate(func() {
 		C.adw_init()
@@ -61,22 +60,4 @@ func rssKB() int {
 		}
 	}
 	return -1
-}
-
-// processStart: see cmd/confine/start.go (same method, kept apart so the
-// floor stays a separate tiny program).
-func processStart() time.Time {
-	now := time.Now()
-	stat, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		return now
-	}
-	s := string(stat)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	ticks, _ := strconv.ParseInt(fields[19], 10, 64)
-	var ts syscall.Timespec
-	if _, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 7, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
-		return now
-	}
-	return now.Add(-(time.Duration(ts.Nano()) - time.Duration(ticks)*time.Second/100))
 }

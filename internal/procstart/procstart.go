@@ -1,4 +1,7 @@
-package main
+// Package procstart tells when the kernel started the running process, so
+// start-up figures include loading the binary and its libraries. Shared by
+// confine and the benchmark's floor program so both measure the same way.
+package procstart
 
 import (
 	"os"
@@ -9,12 +12,11 @@ import (
 	"unsafe"
 )
 
-// processStart is when the kernel started this process, so start-up
-// figures include loading the binary and its libraries. /proc/self/stat
-// gives the start in clock ticks since boot; CLOCK_BOOTTIME gives "now"
-// since boot with nanosecond precision (the btime of /proc/stat is only
-// whole seconds, which would add a constant error of up to one second).
-func processStart() time.Time {
+// Time returns the process start. /proc/self/stat gives it in clock ticks
+// since boot; CLOCK_BOOTTIME gives "now" since boot with nanosecond
+// precision (the btime of /proc/stat is whole seconds, which would add a
+// constant error of up to one second). On failure it returns time.Now().
+func Time() time.Time {
 	now := time.Now()
 	data, err := os.ReadFile("/proc/self/stat")
 	if err != nil {
@@ -39,6 +41,5 @@ func processStart() time.Time {
 		return now
 	}
 	const hz = 100 // sysconf(_SC_CLK_TCK) on Linux
-	age := time.Duration(ts.Nano()) - time.Duration(ticks)*time.Second/hz
-	return now.Add(-age)
+	return now.Add(-(time.Duration(ts.Nano()) - time.Duration(ticks)*time.Second/hz))
 }
