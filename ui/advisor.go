@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
@@ -31,14 +30,22 @@ func ratingClass(r model.Rating) string {
 
 // updateRatings computes every app's rating after the first frame, so
 // start-up stays fast, and puts the dots in the sidebar.
-func (w *Window) updateRatings() {
-	glib.IdleAdd(func() {
-		for _, r := range w.rows {
-			if r.app == nil || r.app.Err != nil {
-				continue
+func (w *Window) updateRatings(onDone func()) {
+	// A few dozen apps per main-loop turn: rating 300 apps takes ~80 ms.
+	i := 0
+	glib.IdleAdd(func() bool {
+		for end := min(i+40, len(w.rows)); i < end; i++ {
+			if r := w.rows[i]; r.app != nil && r.app.Err == nil {
+				w.setRating(r, model.RatingOf(w.m.Audit(r.app)))
 			}
-			w.setRating(r, model.RatingOf(w.m.Audit(r.app)))
 		}
+		if i < len(w.rows) {
+			return true
+		}
+		if onDone != nil {
+			onDone()
+		}
+		return false
 	})
 }
 
@@ -58,6 +65,7 @@ func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
 	icon := gtk.NewImageFromIconName(severityIcons[f.Severity])
 	icon.AddCSSClass("tag")
 	icon.AddCSSClass("risk-" + f.Severity.String())
+	icon.SetVAlign(gtk.AlignCenter)
 	icon.SetTooltipText(fmt.Sprintf("%s · %s", f.Severity, f.Level))
 	row.addPrefix(icon)
 	if f.Dismissed {
@@ -262,14 +270,16 @@ func (v *pageView) hardenDialog() {
 type overview struct {
 	byRisk, byPerm, portal *prefsGroup
 	sortMode               int
+	limit                  int // rows of Apps by Risk shown; more on request
+	more                   *actionRow
 	entries                []overviewEntry
-	effs                   map[*model.App]*model.Effective
 }
 
 type overviewEntry struct {
 	a      *model.App
 	rating model.Rating
 	top    []model.Finding
+	has    uint // bit i: permQuestions[i] holds
 }
 
 // buildOverview is the Overview page: apps by rating with their top
@@ -286,15 +296,23 @@ func (w *Window) buildOverview() *pageView {
 		title.SetXAlign(0)
 		v.root.Append(title)
 		v.ov.byRisk = newGroup(T("Apps by Risk"), T("Most exposed first; click an app to open it"))
-		sorter := gtk.NewDropDownFromStrings([]string{T("By risk"), T("By name")})
-		sorter.SetVAlign(gtk.AlignCenter)
-		sorter.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T("Sort apps"))})
+		sorter := newChoice(v.cs, T("Sort apps"), T("By risk"), T("By name"))
 		v.ov.byRisk.setHeaderSuffix(sorter)
-		v.cs.add(sorter, sorter.NotifyProperty("selected", func() {
+		sorter.onChanged(func() {
 			v.ov.sortMode = int(sorter.Selected())
 			v.fillByRisk()
-		}))
+		})
 		v.root.Append(v.ov.byRisk)
+		// Hundreds of rows cost hundreds of kilobytes each and nobody
+		// reads them all: the most exposed apps first, more on request.
+		v.ov.limit = overviewStep
+		v.ov.more = newActionRow(T("Show More Apps"), "")
+		v.ov.more.SetActivatable(true)
+		v.ov.more.addSuffix(gtk.NewImageFromIconName("go-down-symbolic"))
+		v.cs.add(v.ov.more.obj, v.ov.more.obj.Connect("activated", func() {
+			v.ov.limit += overviewStep
+			v.fillByRisk()
+		}))
 		v.ov.byPerm = newGroup(T("Browse by Permission"), T("Which apps can reach each sensitive resource"))
 		v.root.Append(v.ov.byPerm)
 		v.ov.portal = newGroup(T("Portal Access"), T("Apps you allowed to use each portal"))
@@ -303,7 +321,7 @@ func (w *Window) buildOverview() *pageView {
 	w.view = v
 	w.attach(v)
 	ov := v.ov
-	ov.entries, ov.effs = nil, map[*model.App]*model.Effective{}
+	ov.entries = nil
 	for _, a := range w.m.Apps {
 		if a.Err != nil || a.Shadowed {
 			continue
@@ -315,14 +333,24 @@ func (w *Window) buildOverview() *pageView {
 				top = append(top, f)
 			}
 		}
-		ov.entries = append(ov.entries, overviewEntry{a, model.RatingOf(fs), top})
-		ov.effs[a] = w.m.Effective(a)
+		// Only the answers are kept: 300 apps' effective permissions
+		// would hold a megabyte for nothing.
+		eff, has := w.m.Effective(a), uint(0)
+		for i, q := range permQuestions {
+			if q.has(eff) {
+				has |= 1 << i
+			}
+		}
+		ov.entries = append(ov.entries, overviewEntry{a, model.RatingOf(fs), top, has})
 	}
 	v.fillByRisk()
 	v.fillByPerm()
 	w.portalOverview(v)
 	return v
 }
+
+// overviewStep is how many more apps "Show more" adds to Apps by Risk.
+const overviewStep = 15
 
 func (v *pageView) fillByRisk() {
 	ov := v.ov
@@ -356,51 +384,75 @@ func (v *pageView) fillByRisk() {
 			v.cs.add(row.obj, row.obj.Connect("activated", func() { v.w.ShowApp(id) }))
 			return row, nil
 		}))
+		if len(ov.byRisk.rows) == ov.limit {
+			break
+		}
 	}
+	if rest := len(ov.entries) - len(ov.byRisk.rows); rest > 0 {
+		ov.more.setTitle(T("Show More Apps"))
+		ov.more.setSubtitle(fmt.Sprintf(T("Not shown yet: %d"), rest))
+		ov.byRisk.add(ov.more)
+	}
+}
+
+// permQuestions are the Browse by Permission rows: which apps can reach
+// each sensitive resource.
+var permQuestions = []struct {
+	title string
+	has   func(*model.Effective) bool
+}{
+	{N("Network"), func(e *model.Effective) bool { on, _ := e.FixedOn(overrides.KeyShared, "network"); return on }},
+	{N("Whole home folder"), func(e *model.Effective) bool { m, _ := e.FilesystemMode("home"); return m != overrides.ModeNone }},
+	{N("All files (host)"), func(e *model.Effective) bool { m, _ := e.FilesystemMode("host"); return m != overrides.ModeNone }},
+	{N("Microphone and sound (PulseAudio)"), func(e *model.Effective) bool { return e.Socket("pulseaudio") }},
+	{N("Every device (webcams, USB)"), func(e *model.Effective) bool { on, _ := e.FixedOn(overrides.KeyDevices, "all"); return on }},
+	{N("X11 (can watch other windows)"), func(e *model.Effective) bool { return e.Socket("x11") && !e.WaylandNative() }},
+	{N("Commands outside the sandbox"), func(e *model.Effective) bool {
+		s, ok := e.SessionBus["org.freedesktop.Flatpak"]
+		return e.Socket("session-bus") || ok && s.Policy >= overrides.PolicyTalk
+	}},
+	{N("Your stored passwords"), func(e *model.Effective) bool {
+		s, ok := e.SessionBus["org.freedesktop.secrets"]
+		return ok && s.Policy >= overrides.PolicyTalk
+	}},
 }
 
 func (v *pageView) fillByPerm() {
 	ov := v.ov
 	ov.byPerm.clear()
-	for _, q := range []struct {
-		title string
-		has   func(*model.Effective) bool
-	}{
-		{T("Network"), func(e *model.Effective) bool { on, _ := e.FixedOn(overrides.KeyShared, "network"); return on }},
-		{T("Whole home folder"), func(e *model.Effective) bool { m, _ := e.FilesystemMode("home"); return m != overrides.ModeNone }},
-		{T("All files (host)"), func(e *model.Effective) bool { m, _ := e.FilesystemMode("host"); return m != overrides.ModeNone }},
-		{T("Microphone and sound (PulseAudio)"), func(e *model.Effective) bool { return e.Socket("pulseaudio") }},
-		{T("Every device (webcams, USB)"), func(e *model.Effective) bool { on, _ := e.FixedOn(overrides.KeyDevices, "all"); return on }},
-		{T("X11 (can watch other windows)"), func(e *model.Effective) bool { return e.Socket("x11") && !e.WaylandNative() }},
-		{T("Commands outside the sandbox"), func(e *model.Effective) bool {
-			s, ok := e.SessionBus["org.freedesktop.Flatpak"]
-			return e.Socket("session-bus") || ok && s.Policy >= overrides.PolicyTalk
-		}},
-		{T("Your stored passwords"), func(e *model.Effective) bool {
-			s, ok := e.SessionBus["org.freedesktop.secrets"]
-			return ok && s.Policy >= overrides.PolicyTalk
-		}},
-	} {
+	for i, q := range permQuestions {
 		var names []string
 		for _, e := range ov.entries {
-			if q.has(ov.effs[e.a]) {
+			if e.has&(1<<i) != 0 {
 				names = append(names, e.a.Name)
 			}
 		}
 		sort.Strings(names)
-		v.ov.byPerm.add(v.countRow("perm", q.title, names))
+		v.ov.byPerm.add(v.countRow("perm", T(q.title), names))
 	}
 }
+
+// countNames is how many names a count row lists.
+const countNames = 6
 
 // countRow is an overview row: a question, the apps that answer it, and
 // their number.
 func (v *pageView) countRow(kind, title string, names []string) gtk.Widgetter {
-	sub := T("No app")
+	sub, tip := T("No app"), ""
 	if len(names) > 0 {
 		sub = strings.Join(names, ", ")
 	}
-	return v.cachedRow(kind+"\x00"+title+"\x00"+sub, func() (gtk.Widgetter, func()) {
+	// A few names, the rest in the tooltip: a label listing hundreds of
+	// apps costs more than the rest of the page.
+	if len(names) > countNames {
+		tip = sub
+		sub = strings.Join(names[:countNames], ", ") + ", …"
+	}
+	return v.cachedRow(kind+"\x00"+title+"\x00"+sub+"\x00"+tip, func() (gtk.Widgetter, func()) {
 		row := newActionRow(title, sub)
+		if tip != "" {
+			row.SetTooltipText(tip)
+		}
 		count := gtk.NewLabel(fmt.Sprint(len(names)))
 		count.AddCSSClass("tag")
 		count.AddCSSClass(map[bool]string{true: "risk-medium", false: "risk-low"}[len(names) > 0])

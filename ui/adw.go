@@ -140,7 +140,10 @@ func (r *entryRow) onChanged(f func()) coreglib.SignalHandle { return r.obj.Conn
 // closure alive while its handler is connected, and closures capture their
 // widgets, so a page's widgets would never be freed; disconnecting every
 // handler when the page goes away breaks that cycle.
-type conns struct{ list []conn }
+type conns struct {
+	list  []conn
+	drops []func()
+}
 
 type conn struct {
 	obj *coreglib.Object
@@ -151,11 +154,18 @@ func (c *conns) add(o coreglib.Objector, h coreglib.SignalHandle) {
 	c.list = append(c.list, conn{coreglib.BaseObject(o), h})
 }
 
+// onDrop registers another way a page's Go closures are held by GTK
+// (a callback that is not a signal) to undo with the handlers.
+func (c *conns) onDrop(f func()) { c.drops = append(c.drops, f) }
+
 func (c *conns) drop() {
 	for _, x := range c.list {
 		x.obj.HandlerDisconnect(x.h)
 	}
-	c.list = nil
+	for _, f := range c.drops {
+		f()
+	}
+	c.list, c.drops = nil, nil
 }
 func (r *entryRow) addSuffix(w gtk.Widgetter) {
 	C.confine_entry_row_add_suffix(ptr(r.obj), ptr(gtk.BaseWidget(w)))

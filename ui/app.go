@@ -50,6 +50,16 @@ type Options struct {
 	OnReady func(*Window)
 }
 
+// traceOn: CONFINE_TRACE=1 prints start-up milestones (ms since the
+// process started) to stderr, to see where start-up time goes.
+var traceOn = os.Getenv("CONFINE_TRACE") != ""
+
+func (a *Application) trace(what string) {
+	if traceOn {
+		fmt.Fprintf(os.Stderr, "trace %7.1f ms  %s\n", float64(time.Since(a.opts.Start).Microseconds())/1000, what)
+	}
+}
+
 // Application is the running GtkApplication.
 type Application struct {
 	*gtk.Application
@@ -66,10 +76,11 @@ func Run(opts Options, argv []string) int {
 		flags |= gio.ApplicationNonUnique
 	}
 	a := &Application{Application: gtk.NewApplication(AppID, flags), opts: opts}
+	a.trace("run")
 	// Reading the installations is pure Go and I/O: do it on the other
 	// core while GTK and libadwaita initialise.
 	a.preload = make(chan *model.Model, 1)
-	go func() { a.preload <- model.Load(opts.Env) }()
+	go func() { m := model.Load(opts.Env); a.trace("model loaded"); a.preload <- m }()
 	a.ConnectStartup(a.startup)
 	a.ConnectActivate(func() { a.ensureWindow().win.Present() })
 	a.ConnectCommandLine(func(cl *gio.ApplicationCommandLine) int {
@@ -109,7 +120,9 @@ func parseWindowArgs(args []string) (string, error) {
 }
 
 func (a *Application) startup() {
+	a.trace("startup")
 	adwInit()
+	a.trace("adw_init done")
 	css := gtk.NewCSSProvider()
 	css.LoadFromData(styleCSS)
 	gtk.StyleContextAddProviderForDisplay(gdk.DisplayGetDefault(), css, gtk.STYLE_PROVIDER_PRIORITY_APPLICATION)
@@ -149,7 +162,9 @@ func (a *Application) startup() {
 
 func (a *Application) ensureWindow() *Window {
 	if a.window == nil {
+		a.trace("newWindow")
 		a.window = newWindow(a)
+		a.trace("newWindow done")
 		if a.opts.MeasureStartup || a.opts.MeasureSwitch {
 			a.measure()
 		}
@@ -191,55 +206,60 @@ func (a *Application) measure() {
 			if !a.opts.MeasureSwitch {
 				fmt.Printf("rss-kb %d\n", rssKB())
 				glib.IdleAdd(func() { a.Quit() })
-				return
 			}
-			glib.IdleAdd(func() {
-				var total, worst time.Duration
-				n := 0
-				rows := w.allRows()
-				// CONFINE_MEASURE_REPEAT=K shows the first pages K times
-				// (to tell a leak from a high-water mark).
-				if k, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_REPEAT")); err == nil && k > 0 {
-					rows = nil
-					n := 8
-					if v, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_WIDTH")); err == nil && v > 0 {
-						n = v
-					}
-					for i := 0; i < k; i++ {
-						rows = append(rows, w.rows[2:min(2+n, len(w.rows))]...)
-					}
-				}
-				for _, r := range rows {
-					t0 := time.Now()
-					w.showRow(r)
-					d := time.Since(t0)
-					total += d
-					if d > worst {
-						worst = d
-					}
-					n++
-				}
-				fmt.Printf("pages %d switch-mean-ms %.2f switch-max-ms %.2f\n", n, float64(total.Microseconds())/1000/float64(max(n, 1)), float64(worst.Microseconds())/1000)
-				// Go only collects the wrappers of discarded widgets (and so
-				// lets GTK free them) when it runs a collection, and the
-				// releases happen on the main loop: give both a moment.
-				runtime.GC()
-				glib.TimeoutAdd(300, func() bool {
-					runtime.GC()
-					glib.TimeoutAdd(300, func() bool {
-						fmt.Printf("rows-alive %d\n", rowsAlive())
-						var ms runtime.MemStats
-						runtime.ReadMemStats(&ms)
-						fmt.Printf("go-heap-inuse-kb %d go-sys-kb %d\n", ms.HeapInuse/1024, ms.Sys/1024)
-						fmt.Printf("rss-kb-before-trim %d\n", rssKB())
-						trimHeap()
-						fmt.Printf("rss-kb %d\n", rssKB())
-						a.Quit()
-						return false
-					})
-					return false
-				})
+		})
+	})
+	if !a.opts.MeasureSwitch {
+		return
+	}
+	// Page switches are timed once the window is complete (every app
+	// rated, see newWindow).
+	w.onReady = append(w.onReady, func() {
+		var total, worst time.Duration
+		n := 0
+		rows := w.allRows()
+		// CONFINE_MEASURE_REPEAT=K shows the first pages K times
+		// (to tell a leak from a high-water mark).
+		if k, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_REPEAT")); err == nil && k > 0 {
+			rows = nil
+			n := 8
+			if v, err := strconv.Atoi(os.Getenv("CONFINE_MEASURE_WIDTH")); err == nil && v > 0 {
+				n = v
+			}
+			for i := 0; i < k; i++ {
+				rows = append(rows, w.rows[2:min(2+n, len(w.rows))]...)
+			}
+		}
+		for _, r := range rows {
+			t0 := time.Now()
+			w.showRow(r)
+			d := time.Since(t0)
+			total += d
+			if d > worst {
+				worst = d
+			}
+			n++
+		}
+		fmt.Printf("pages %d switch-mean-ms %.2f switch-max-ms %.2f\n", n, float64(total.Microseconds())/1000/float64(max(n, 1)), float64(worst.Microseconds())/1000)
+		// Go only collects the wrappers of discarded widgets (and so
+		// lets GTK free them) when it runs a collection, and the
+		// releases happen on the main loop: give both a moment.
+		runtime.GC()
+		glib.TimeoutAdd(300, func() bool {
+			runtime.GC()
+			glib.TimeoutAdd(300, func() bool {
+				fmt.Printf("rows-alive %d\n", rowsAlive())
+				fmt.Printf("sidebar-rows %d\n", len(w.bound))
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				fmt.Printf("go-heap-inuse-kb %d go-sys-kb %d\n", ms.HeapInuse/1024, ms.Sys/1024)
+				fmt.Printf("rss-kb-before-trim %d\n", rssKB())
+				trimHeap()
+				fmt.Printf("rss-kb %d\n", rssKB())
+				a.Quit()
+				return false
 			})
+			return false
 		})
 	})
 }

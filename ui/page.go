@@ -35,7 +35,7 @@ type pageView struct {
 
 	portalGroup *prefsGroup
 	cs          *conns
-	headerW     gtk.Widgetter
+	header      *header
 	harden      *gtk.Button
 	cache       map[string]cachedRow
 	root        *gtk.Box // the page's widgets, swapped into the window
@@ -70,9 +70,7 @@ type cachedRow struct {
 func (v *pageView) switchTo(a *model.App) {
 	v.app = a
 	eff := v.w.m.Effective(a)
-	v.root.Remove(v.headerW)
-	v.headerW = v.header(eff)
-	v.root.Prepend(v.headerW)
+	v.header.show(a)
 	v.harden.SetVisible(a.Err == nil)
 	for _, lg := range v.lists {
 		lg.sig = "\x00unbuilt"
@@ -146,6 +144,9 @@ func (w *Window) teardown() {
 	})
 }
 
+// Rough heights in pixels, to tell which groups the first screen shows.
+const headerHeight, groupHeight, rowHeight = 200, 80, 56
+
 func newPageView(w *Window, a *model.App) *pageView {
 	v := &pageView{w: w, app: a, fixed: map[string]*fixedRow{}, cs: &conns{}, cache: map[string]cachedRow{},
 		root: gtk.NewBox(gtk.OrientationVertical, 24)}
@@ -175,8 +176,9 @@ func (w *Window) buildPage(a *model.App) *pageView {
 	w.view = v
 	w.attach(v)
 	eff := w.m.Effective(a)
-	v.headerW = v.header(eff)
-	v.root.Append(v.headerW)
+	v.header = v.newHeader()
+	v.header.show(a)
+	v.root.Append(v.header.box)
 	adv := model.GroupInfo{ID: "advisor", Title: N("Advisor"), Description: N("What Confine would tighten, and why")}
 	if a == nil {
 		adv.Description = N("Worth knowing about every sandbox")
@@ -190,15 +192,18 @@ func (w *Window) buildPage(a *model.App) *pageView {
 		v.harden.SetVisible(a.Err == nil)
 		v.lists[0].group.setHeaderSuffix(v.harden)
 	}
+	// While the window has not painted its first frame, only the groups
+	// that fill the first screen are built (estimated from the window's
+	// height and the rows above them); the rest follow, one per main-loop
+	// turn, right after it.
+	screen := w.firstScreenHeight() - headerHeight - groupHeight - rowHeight*max(1, len(w.m.Audit(a)))
 	var later []func()
 	for _, g := range model.Groups {
 		g := g
 		build := func() { v.addGroup(g) }
-		// While the window has not painted its first frame, only the
-		// groups of the first screenful are built; the rest follow, one
-		// per main-loop turn, right after it.
-		if w.firstFrame || g.ID == model.GroupShare || g.ID == model.GroupSockets {
+		if w.firstFrame || screen > 0 {
 			build()
+			screen -= groupHeight + rowHeight*len(model.InGroup(g.ID))
 		} else {
 			later = append(later, build)
 		}
@@ -322,25 +327,25 @@ func target(a *model.App) string {
 
 // ---- header and banners ---------------------------------------------------
 
-func (v *pageView) header(eff *model.Effective) gtk.Widgetter {
-	box := gtk.NewBox(gtk.OrientationHorizontal, 18)
-	var icon *gtk.Image
-	a := v.app
-	switch {
-	case a == nil:
-		icon = gtk.NewImageFromIconName("view-app-grid-symbolic")
-	case a.Icon != "":
-		icon = gtk.NewImageFromGIcon(gio.NewFileIcon(gio.NewFileForPath(a.Icon)))
-	default:
-		icon = gtk.NewImageFromIconName("application-x-executable")
-	}
-	icon.SetPixelSize(64)
-	icon.SetVAlign(gtk.AlignStart)
-	box.Append(icon)
+// header is the top of a page: icon, name and facts, tags. It is built
+// once per page and refilled on every switch (GTK would keep a discarded
+// header alive, see cachedRow).
+type header struct {
+	box                              *gtk.Box
+	icon                             *gtk.Image
+	name, summary, meta, id, runtime *gtk.Label
+	shadowed                         *gtk.Label
+}
+
+func (v *pageView) newHeader() *header {
+	h := &header{box: gtk.NewBox(gtk.OrientationHorizontal, 18), icon: gtk.NewImage()}
+	h.icon.SetPixelSize(64)
+	h.icon.SetVAlign(gtk.AlignStart)
+	h.box.Append(h.icon)
 	info := gtk.NewBox(gtk.OrientationVertical, 4)
 	info.SetHExpand(true)
-	line := func(text string, classes ...string) *gtk.Label {
-		l := gtk.NewLabel(text)
+	line := func(classes ...string) *gtk.Label {
+		l := gtk.NewLabel("")
 		l.SetXAlign(0)
 		l.SetWrap(true)
 		l.SetSelectable(len(classes) > 0 && classes[0] == "monospace")
@@ -350,55 +355,71 @@ func (v *pageView) header(eff *model.Effective) gtk.Widgetter {
 		info.Append(l)
 		return l
 	}
-	if a == nil {
-		line(T("All Applications"), "title-2")
-		line(T("What you set here applies to every app, unless an app's own page says otherwise. Each permission can be left to the apps, allowed, or denied."), "dim-label")
-	} else {
-		line(a.Name, "title-2")
-		if a.Summary != "" {
-			line(a.Summary)
-		}
-		var meta []string
-		if a.Developer != "" {
-			meta = append(meta, a.Developer)
-		}
-		if a.Version != "" {
-			meta = append(meta, fmt.Sprintf(T("Version %s"), a.Version))
-		}
-		meta = append(meta, T(a.Installation.Label()))
-		line(strings.Join(meta, " · "), "dim-label")
-		line(a.ID, "monospace", "dim-label")
-		if a.Runtime != "" {
-			line(fmt.Sprintf(T("Runtime %s"), a.Runtime), "dim-label", "caption")
-		}
-		tags := gtk.NewBox(gtk.OrientationHorizontal, 6)
-		tags.SetMarginTop(4)
-		v.ratingTag = gtk.NewLabel("")
-		v.ratingTag.AddCSSClass("tag")
-		v.ratingTag.SetTooltipText(T("The advisor's verdict; see Advisor below"))
-		tags.Append(v.ratingTag)
-		v.wayland = gtk.NewLabel(T("Wayland-native"))
-		v.wayland.AddCSSClass("tag")
-		v.wayland.AddCSSClass("wayland")
-		v.wayland.SetTooltipText(T("Shows its windows with Wayland and only falls back to X11 without a Wayland session: X11 and IPC access can be removed"))
-		tags.Append(v.wayland)
-		if a.Shadowed {
-			t := gtk.NewLabel(T("Not the copy that runs"))
-			t.AddCSSClass("tag")
-			t.AddCSSClass("risk-medium")
-			t.SetTooltipText(T("This app is also installed in an installation Flatpak prefers; that copy is the one that starts"))
-			tags.Append(t)
-		}
-		if v.w.app.opts.Demo {
-			t := gtk.NewLabel(T("Demo"))
-			t.AddCSSClass("tag")
-			t.AddCSSClass("demo")
-			tags.Append(t)
-		}
-		info.Append(tags)
+	h.box.Append(info)
+	h.name = line("title-2")
+	h.summary = line()
+	h.meta = line("dim-label")
+	if v.app == nil {
+		h.icon.SetFromIconName("view-app-grid-symbolic")
+		h.name.SetText(T("All Applications"))
+		h.meta.SetText(T("What you set here applies to every app, unless an app's own page says otherwise. Each permission can be left to the apps, allowed, or denied."))
+		h.summary.SetVisible(false)
+		return h
 	}
-	box.Append(info)
-	return box
+	h.id = line("monospace", "dim-label")
+	h.runtime = line("dim-label", "caption")
+	tags := gtk.NewBox(gtk.OrientationHorizontal, 6)
+	tags.SetMarginTop(4)
+	v.ratingTag = gtk.NewLabel("")
+	v.ratingTag.AddCSSClass("tag")
+	v.ratingTag.SetTooltipText(T("The advisor's verdict; see Advisor below"))
+	tags.Append(v.ratingTag)
+	v.wayland = gtk.NewLabel(T("Wayland-native"))
+	v.wayland.AddCSSClass("tag")
+	v.wayland.AddCSSClass("wayland")
+	v.wayland.SetTooltipText(T("Shows its windows with Wayland and only falls back to X11 without a Wayland session: X11 and IPC access can be removed"))
+	tags.Append(v.wayland)
+	h.shadowed = gtk.NewLabel(T("Not the copy that runs"))
+	h.shadowed.AddCSSClass("tag")
+	h.shadowed.AddCSSClass("risk-medium")
+	h.shadowed.SetTooltipText(T("This app is also installed in an installation Flatpak prefers; that copy is the one that starts"))
+	tags.Append(h.shadowed)
+	if v.w.app.opts.Demo {
+		t := gtk.NewLabel(T("Demo"))
+		t.AddCSSClass("tag")
+		t.AddCSSClass("demo")
+		tags.Append(t)
+	}
+	info.Append(tags)
+	return h
+}
+
+// show fills the header with an app's facts.
+func (h *header) show(a *model.App) {
+	if a == nil {
+		return
+	}
+	if a.Icon != "" {
+		h.icon.SetFromGIcon(gio.NewFileIcon(gio.NewFileForPath(a.Icon)))
+	} else {
+		h.icon.SetFromIconName("application-x-executable")
+	}
+	h.name.SetText(a.Name)
+	h.summary.SetText(a.Summary)
+	h.summary.SetVisible(a.Summary != "")
+	var meta []string
+	if a.Developer != "" {
+		meta = append(meta, a.Developer)
+	}
+	if a.Version != "" {
+		meta = append(meta, fmt.Sprintf(T("Version %s"), a.Version))
+	}
+	meta = append(meta, T(a.Installation.Label()))
+	h.meta.SetText(strings.Join(meta, " · "))
+	h.id.SetText(a.ID)
+	h.runtime.SetText(fmt.Sprintf(T("Runtime %s"), a.Runtime))
+	h.runtime.SetVisible(a.Runtime != "")
+	h.shadowed.SetVisible(a.Shadowed)
 }
 
 // banner shows problems that keep the page from being the whole truth: a
@@ -459,7 +480,7 @@ type fixedRow struct {
 	p        *model.Permission
 	row      *actionRow
 	sw       *gtk.Switch
-	choice   *gtk.DropDown
+	choice   *choice
 	prov     *gtk.Image
 	warn     *gtk.Image
 	reset    *gtk.Button
@@ -488,18 +509,15 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 	})
 	r.reset.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(fmt.Sprintf(T("Reset %s"), T(p.Title)))})
 	r.row.addSuffix(r.reset)
-	label := []coreglib.Value{*coreglib.NewValue(T(p.Title))}
 	if v.app == nil {
-		r.choice = gtk.NewDropDownFromStrings([]string{T("Default"), T("Allow"), T("Deny")})
-		r.choice.SetVAlign(gtk.AlignCenter)
-		r.choice.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
-		v.cs.add(r.choice, r.choice.NotifyProperty("selected", func() {
+		r.choice = newChoice(v.cs, T(p.Title), T("Default"), T("Allow"), T("Deny"))
+		r.choice.onChanged(func() {
 			if r.updating {
 				return
 			}
 			want := []overrides.State{overrides.Inherit, overrides.Grant, overrides.Revoke}[r.choice.Selected()]
 			r.v.queue(p.ID, func() (model.Change, error) { return r.v.w.m.SetFixed(nil, p.Key, p.Value, want) })
-		}))
+		})
 		r.row.addSuffix(r.choice)
 	} else {
 		r.sw = gtk.NewSwitch()
@@ -712,9 +730,7 @@ func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.S
 	if v.ownSource(src) {
 		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) }))
 	}
-	dd := gtk.NewDropDownFromStrings([]string{T("Read-only"), T("Read-write"), T("Create")})
-	dd.SetVAlign(gtk.AlignCenter)
-	dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(fmt.Sprintf(T("Access to %s"), title))})
+	dd := newChoice(v.cs, fmt.Sprintf(T("Access to %s"), title), T("Read-only"), T("Read-write"), T("Create"))
 	for i, m := range modeNames {
 		if m == mode {
 			dd.SetSelected(uint(i))
@@ -728,13 +744,13 @@ func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.S
 	sw.SetVAlign(gtk.AlignCenter)
 	sw.SetActive(mode != overrides.ModeNone)
 	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
-	v.cs.add(dd, dd.NotifyProperty("selected", func() {
+	dd.onChanged(func() {
 		if syncing || !sw.Active() {
 			return
 		}
 		m := modeNames[dd.Selected()]
 		v.queue(key, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, m) })
-	}))
+	})
 	v.cs.add(sw, sw.ConnectStateSet(func(on bool) bool {
 		if syncing {
 			return false
@@ -872,17 +888,15 @@ func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widg
 	if v.ownSource(s.Source) {
 		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) }))
 	}
-	dd := gtk.NewDropDownFromStrings([]string{T("None"), T("See"), T("Talk"), T("Own")})
-	dd.SetVAlign(gtk.AlignCenter)
+	dd := newChoice(v.cs, n, T("None"), T("See"), T("Talk"), T("Own"))
 	dd.SetSelected(uint(s.Policy))
-	dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(n)})
-	v.cs.add(dd, dd.NotifyProperty("selected", func() {
+	dd.onChanged(func() {
 		if syncing {
 			return
 		}
 		p := policyChoices[dd.Selected()]
 		v.queue(key, func() (model.Change, error) { return v.w.m.SetBus(v.app, b, n, p) })
-	}))
+	})
 	row.addSuffix(dd)
 	return row, func() {
 		syncing = true

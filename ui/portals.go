@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync"
 
-	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
@@ -102,9 +101,7 @@ func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus
 func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
 	syncing := false
 	row := newActionRow(T(st.Perm.Title), T(st.Perm.Description))
-	dd := gtk.NewDropDownFromStrings([]string{T("Ask"), T("Allow"), T("Deny")})
-	dd.SetVAlign(gtk.AlignCenter)
-	dd.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(T(st.Perm.Title))})
+	dd := newChoice(v.cs, T(st.Perm.Title), T("Ask"), T("Allow"), T("Deny"))
 	selected := uint(0)
 	switch st.State {
 	case model.PortalAllowed:
@@ -120,7 +117,7 @@ func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
 	} else if st.State == model.PortalAsk {
 		row.setSubtitle(T("Asks every time"))
 	}
-	v.cs.add(dd, dd.NotifyProperty("selected", func() {
+	dd.onChanged(func() {
 		if syncing {
 			return
 		}
@@ -142,7 +139,7 @@ func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
 				}
 			})
 		})
-	}))
+	})
 	row.addSuffix(dd)
 	return row, func() {
 		syncing = true

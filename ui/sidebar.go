@@ -9,11 +9,13 @@ import (
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 )
 
-// The sidebar is a GtkListView: widgets exist only for the rows on screen
-// and are recycled while scrolling, so a machine with hundreds of apps
-// costs a handful of widgets (a list box held ~50 KB of widgets per app).
-// The model holds one GtkStringObject per entry whose string is the
-// entry's key; Go keeps the entries themselves.
+// The sidebar is a one-column GtkGridView: widgets exist only for the rows
+// on screen and are recycled while scrolling. Not a GtkListView: in GTK 4.8
+// a list view keeps widgets for 200 rows around the visible ones (bound,
+// styled and measured: 4.8 MB and ~30 ms of start-up with 300 apps here),
+// a grid view for 30 rows. Not a GtkListBox: it holds a widget set per app
+// (~50 KB each). The model holds one GtkStringObject per entry whose string
+// is the entry's key; Go keeps the entries themselves.
 
 type sidebar struct {
 	store     *gio.ListStore
@@ -21,7 +23,6 @@ type sidebar struct {
 	filtered  *gtk.FilterListModel
 	sel       *gtk.SingleSelection
 	byKey     map[string]*appRow
-	position  map[string]uint // position in store
 	bound     map[uintptr]*sidebarRow
 	selecting bool
 }
@@ -40,7 +41,6 @@ type sidebarRow struct {
 func (w *Window) setupSidebar() {
 	w.store = gio.NewListStore(gtk.GTypeStringObject)
 	w.byKey = map[string]*appRow{}
-	w.position = map[string]uint{}
 	w.bound = map[uintptr]*sidebarRow{}
 	custom := gtk.NewCustomFilter(func(item *coreglib.Object) bool {
 		r := w.entryOf(item)
@@ -127,16 +127,14 @@ func (w *Window) entryOf(item *coreglib.Object) *appRow {
 	return w.byKey[so.String()]
 }
 
-// fillSidebar puts every entry of w.rows into the list.
+// fillSidebar puts the entries of w.rows into the list.
 func (w *Window) fillSidebar() {
 	w.selecting = true
 	defer func() { w.selecting = false }()
-	items := make([]*coreglib.Object, len(w.rows))
 	w.byKey = map[string]*appRow{}
-	w.position = map[string]uint{}
+	items := make([]*coreglib.Object, len(w.rows))
 	for i, r := range w.rows {
 		w.byKey[r.key] = r
-		w.position[r.key] = uint(i)
 		items[i] = coreglib.BaseObject(gtk.NewStringObject(r.key))
 	}
 	w.store.Splice(0, w.store.NItems(), items)

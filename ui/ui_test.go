@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
 	"github.com/confine-app/confine/model"
 )
@@ -337,6 +338,74 @@ func TestPageReuseShowsEachAppsOwnState(t *testing.T) {
 			if v.wayland.IsVisible() != tc.native {
 				t.Errorf("%s: Wayland-native tag %v, want %v", tc.id, v.wayland.IsVisible(), tc.native)
 			}
+			// The header is refilled, not rebuilt: it must name this app.
+			a := testWin.rowFor(tc.id).app
+			if v.header.name.Text() != a.Name || v.header.id.Text() != tc.id || v.header.summary.IsVisible() != (a.Summary != "") {
+				t.Errorf("%s: header shows %q %q", tc.id, v.header.name.Text(), v.header.id.Text())
+			}
 		})
 	}
+}
+
+// TestChoicePopoverWrites picks "Deny" and then "Default" for the network
+// on the All Applications page through the choice's popover, as a click
+// would, and checks the global override each time.
+func TestChoicePopoverWrites(t *testing.T) {
+	before := readOverride(t, "global")
+	v := show(t, "global")
+	c := v.fixed["shared/network"].choice
+	onMain(func() {
+		if c.pop != nil {
+			t.Error("the popover exists before it was opened")
+		}
+		c.Popup()
+	})
+	eventually(t, "the popover to open", 2*time.Second, func() bool { return c.pop != nil && c.pop.IsVisible() })
+	onMain(func() {
+		if len(c.radios) != 3 || !c.radios[0].Active() || c.Label() != "Default" {
+			t.Fatalf("choice starts at %q with %d options", c.Label(), len(c.radios))
+		}
+		c.radios[2].SetActive(true)
+		if c.Selected() != 2 || c.Label() != "Deny" || c.pop.IsVisible() {
+			t.Errorf("after picking Deny: selected %d, label %q, popover open %v", c.Selected(), c.Label(), c.pop.IsVisible())
+		}
+		testWin.flush()
+	})
+	if got := readOverride(t, "global"); !strings.Contains(got, "shared=!network;") {
+		t.Fatalf("global override after Deny: %q", got)
+	}
+	onMain(func() {
+		c.Popup()
+		c.radios[0].SetActive(true)
+		testWin.flush()
+	})
+	if got := readOverride(t, "global"); got != before {
+		t.Fatalf("Default did not restore the file:\n%q\n%q", got, before)
+	}
+}
+
+// TestOverviewShowsMoreOnRequest: Apps by Risk lists a page of apps and a
+// row that adds more.
+func TestOverviewShowsMoreOnRequest(t *testing.T) {
+	onMain(func() {
+		testWin.ShowApp("overview")
+		v := testWin.CurrentView()
+		if !v.overview {
+			t.Fatal("the overview is not shown")
+		}
+		ov := v.ov
+		all := len(ov.entries)
+		if all < 4 {
+			t.Fatalf("the demo rates only %d apps", all)
+		}
+		ov.limit = 2
+		v.fillByRisk()
+		if n := len(ov.byRisk.rows); n != 3 || ov.byRisk.rows[2] != gtk.Widgetter(ov.more) {
+			t.Fatalf("with a limit of 2: %d rows, last %T", n, ov.byRisk.rows[n-1])
+		}
+		ov.more.obj.Emit("activated")
+		if n := len(ov.byRisk.rows); n != min(all, 2+overviewStep)+map[bool]int{true: 1, false: 0}[all > 2+overviewStep] {
+			t.Fatalf("after Show More: %d rows for %d apps", n, all)
+		}
+	})
 }
