@@ -120,3 +120,12 @@ func (e Env) StateDir() string {
 	}
 	return filepath.Join(e.home(), ".local", "state", "confine")
 }
+
+// CacheDir is where Confine keeps what it can make again (rendered
+// icons): $XDG_CACHE_HOME/confine.
+func (e Env) CacheDir() string {
+	if d := e.getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "confine")
+	}
+	return filepath.Join(e.home(), ".cache", "confine")
+}

@@ -29,6 +29,7 @@ type choice struct {
 func newChoice(cs *conns, name string, options ...string) *choice {
 	c := &choice{MenuButton: gtk.NewMenuButton(), name: name, options: options, cs: cs}
 	c.SetVAlign(gtk.AlignCenter)
+	c.AddCSSClass("choice")
 	c.SetCreatePopupFunc(func(*gtk.MenuButton) { c.fill() })
 	cs.onDrop(func() { c.SetCreatePopupFunc(nil) })
 	c.show()

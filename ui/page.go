@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
-	"github.com/diamondburned/gotk4/pkg/gio/v2"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
@@ -335,10 +334,11 @@ type header struct {
 	icon                             *gtk.Image
 	name, summary, meta, id, runtime *gtk.Label
 	shadowed                         *gtk.Label
+	icons                            *iconCache
 }
 
 func (v *pageView) newHeader() *header {
-	h := &header{box: gtk.NewBox(gtk.OrientationHorizontal, 18), icon: gtk.NewImage()}
+	h := &header{box: gtk.NewBox(gtk.OrientationHorizontal, 18), icon: gtk.NewImage(), icons: v.w.icons}
 	h.icon.SetPixelSize(64)
 	h.icon.SetVAlign(gtk.AlignStart)
 	h.box.Append(h.icon)
@@ -400,7 +400,7 @@ func (h *header) show(a *model.App) {
 		return
 	}
 	if a.Icon != "" {
-		h.icon.SetFromGIcon(gio.NewFileIcon(gio.NewFileForPath(a.Icon)))
+		h.icon.SetFromGIcon(h.icons.gicon(a.Icon, 64, h.icon.ScaleFactor()))
 	} else {
 		h.icon.SetFromIconName("application-x-executable")
 	}

@@ -36,6 +36,7 @@ type sidebarRow struct {
 	dot          *gtk.Box
 	ratingCSS    string
 	currentEntry *appRow
+	icons        *iconCache
 }
 
 func (w *Window) setupSidebar() {
@@ -54,7 +55,7 @@ func (w *Window) setupSidebar() {
 
 	factory := gtk.NewSignalListItemFactory()
 	factory.ConnectSetup(func(li *gtk.ListItem) {
-		sr := &sidebarRow{box: gtk.NewBox(gtk.OrientationHorizontal, 12)}
+		sr := &sidebarRow{box: gtk.NewBox(gtk.OrientationHorizontal, 12), icons: w.icons}
 		sr.box.SetMarginTop(6)
 		sr.box.SetMarginBottom(6)
 		sr.icon = gtk.NewImage()
@@ -204,7 +205,7 @@ func (sr *sidebarRow) bind(r *appRow) {
 	default:
 		name, sub = r.app.Name, r.app.ID
 		if r.app.Icon != "" {
-			sr.icon.SetFromGIcon(gio.NewFileIcon(gio.NewFileForPath(r.app.Icon)))
+			sr.icon.SetFromGIcon(sr.icons.gicon(r.app.Icon, 32, sr.icon.ScaleFactor()))
 		} else {
 			sr.icon.SetFromIconName("application-x-executable")
 		}

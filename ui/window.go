@@ -71,13 +71,14 @@ type Window struct {
 	monitors   []gio.FileMonitorrer
 	reloadTmr  glib.SourceHandle
 	gcTimer    glib.SourceHandle
+	icons      *iconCache
 	firstFrame bool     // the window has painted once
 	onReady    []func() // run once every app is rated
 }
 
 func newWindow(a *Application) *Window {
 	b := gtk.NewBuilderFromString(windowUI, len(windowUI))
-	w := &Window{app: a, builder: b, views: map[string]*pageView{}}
+	w := &Window{app: a, builder: b, views: map[string]*pageView{}, icons: newIconCache(filepath.Join(a.opts.Env.CacheDir(), "icons"))}
 	obj := func(id string) *coreglib.Object {
 		o := b.GetObject(id)
 		if o == nil {
@@ -149,6 +150,15 @@ func newWindow(a *Application) *Window {
 			w.firstFrame = true
 			w.updateRatings(func() {
 				a.trace("every app rated")
+				if !a.opts.Demo {
+					// The demo's apps are not the user's: keep the cache
+					// of the real ones.
+					var icons []string
+					for _, app := range w.m.Apps {
+						icons = append(icons, app.Icon)
+					}
+					go w.icons.prune(icons)
+				}
 				for _, f := range w.onReady {
 					f()
 				}
