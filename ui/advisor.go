@@ -77,13 +77,18 @@ func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
 		row.addSuffix(undo)
 		return row
 	}
+	// The buttons stack when the window is narrow, so the text keeps
+	// most of a phone-sized row.
+	acts := v.w.adaptiveBox()
+	acts.SetVAlign(gtk.AlignCenter)
+	row.addSuffix(acts)
 	if f.Level != model.LevelInfo {
 		need := gtk.NewButtonWithLabel(T("I Need This"))
 		need.SetVAlign(gtk.AlignCenter)
 		need.AddCSSClass("flat")
 		need.SetTooltipText(T("Keep it and stop recommending the change"))
 		v.cs.add(need, need.ConnectClicked(func() { v.dismiss(f, true) }))
-		row.addSuffix(need)
+		acts.Append(need)
 	}
 	if len(f.Ops) > 0 {
 		fix := gtk.NewButtonWithLabel(T("Apply"))
@@ -97,7 +102,7 @@ func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
 			c, err := v.w.m.Override(target(v.app), f.Ops)
 			v.w.afterChange(c, err, title)
 		}))
-		row.addSuffix(fix)
+		acts.Append(fix)
 	}
 	return row
 }

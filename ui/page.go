@@ -129,6 +129,7 @@ func (w *Window) teardown() {
 		delete(w.views, k)
 	}
 	w.shown = nil
+	w.adaptive = nil
 	clearBox(w.page)
 	// GTK frees a discarded page only after Go collects its widget
 	// wrappers, and GTK's memory does not count towards Go's GC pacing: ask

@@ -72,8 +72,10 @@ type Window struct {
 	reloadTmr  glib.SourceHandle
 	gcTimer    glib.SourceHandle
 	icons      *iconCache
-	firstFrame bool     // the window has painted once
-	onReady    []func() // run once every app is rated
+	folded     bool       // the leaflet shows one pane (a narrow window)
+	adaptive   []*gtk.Box // boxes that stack their children when folded
+	firstFrame bool       // the window has painted once
+	onReady    []func()   // run once every app is rated
 }
 
 func newWindow(a *Application) *Window {
@@ -100,6 +102,12 @@ func newWindow(a *Application) *Window {
 	w.scroll = obj("page_scroll").Cast().(*gtk.ScrolledWindow)
 	w.contentTitle = obj("content_title")
 	w.sideTitle = obj("sidebar_title")
+	w.leaflet.NotifyProperty("folded", func() {
+		w.folded, _ = w.leaflet.ObjectProperty("folded").(bool)
+		for _, b := range w.adaptive {
+			b.SetOrientation(w.orientation())
+		}
+	})
 	back := obj("back_button").Cast().(*gtk.Button)
 	back.ConnectClicked(func() { leafletNavigate(w.leaflet, false) })
 
@@ -297,6 +305,21 @@ func (w *Window) selectInitial() {
 		return
 	}
 	w.selectRow(w.initialRow())
+}
+
+// adaptiveBox is a box whose children sit side by side, or one above the
+// other when the window is narrow.
+func (w *Window) adaptiveBox() *gtk.Box {
+	b := gtk.NewBox(w.orientation(), 6)
+	w.adaptive = append(w.adaptive, b)
+	return b
+}
+
+func (w *Window) orientation() gtk.Orientation {
+	if w.folded {
+		return gtk.OrientationVertical
+	}
+	return gtk.OrientationHorizontal
 }
 
 // firstScreenHeight is the height the window opens with, in pixels.
