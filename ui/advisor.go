@@ -57,54 +57,92 @@ func (w *Window) setRating(r *appRow, rating model.Rating) {
 	w.rebind(r)
 }
 
-// findingRow shows one finding with its fix and a dismiss switch.
-func (v *pageView) findingRow(f model.Finding) gtk.Widgetter {
-	title, reason := f.Text(T)
-	row := newActionRow(title, reason)
-	row.SetTooltipText(T(f.Fix))
-	icon := gtk.NewImageFromIconName(severityIcons[f.Severity])
-	icon.AddCSSClass("tag")
-	icon.AddCSSClass("risk-" + f.Severity.String())
-	icon.SetVAlign(gtk.AlignCenter)
-	icon.SetTooltipText(fmt.Sprintf("%s · %s", f.Severity, f.Level))
-	row.addPrefix(icon)
-	if f.Dismissed {
-		row.SetOpacity(0.6)
-		undo := gtk.NewButtonWithLabel(T("Undo Dismiss"))
-		undo.SetVAlign(gtk.AlignCenter)
-		undo.AddCSSClass("flat")
-		v.cs.add(undo, undo.ConnectClicked(func() { v.dismiss(f, false) }))
-		row.addSuffix(undo)
-		return row
+// findingSlot is the row of the i-th finding on a page: built once and
+// refilled with whichever finding is i-th for the app shown, so switching
+// apps sets texts instead of building rows (~1 ms each).
+type findingSlot struct {
+	row                  *actionRow
+	icon                 *gtk.Image
+	iconCSS              string
+	acts                 *gtk.Box
+	need, fix, undismiss *gtk.Button
+	f                    model.Finding
+	title                string
+	key                  string // what the row shows now
+}
+
+func (v *pageView) findingSlot(i int) *findingSlot {
+	if i < len(v.slots) {
+		return v.slots[i]
 	}
+	sl := &findingSlot{row: newActionRow("", ""), icon: gtk.NewImage()}
+	sl.icon.AddCSSClass("tag")
+	sl.icon.SetVAlign(gtk.AlignCenter)
+	sl.row.addPrefix(sl.icon)
 	// The buttons stack when the window is narrow, so the text keeps
 	// most of a phone-sized row.
-	acts := v.w.adaptiveBox()
-	acts.SetVAlign(gtk.AlignCenter)
-	row.addSuffix(acts)
-	if f.Level != model.LevelInfo {
-		need := gtk.NewButtonWithLabel(T("I Need This"))
-		need.SetVAlign(gtk.AlignCenter)
-		need.AddCSSClass("flat")
-		need.SetTooltipText(T("Keep it and stop recommending the change"))
-		v.cs.add(need, need.ConnectClicked(func() { v.dismiss(f, true) }))
-		acts.Append(need)
+	sl.acts = v.w.adaptiveBox()
+	sl.acts.SetVAlign(gtk.AlignCenter)
+	sl.row.addSuffix(sl.acts)
+	sl.undismiss = gtk.NewButtonWithLabel(T("Undo Dismiss"))
+	sl.undismiss.AddCSSClass("flat")
+	v.cs.add(sl.undismiss, sl.undismiss.ConnectClicked(func() { v.dismiss(sl.f, false) }))
+	sl.need = gtk.NewButtonWithLabel(T("I Need This"))
+	sl.need.AddCSSClass("flat")
+	sl.need.SetTooltipText(T("Keep it and stop recommending the change"))
+	v.cs.add(sl.need, sl.need.ConnectClicked(func() { v.dismiss(sl.f, true) }))
+	sl.fix = gtk.NewButtonWithLabel(T("Apply"))
+	// The tooltip (the command, which names the app) is made when asked
+	// for: setting a tooltip makes GTK re-query the one under the
+	// pointer, ~1 ms, and this one would change with every app.
+	sl.fix.SetHasTooltip(true)
+	v.cs.add(sl.fix, sl.fix.ConnectQueryTooltip(func(_, _ int, _ bool, tip *gtk.Tooltip) bool {
+		tip.SetText(model.Command(target(v.app), sl.f.Ops))
+		return true
+	}))
+	v.cs.add(sl.fix, sl.fix.ConnectClicked(func() {
+		v.w.flush()
+		c, err := v.w.m.Override(target(v.app), sl.f.Ops)
+		v.w.afterChange(c, err, sl.title)
+	}))
+	for _, b := range []*gtk.Button{sl.undismiss, sl.need, sl.fix} {
+		b.SetVAlign(gtk.AlignCenter)
+		sl.acts.Append(b)
 	}
-	if len(f.Ops) > 0 {
-		fix := gtk.NewButtonWithLabel(T("Apply"))
-		fix.SetVAlign(gtk.AlignCenter)
-		if f.Level == model.LevelRecommended {
-			fix.AddCSSClass("suggested-action")
-		}
-		fix.SetTooltipText(model.Command(target(v.app), f.Ops))
-		v.cs.add(fix, fix.ConnectClicked(func() {
-			v.w.flush()
-			c, err := v.w.m.Override(target(v.app), f.Ops)
-			v.w.afterChange(c, err, title)
-		}))
-		acts.Append(fix)
+	v.slots = append(v.slots, sl)
+	return sl
+}
+
+// show fills the slot with a finding: its fix and a way to dismiss it.
+// Setting a row's texts costs a new layout, so an unchanged slot is left
+// alone (apps often share findings).
+func (sl *findingSlot) show(v *pageView, f model.Finding) {
+	title, reason := f.Text(T)
+	sl.f, sl.title = f, title
+	key := fmt.Sprintf("%s\x00%v\x00%v\x00%v\x00%s\x00%s", f.ID, f.Dismissed, f.Severity, f.Level, title, reason)
+	if key == sl.key {
+		return
 	}
-	return row
+	sl.key = key
+	sl.row.setTitle(title)
+	sl.row.setSubtitle(reason)
+	sl.row.SetTooltipText(T(f.Fix))
+	sl.icon.SetFromIconName(severityIcons[f.Severity])
+	if sl.iconCSS != "" {
+		sl.icon.RemoveCSSClass(sl.iconCSS)
+	}
+	sl.iconCSS = "risk-" + f.Severity.String()
+	sl.icon.AddCSSClass(sl.iconCSS)
+	sl.icon.SetTooltipText(fmt.Sprintf("%s · %s", f.Severity, f.Level))
+	sl.row.SetOpacity(map[bool]float64{true: 0.6, false: 1}[f.Dismissed])
+	sl.undismiss.SetVisible(f.Dismissed)
+	sl.need.SetVisible(!f.Dismissed && f.Level != model.LevelInfo)
+	sl.fix.SetVisible(!f.Dismissed && len(f.Ops) > 0)
+	if f.Level == model.LevelRecommended {
+		sl.fix.AddCSSClass("suggested-action")
+	} else {
+		sl.fix.RemoveCSSClass("suggested-action")
+	}
 }
 
 func (v *pageView) dismiss(f model.Finding, on bool) {
@@ -147,11 +185,13 @@ func (v *pageView) advisorRows(e *model.Effective, _ *overrides.File) (string, [
 		}
 		v.ratingTag.AddCSSClass(ratingClass(rating))
 	}
-	for _, f := range fs {
-		title, reason := f.Text(T)
-		k := fmt.Sprintf("%s/%v/%v/%v/%s/%s/%v;", f.ID, f.Dismissed, f.Source, f.Level, title, reason, f.Ops)
-		sig.WriteString(k)
-		rows = append(rows, v.cachedRow("finding\x00"+k, func() (gtk.Widgetter, func()) { return v.findingRow(f), nil }))
+	// The rows are the slots, refilled in place: the group needs new rows
+	// only when their number changes.
+	fmt.Fprintf(&sig, "%d findings", len(fs))
+	for i, f := range fs {
+		sl := v.findingSlot(i)
+		sl.show(v, f)
+		rows = append(rows, sl.row)
 	}
 	if len(fs) == 0 {
 		rows = append(rows, v.cachedRow("finding\x00none", func() (gtk.Widgetter, func()) {
@@ -180,7 +220,10 @@ func (v *pageView) markRows(fs []model.Finding) {
 		r.warn.SetVisible(ok)
 		if ok {
 			title, reason := f.Text(T)
-			r.warn.SetTooltipText(title + " — " + reason)
+			if tip := title + " — " + reason; tip != r.warnTip {
+				r.warnTip = tip // setting a tooltip costs ~1 ms, see findingSlot
+				r.warn.SetTooltipText(tip)
+			}
 		}
 	}
 }

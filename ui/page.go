@@ -30,6 +30,7 @@ type pageView struct {
 	ratingTag *gtk.Label
 	bannerOK  bool
 	findings  []model.Finding
+	slots     []*findingSlot // the Advisor's rows, see findingSlot
 	overview  bool
 
 	portalGroup *prefsGroup
@@ -71,9 +72,9 @@ func (v *pageView) switchTo(a *model.App) {
 	eff := v.w.m.Effective(a)
 	v.header.show(a)
 	v.harden.SetVisible(a.Err == nil)
-	for _, lg := range v.lists {
-		lg.sig = "\x00unbuilt"
-	}
+	// List groups keep their rows when the new app has the same entries:
+	// rows are cached by everything they show (see cachedRow), and their
+	// handlers read v.app when used.
 	if v.portalGroup != nil {
 		v.portalGroup.clear()
 		v.portalGroup.add(v.portalLoadingRow())
@@ -144,6 +145,9 @@ func (w *Window) teardown() {
 	})
 }
 
+// prewarmSlots is how many Advisor rows an app page makes ahead.
+const prewarmSlots = 12
+
 // Rough heights in pixels, to tell which groups the first screen shows.
 const headerHeight, groupHeight, rowHeight = 200, 80, 56
 
@@ -209,19 +213,27 @@ func (w *Window) buildPage(a *model.App) *pageView {
 		}
 	}
 	v.refreshWith(eff)
+	// Advisor rows are refilled per app and made when an app first needs
+	// more of them (~1 ms each): make the usual number while idle.
+	for range prewarmSlots {
+		if a != nil {
+			later = append(later, func() { v.findingSlot(len(v.slots)) })
+		}
+	}
 	if len(later) > 0 {
 		v.building = true
 		glib.IdleAdd(func() bool {
 			later[0]()
 			later = later[1:]
-			if len(later) > 0 {
-				return true
+			if len(later) == 0 {
+				v.building = false
 			}
-			v.building = false
+			// A group added to the page shown gets its rows' state now,
+			// not after the last one.
 			if w.view == v {
 				v.refresh()
 			}
-			return false
+			return len(later) > 0
 		})
 	}
 	return v
@@ -483,7 +495,10 @@ type fixedRow struct {
 	sw       *gtk.Switch
 	choice   *choice
 	prov     *gtk.Image
+	provSrc  model.Source // what prov shows, once provSet
+	provSet  bool
 	warn     *gtk.Image
+	warnTip  string
 	reset    *gtk.Button
 	updating bool
 }
@@ -564,7 +579,12 @@ func (r *fixedRow) update(e *model.Effective, own *overrides.File) {
 			r.row.setSubtitle(fmt.Sprintf("%s · %s", r.p.Syntax(), map[bool]string{true: T("allowed by the administrator"), false: T("denied by the administrator")}[on]))
 		}
 	}
-	setProvenance(r.prov, src)
+	// Setting an image's icon relayouts it even when it is the same: on
+	// switching apps most rows keep their source.
+	if !r.provSet || r.provSrc != src {
+		setProvenance(r.prov, src)
+		r.provSrc, r.provSet = src, true
+	}
 }
 
 func setProvenance(img *gtk.Image, src model.Source) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
@@ -329,7 +330,7 @@ func TestPageReuseShowsEachAppsOwnState(t *testing.T) {
 		id     string
 		x11    bool
 		native bool
-	}{{"org.gnomish.Sketch", true, true}, {"net.waveline.Browser", false, true}, {"org.legacy.Scanner", true, false}, {"org.gnomish.Sketch", true, true}} {
+	}{{"org.gnomish.Sketch", true, true}, {"net.waveline.Browser", false, true}, {"org.legacy.Scanner", true, false}, {"dev.codeloom.IDE", true, true}, {"org.gnomish.Sketch", true, true}} {
 		v := show(t, tc.id)
 		onMain(func() {
 			if on, _ := v.SwitchState("sockets/x11"); on != tc.x11 {
@@ -337,6 +338,33 @@ func TestPageReuseShowsEachAppsOwnState(t *testing.T) {
 			}
 			if v.wayland.IsVisible() != tc.native {
 				t.Errorf("%s: Wayland-native tag %v, want %v", tc.id, v.wayland.IsVisible(), tc.native)
+			}
+			// Each list group shows the rows of this app's entries (a
+			// group keeps its rows only when the entries are the same).
+			own, err := testWin.Model().User.Load(tc.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, lg := range v.lists {
+				_, rows := lg.build(testWin.Model().Effective(v.app), own)
+				want := append(rows, lg.tail...)
+				if len(want) != len(lg.group.rows) {
+					t.Errorf("%s: list group %d shows %d rows, want %d", tc.id, i, len(lg.group.rows), len(want))
+					continue
+				}
+				for j := range want {
+					if coreglib.BaseObject(want[j]).Native() != coreglib.BaseObject(lg.group.rows[j]).Native() {
+						t.Errorf("%s: list group %d row %d is not this app's", tc.id, i, j)
+					}
+				}
+			}
+			// The Advisor's rows are refilled, not rebuilt: they must
+			// say this app's findings.
+			for i, f := range testWin.Model().Audit(v.app) {
+				title, _ := f.Text(T)
+				if got, _ := v.slots[i].row.obj.ObjectProperty("title").(string); got != title || !v.slots[i].fix.IsVisible() != (len(f.Ops) == 0 || f.Dismissed) {
+					t.Errorf("%s: advisor row %d says %q, want %q", tc.id, i, got, title)
+				}
 			}
 			// The header is refilled, not rebuilt: it must name this app.
 			a := testWin.rowFor(tc.id).app

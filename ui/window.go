@@ -167,10 +167,14 @@ func newWindow(a *Application) *Window {
 					}
 					go w.icons.prune(icons)
 				}
-				for _, f := range w.onReady {
-					f()
-				}
-				w.onReady = nil
+				// Once the rest of the first page is built too (those
+				// idle callbacks come first).
+				glib.IdleAddPriority(glib.PriorityLow, func() {
+					for _, f := range w.onReady {
+						f()
+					}
+					w.onReady = nil
+				})
 			})
 		})
 	})
