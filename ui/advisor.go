@@ -119,7 +119,7 @@ func (v *pageView) findingSlot(i int) *findingSlot {
 func (sl *findingSlot) show(v *pageView, f model.Finding) {
 	title, reason := f.Text(T)
 	sl.f, sl.title = f, title
-	key := fmt.Sprintf("%s\x00%v\x00%v\x00%v\x00%s\x00%s", f.ID, f.Dismissed, f.Severity, f.Level, title, reason)
+	key := fmt.Sprintf("%s\x00%v\x00%v\x00%v\x00%s\x00%s\x00%s\x00%v", f.ID, f.Dismissed, f.Severity, f.Level, title, reason, f.Fix, len(f.Ops) > 0)
 	if key == sl.key {
 		return
 	}
@@ -358,8 +358,14 @@ func (w *Window) buildOverview() *pageView {
 		v.ov.more.SetActivatable(true)
 		v.ov.more.addSuffix(gtk.NewImageFromIconName("go-down-symbolic"))
 		v.cs.add(v.ov.more.obj, v.ov.more.obj.Connect("activated", func() {
+			first := v.ov.limit
 			v.ov.limit += overviewStep
 			v.fillByRisk()
+			// The activated row left the group and came back last: keep
+			// the keyboard where the new rows start.
+			if first < len(v.ov.byRisk.rows) {
+				gtk.BaseWidget(v.ov.byRisk.rows[first]).GrabFocus()
+			}
 		}))
 		v.ov.byPerm = newGroup(T("Browse by Permission"), T("Which apps can reach each sensitive resource"))
 		v.root.Append(v.ov.byPerm)

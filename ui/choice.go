@@ -59,9 +59,14 @@ func (c *choice) onChanged(f func()) { c.changed = f }
 // description and on the radio buttons.
 func (c *choice) show() {
 	c.SetLabel(c.options[c.selected])
-	c.UpdateProperty(
-		[]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel, gtk.AccessiblePropertyDescription},
-		[]coreglib.Value{*coreglib.NewValue(c.name), *coreglib.NewValue(c.options[c.selected])})
+	// The menu button's focusable part is its inner toggle button: both
+	// carry the name, so a screen reader says it whichever it reads.
+	props := []gtk.AccessibleProperty{gtk.AccessiblePropertyLabel, gtk.AccessiblePropertyDescription}
+	vals := []coreglib.Value{*coreglib.NewValue(c.name), *coreglib.NewValue(c.options[c.selected])}
+	c.UpdateProperty(props, vals)
+	if inner := c.FirstChild(); inner != nil {
+		gtk.BaseWidget(inner).UpdateProperty(props, vals)
+	}
 	if c.radios != nil {
 		c.syncing = true
 		c.radios[c.selected].SetActive(true)
@@ -96,4 +101,6 @@ func (c *choice) fill() {
 	}
 	c.pop.SetChild(box)
 	c.SetPopover(c.pop)
+	// Opening puts the keyboard on the current option.
+	c.cs.add(c.pop, c.pop.ConnectShow(func() { c.radios[c.selected].GrabFocus() }))
 }

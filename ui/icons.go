@@ -189,6 +189,17 @@ func renderIcon(src, dst string, px int) error {
 		defer C.free(unsafe.Pointer(msg))
 		return errors.New(C.GoString(msg))
 	}
+	// On disk before it gets its name: after a crash a PNG in the cache is
+	// whole or absent.
+	f, err := os.Open(tmp.Name())
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), dst)
 }
 

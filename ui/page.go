@@ -215,6 +215,7 @@ func (w *Window) buildPage(a *model.App) *pageView {
 	v.refreshWith(eff)
 	// Advisor rows are refilled per app and made when an app first needs
 	// more of them (~1 ms each): make the usual number while idle.
+	groups := len(later)
 	for range prewarmSlots {
 		if a != nil {
 			later = append(later, func() { v.findingSlot(len(v.slots)) })
@@ -222,18 +223,22 @@ func (w *Window) buildPage(a *model.App) *pageView {
 	}
 	if len(later) > 0 {
 		v.building = true
+		step := 0
 		glib.IdleAdd(func() bool {
-			later[0]()
-			later = later[1:]
-			if len(later) == 0 {
+			if w.views[v.kind()] != v {
+				return false // torn down meanwhile (apps re-read)
+			}
+			later[step]()
+			step++
+			if step == len(later) {
 				v.building = false
 			}
 			// A group added to the page shown gets its rows' state now,
 			// not after the last one.
-			if w.view == v {
+			if step <= groups && w.view == v {
 				v.refresh()
 			}
-			return len(later) > 0
+			return step < len(later)
 		})
 	}
 	return v

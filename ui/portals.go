@@ -74,8 +74,8 @@ func (v *pageView) loadPortals() {
 	v.w.withPortals(func(pm *model.PortalManager) {
 		sts := pm.Status(id)
 		glib.IdleAdd(func() {
-			if v.w.view != v {
-				return // another page is shown now
+			if v.w.view != v || v.app == nil || v.app.ID != id {
+				return // another page or app is shown now
 			}
 			v.fillPortals(pm, sts)
 		})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -152,8 +151,6 @@ func newWindow(a *Application) *Window {
 		a.trace("map")
 		h = clock.ConnectAfterPaint(func() {
 			clock.HandlerDisconnect(h)
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
 			a.trace("first frame")
 			w.firstFrame = true
 			w.updateRatings(func() {
