@@ -111,10 +111,10 @@ func (w *Window) setupSidebar() {
 		}
 		if r := w.entryOf(w.sel.SelectedItem()); r != nil && r != w.current {
 			w.showRow(r)
-			leafletNavigate(w.leaflet, true)
+			w.showContent()
 		}
 	})
-	w.list.ConnectActivate(func(uint) { leafletNavigate(w.leaflet, true) })
+	w.list.ConnectActivate(func(uint) { w.showContent() })
 }
 
 func (w *Window) entryOf(item *coreglib.Object) *appRow {

@@ -308,6 +308,16 @@ func (w *Window) selectInitial() {
 	w.selectRow(w.initialRow())
 }
 
+// showContent brings the page forward in a narrow window. A wide window
+// shows both panes already, and navigating there would move the keyboard
+// focus from the sidebar into the page (arrow keys would stop walking the
+// list).
+func (w *Window) showContent() {
+	if w.folded {
+		leafletNavigate(w.leaflet, true)
+	}
+}
+
 // adaptiveBox is a box whose children sit side by side, or one above the
 // other when the window is narrow.
 func (w *Window) adaptiveBox() *gtk.Box {
@@ -356,7 +366,7 @@ func (w *Window) ShowApp(id string) {
 		if (r.app == nil && !r.overview && id == overrides.Global) || (r.overview && id == "overview") || (r.app != nil && r.app.ID == id && !r.app.Shadowed) {
 			w.selectRow(r)
 			w.showRow(r)
-			leafletNavigate(w.leaflet, true)
+			w.showContent()
 			return
 		}
 	}
