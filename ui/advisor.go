@@ -510,6 +510,7 @@ func (v *pageView) countRow(kind, title string, names []string) gtk.Widgetter {
 		count := gtk.NewLabel(fmt.Sprint(len(names)))
 		count.AddCSSClass("tag")
 		count.AddCSSClass(map[bool]string{true: "risk-medium", false: "risk-low"}[len(names) > 0])
+		count.SetVAlign(gtk.AlignCenter)
 		row.addSuffix(count)
 		return row, nil
 	})

@@ -82,14 +82,19 @@ func (v *pageView) loadPortals() {
 	})
 }
 
+// portalUnavailableRow says why no portal permission can be shown.
+func (v *pageView) portalUnavailableRow(err error) gtk.Widgetter {
+	return v.cachedRow("portal\x00err\x00"+err.Error(), func() (gtk.Widgetter, func()) {
+		row := newActionRow(T("Portal permissions are unavailable"), err.Error())
+		row.addPrefix(gtk.NewImageFromIconName("dialog-information-symbolic"))
+		return row, nil
+	})
+}
+
 func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus) {
 	v.portalGroup.clear()
 	if pm.Err != nil {
-		v.portalGroup.add(v.cachedRow("portal\x00err\x00"+pm.Err.Error(), func() (gtk.Widgetter, func()) {
-			row := newActionRow(T("Portal permissions are unavailable"), pm.Err.Error())
-			row.addPrefix(gtk.NewImageFromIconName("dialog-information-symbolic"))
-			return row, nil
-		}))
+		v.portalGroup.add(v.portalUnavailableRow(pm.Err))
 		return
 	}
 	for _, st := range sts {
@@ -202,9 +207,19 @@ func (w *Window) portalOverview(v *pageView) {
 				return
 			}
 			v.ov.portal.clear()
+			// Without a permission store every question fails the same
+			// way: say it once, as an app's page does.
+			if pm.Err != nil {
+				v.ov.portal.add(v.portalUnavailableRow(pm.Err))
+				return
+			}
 			for _, a := range answers {
 				if a.err != nil {
-					v.ov.portal.add(v.countRow("portal-err", T(a.p.Title), []string{a.err.Error()}))
+					v.ov.portal.add(v.cachedRow("portal-err\x00"+a.p.ID+"\x00"+a.err.Error(), func() (gtk.Widgetter, func()) {
+						row := newActionRow(T(a.p.Title), a.err.Error())
+						row.addSuffix(gtk.NewImageFromIconName("dialog-warning-symbolic"))
+						return row, nil
+					}))
 					continue
 				}
 				var shown []string
