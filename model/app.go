@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/confine-app/confine/overrides"
 )
@@ -329,13 +330,62 @@ func Locales(env Env) []string {
 	return out
 }
 
-// SortApps orders apps by display name, then ID, then installation priority.
+// CompareNames orders names as people read them: case does not count, and
+// runs of digits compare as numbers ("App 2" before "App 10"), as GNOME's
+// file lists do. It returns -1, 0 or 1.
+func CompareNames(a, b string) int {
+	a, b = strings.ToLower(a), strings.ToLower(b)
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return cmpInt(len(na), len(nb))
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			if da != db { // "07" after "7"
+				return cmpInt(da, db)
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		ra, sa := utf8.DecodeRuneInString(a)
+		rb, sb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			return cmpInt(int(ra), int(rb))
+		}
+		a, b = a[sa:], b[sb:]
+	}
+	return cmpInt(len(a), len(b))
+}
+
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// SortApps orders apps by display name (CompareNames), then ID, then
+// installation priority.
 func SortApps(apps []*App) {
 	sort.SliceStable(apps, func(i, j int) bool {
 		a, b := apps[i], apps[j]
-		an, bn := strings.ToLower(a.Name), strings.ToLower(b.Name)
-		if an != bn {
-			return an < bn
+		if c := CompareNames(a.Name, b.Name); c != 0 {
+			return c < 0
 		}
 		if a.ID != b.ID {
 			return a.ID < b.ID

@@ -413,7 +413,7 @@ func (v *pageView) fillByRisk() {
 		if ov.sortMode == 0 && ov.entries[i].rating != ov.entries[j].rating {
 			return ov.entries[i].rating > ov.entries[j].rating
 		}
-		return strings.ToLower(ov.entries[i].a.Name) < strings.ToLower(ov.entries[j].a.Name)
+		return model.CompareNames(ov.entries[i].a.Name, ov.entries[j].a.Name) < 0
 	})
 	for _, e := range ov.entries {
 		var tops []string
@@ -481,7 +481,7 @@ func (v *pageView) fillByPerm() {
 				names = append(names, e.a.Name)
 			}
 		}
-		sort.Strings(names)
+		sort.SliceStable(names, func(i, j int) bool { return model.CompareNames(names[i], names[j]) < 0 })
 		v.ov.byPerm.add(v.countRow("perm", T(q.title), names))
 	}
 }
