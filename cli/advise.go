@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -351,11 +353,7 @@ func (c *command) importFile(args []string) error {
 		}
 	}
 	if len(ex.Portals) > 0 {
-		apps := make([]string, 0, len(ex.Portals))
-		for a := range ex.Portals {
-			apps = append(apps, a)
-		}
-		sort.Strings(apps)
+		apps := slices.Sorted(maps.Keys(ex.Portals))
 		for _, a := range apps {
 			fmt.Fprintf(c.env.Stdout, "portal permissions of %s: %d\n", a, len(ex.Portals[a]))
 		}

@@ -8,7 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/confine-app/confine/model"
@@ -280,29 +281,14 @@ func Permissions(e *model.Effective) []ShowPermission {
 			}
 		}
 	}
-	locs := make([]string, 0, len(e.Filesystems))
-	for l := range e.Filesystems {
-		locs = append(locs, l)
-	}
-	sort.Strings(locs)
-	for _, l := range locs {
+	for _, l := range slices.Sorted(maps.Keys(e.Filesystems)) {
 		s := e.Filesystems[l]
 		out = append(out, ShowPermission{overrides.KeyFilesystems, l, s.Mode.String(), s.Source.String()})
 	}
-	var ps []string
-	for p := range e.Persistent {
-		ps = append(ps, p)
-	}
-	sort.Strings(ps)
-	for _, p := range ps {
+	for _, p := range slices.Sorted(maps.Keys(e.Persistent)) {
 		out = append(out, ShowPermission{overrides.KeyPersistent, p, "on", e.Persistent[p].String()})
 	}
-	var envs []string
-	for k := range e.Env {
-		envs = append(envs, k)
-	}
-	sort.Strings(envs)
-	for _, k := range envs {
+	for _, k := range slices.Sorted(maps.Keys(e.Env)) {
 		s := e.Env[k]
 		v := s.Value
 		if s.Unset {
@@ -314,12 +300,7 @@ func Permissions(e *model.Effective) []ShowPermission {
 		key string
 		m   map[string]model.BusState
 	}{{"session-bus", e.SessionBus}, {"system-bus", e.SystemBus}} {
-		var names []string
-		for n := range b.m {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			out = append(out, ShowPermission{b.key, n, b.m[n].Policy.String(), b.m[n].Source.String()})
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -346,12 +348,7 @@ func (pm *PortalManager) Reset(appID string) (Snapshot, error) {
 
 // Restore puts a snapshot back.
 func (pm *PortalManager) Restore(appID string, snap Snapshot) error {
-	keys := make([]string, 0, len(snap))
-	for k := range snap {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(snap)) {
 		table, id, _ := strings.Cut(k, "/")
 		if err := pm.Store.SetPermission(table, true, id, appID, snap[k]); err != nil {
 			return err

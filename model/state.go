@@ -1,9 +1,10 @@
 package model
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/confine-app/confine/overrides"
@@ -69,11 +70,7 @@ func (m *Model) Dismiss(target, findingID string, on bool) error {
 	} else {
 		delete(set, findingID)
 	}
-	var ids []string
-	for id := range set {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(set))
 	if len(ids) == 0 {
 		f.KeyFile().DeleteKey("Dismissed", target)
 	} else {

@@ -3,9 +3,10 @@ package model
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/confine-app/confine/overrides"
@@ -33,7 +34,7 @@ func declaredGrants(a *App) []overrides.Op {
 			}
 		}
 	}
-	for _, loc := range sortedKeys(c.Filesystems) {
+	for _, loc := range slices.Sorted(maps.Keys(c.Filesystems)) {
 		if m := c.Filesystems[loc]; m != overrides.ModeNone && loc != overrides.ResetLocation {
 			ops = append(ops, overrides.Op{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: m}.String()})
 		}
@@ -42,7 +43,7 @@ func declaredGrants(a *App) []overrides.Op {
 		prefix string
 		m      map[string]overrides.Policy
 	}{{"", c.SessionBus}, {"system-", c.SystemBus}} {
-		for _, n := range sortedKeys(b.m) {
+		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			switch b.m[n] {
 			case overrides.PolicyTalk, overrides.PolicySee:
 				ops = append(ops, overrides.Op{Flag: b.prefix + "talk-name", Value: n})
@@ -52,15 +53,6 @@ func declaredGrants(a *App) []overrides.Op {
 		}
 	}
 	return ops
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (m *Model) declaredPath(id string) string {

@@ -2,6 +2,8 @@ package overrides
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -552,7 +554,7 @@ func (c *Context) Canonical() string {
 		fs = append(fs, Filesystem{Location: loc, Mode: m}.String())
 	}
 	writeSorted(&b, KeyFilesystems, fs)
-	writeSorted(&b, KeyPersistent, keys(c.Persistent))
+	writeSorted(&b, KeyPersistent, slices.Sorted(maps.Keys(c.Persistent)))
 	var unset, env []string
 	for k, v := range c.Env {
 		if v.Unset {
@@ -582,13 +584,4 @@ func writeSorted(b *strings.Builder, key string, items []string) {
 	}
 	sort.Strings(items)
 	b.WriteString(key + ": " + strings.Join(items, " | ") + "\n")
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

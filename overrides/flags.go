@@ -2,6 +2,8 @@ package overrides
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -135,12 +137,12 @@ func (f *File) Merge(other *File) error {
 			return err
 		}
 	}
-	for _, p := range keys(oc.Persistent) {
+	for _, p := range slices.Sorted(maps.Keys(oc.Persistent)) {
 		if err := f.AddPersistent(p); err != nil {
 			return err
 		}
 	}
-	for _, k := range keys(oc.Env) {
+	for _, k := range slices.Sorted(maps.Keys(oc.Env)) {
 		var err error
 		if v := oc.Env[k]; v.Unset {
 			err = f.UnsetEnv(k)
@@ -155,7 +157,7 @@ func (f *File) Merge(other *File) error {
 		bus Bus
 		m   map[string]Policy
 	}{{SessionBus, oc.SessionBus}, {SystemBus, oc.SystemBus}} {
-		for _, n := range keys(b.m) {
+		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			if err := f.SetBusPolicy(b.bus, n, b.m[n]); err != nil {
 				return err
 			}
@@ -267,7 +269,7 @@ func OpsFor(from, to *Context) []Op {
 			fromFS = map[string]Mode{ResetLocation: ModeNone, "host": ModeNone}
 		}
 	}
-	for _, loc := range keys(to.Filesystems) {
+	for _, loc := range slices.Sorted(maps.Keys(to.Filesystems)) {
 		m := to.Filesystems[loc]
 		if old, ok := fromFS[loc]; ok && old == m {
 			continue
@@ -281,12 +283,12 @@ func OpsFor(from, to *Context) []Op {
 			ops = append(ops, Op{"filesystem", Filesystem{Location: loc, Mode: m}.String()})
 		}
 	}
-	for _, p := range keys(to.Persistent) {
+	for _, p := range slices.Sorted(maps.Keys(to.Persistent)) {
 		if !from.Persistent[p] {
 			ops = append(ops, Op{"persist", p})
 		}
 	}
-	for _, k := range keys(to.Env) {
+	for _, k := range slices.Sorted(maps.Keys(to.Env)) {
 		v := to.Env[k]
 		if old, ok := from.Env[k]; ok && old == v {
 			continue
@@ -301,7 +303,7 @@ func OpsFor(from, to *Context) []Op {
 		prefix   string
 		from, to map[string]Policy
 	}{{"", from.SessionBus, to.SessionBus}, {"system-", from.SystemBus, to.SystemBus}} {
-		for _, n := range keys(bus.to) {
+		for _, n := range slices.Sorted(maps.Keys(bus.to)) {
 			p := bus.to[n]
 			if old, ok := bus.from[n]; ok && old == p {
 				continue

@@ -3,9 +3,11 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -839,7 +841,7 @@ func (v *pageView) newResetFilesystemRow(e *model.Effective) (gtk.Widgetter, fun
 }
 
 func (v *pageView) persistentRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
-	paths := sortedKeys(e.Persistent)
+	paths := slices.Sorted(maps.Keys(e.Persistent))
 	var sig strings.Builder
 	var rows []gtk.Widgetter
 	for _, p := range paths {
@@ -862,7 +864,7 @@ func (v *pageView) persistentRow(p string, src model.Source) gtk.Widgetter {
 }
 
 func (v *pageView) envRows(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
-	names := sortedKeys(e.Env)
+	names := slices.Sorted(maps.Keys(e.Env))
 	var sig strings.Builder
 	var rows []gtk.Widgetter
 	for _, n := range names {
@@ -894,7 +896,7 @@ var policyChoices = []overrides.Policy{overrides.PolicyNone, overrides.PolicySee
 
 func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) {
 	states := e.Bus(b)
-	names := sortedKeys(states)
+	names := slices.Sorted(maps.Keys(states))
 	var sig strings.Builder
 	var rows []gtk.Widgetter
 	for _, n := range names {
@@ -967,16 +969,6 @@ func (v *pageView) Choose(id string, choice uint) bool {
 
 // BannerShown reports whether a problem banner is up (tests).
 func (v *pageView) BannerShown() bool { return !v.bannerOK }
-
-// sortedKeys lists a map's keys in order, so rows come in a stable order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // provenanceIcon shows which layer decided a row.
 func provenanceIcon(src model.Source) *gtk.Image {

@@ -3,9 +3,10 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
@@ -607,12 +608,7 @@ func (w *Window) watch() {
 			dirs[filepath.Join(inst.Path, "app")] = true
 		}
 	}
-	keys := make([]string, 0, len(dirs))
-	for d := range dirs {
-		keys = append(keys, d)
-	}
-	sort.Strings(keys)
-	for _, d := range keys {
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
 		apps := dirs[d]
 		mon, err := gio.NewFileForPath(d).MonitorDirectory(context.Background(), gio.FileMonitorWatchMoves)
 		if err != nil {
