@@ -21,33 +21,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 const manifestPath = "build-aux/io.github.confine_app.Confine.yml"
 const sourcesPath = "build-aux/flatpak/go-modules.json"
 
-// root is the repository root (the directory holding go.mod).
-func root(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func readFile(t testing.TB, rel string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root(t), rel))
+	data, err := os.ReadFile(filepath.Join(testbin.Root(t), rel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +251,7 @@ func run(t testing.TB, dir string, env []string, name string, args ...string) (s
 // manifestEnv is the build-options env as verify-offline reads it.
 func manifestEnv(t *testing.T) map[string]string {
 	t.Helper()
-	out, err := run(t, root(t), []string{"GOFLAGS="}, "go", "run", "build-aux/flatpak/gosources.go", "manifest-env", manifestPath)
+	out, err := run(t, testbin.Root(t), []string{"GOFLAGS="}, "go", "run", "build-aux/flatpak/gosources.go", "manifest-env", manifestPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +306,7 @@ func TestBuildEnvOffline(t *testing.T) {
 
 // (c) go-modules.json is what build-aux/gen-go-sources makes now.
 func TestGoModulesInSync(t *testing.T) {
-	want, err := run(t, root(t), []string{"GEN_GO_SOURCES_STDOUT=1"}, "bash", "build-aux/gen-go-sources")
+	want, err := run(t, testbin.Root(t), []string{"GEN_GO_SOURCES_STDOUT=1"}, "bash", "build-aux/gen-go-sources")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +369,7 @@ func escape(s string) string {
 // the listed sha256: what verify-offline proves by building, checked here
 // without a build.
 func TestGoModulesCoverBuild(t *testing.T) {
-	top := root(t)
+	top := testbin.Root(t)
 	byURL := map[string]source{}
 	for _, s := range sources(t) {
 		if s.Type != "file" || !strings.HasPrefix(s.URL, "https://proxy.golang.org/") || len(s.SHA256) != 64 {
@@ -470,7 +453,7 @@ func verifyOffline(t *testing.T, args ...string) (string, error) {
 		defer cancel()
 	}
 	cmd := exec.CommandContext(ctx, "bash", append([]string{"build-aux/flatpak/verify-offline"}, args...)...)
-	cmd.Dir = root(t)
+	cmd.Dir = testbin.Root(t)
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -490,7 +473,7 @@ func TestOfflineBuild(t *testing.T) {
 		t.Skip("builds Confine as the Flatpak manifest does; not with -short")
 	}
 	needTools(t)
-	top := root(t)
+	top := testbin.Root(t)
 
 	t.Run("missing module fails", func(t *testing.T) {
 		var trimmed []source

@@ -27,28 +27,11 @@ import (
 	"testing"
 
 	"github.com/diamondburned/gotk4/pkg/core/glib"
+
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 const domain = "confine"
-
-// root is the source tree's top folder (the one with go.mod).
-func root(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's folder")
-		}
-		dir = parent
-	}
-}
 
 // need returns the path of a gettext tool, skipping loudly outside CI and
 // failing in CI, like the other tests that need real programs.
@@ -247,7 +230,7 @@ var spotChecks = map[string]map[string]string{
 }
 
 func TestLinguas(t *testing.T) {
-	top := root(t)
+	top := testbin.Root(t)
 	langs := linguas(t, top)
 	for _, want := range []string{"de", "fr"} {
 		if !slices.Contains(langs, want) {
@@ -319,7 +302,7 @@ func mnemonics(s string) int {
 // translation keeps the placeholders (same order), mnemonics, literal
 // tokens and trailing newlines of the original.
 func TestPOComplete(t *testing.T) {
-	top := root(t)
+	top := testbin.Root(t)
 	pot := loadPO(t, filepath.Join(top, "po", "confine.pot"))
 	if len(pot.entries) == 0 {
 		t.Fatal("po/confine.pot has no messages")
@@ -385,7 +368,7 @@ func TestPOComplete(t *testing.T) {
 // strings and accelerators as gettext itself sees them.
 func TestMsgfmtCheck(t *testing.T) {
 	msgfmt := need(t, "msgfmt")
-	top := root(t)
+	top := testbin.Root(t)
 	for _, lang := range linguas(t, top) {
 		out, err := exec.Command(msgfmt, "--check", "--statistics", "-o", os.DevNull, filepath.Join(top, "po", lang+".po")).CombinedOutput()
 		if err != nil {
@@ -480,7 +463,7 @@ func potfiles(t testing.TB, top string) map[string]bool {
 // .ui file, that each such string can be extracted and is in
 // po/confine.pot (so TestPOComplete then requires its translation).
 func TestSourcesExtracted(t *testing.T) {
-	top := root(t)
+	top := testbin.Root(t)
 	listed := potfiles(t, top)
 	pot := loadPO(t, filepath.Join(top, "po", "confine.pot")).byKey()
 	keywords := map[string]bool{"T": true, "N": true, "N_": true}
@@ -688,7 +671,7 @@ func lookup(t *testing.T, localeDir string, ids []string, env map[string]string)
 // LANGUAGE).
 func TestLookups(t *testing.T) {
 	msgfmt := need(t, "msgfmt")
-	top := root(t)
+	top := testbin.Root(t)
 	localeDir := t.TempDir()
 	for _, lang := range linguas(t, top) {
 		dir := filepath.Join(localeDir, lang, "LC_MESSAGES")

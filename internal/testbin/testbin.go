@@ -1,8 +1,10 @@
-// Package testbin builds the confine binary once for test packages that run
-// it as a user or a script would.
+// Package testbin serves test packages that look at the source tree or run
+// Confine as a user or a script would: it finds the tree's top folder and
+// builds the confine binary once.
 package testbin
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,7 +21,13 @@ func Main(m *testing.M, bin *string) {
 		os.Exit(1)
 	}
 	*bin = filepath.Join(dir, "confine")
-	build := exec.Command("go", "build", "-o", *bin, "../cmd/confine")
+	top, err := root()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	build := exec.Command("go", "build", "-o", *bin, "./cmd/confine")
+	build.Dir = top
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "cannot build confine:", err)
@@ -29,4 +37,32 @@ func Main(m *testing.M, bin *string) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// Root is the source tree's top folder (the one with go.mod), found from
+// the test's working folder.
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the test's folder")
+		}
+		dir = parent
+	}
 }
