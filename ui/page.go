@@ -365,13 +365,7 @@ func (v *pageView) newHeader() *header {
 	info := gtk.NewBox(gtk.OrientationVertical, 4)
 	info.SetHExpand(true)
 	line := func(classes ...string) *gtk.Label {
-		l := gtk.NewLabel("")
-		l.SetXAlign(0)
-		l.SetWrap(true)
-		l.SetSelectable(len(classes) > 0 && classes[0] == "monospace")
-		for _, c := range classes {
-			l.AddCSSClass(c)
-		}
+		l := wrapLabel("", classes...)
 		info.Append(l)
 		return l
 	}
@@ -452,9 +446,7 @@ func (v *pageView) banner(eff *model.Effective, ownErr error) {
 		box := gtk.NewBox(gtk.OrientationHorizontal, 12)
 		box.AddCSSClass("banner")
 		box.AddCSSClass(css)
-		l := gtk.NewLabel(text)
-		l.SetWrap(true)
-		l.SetXAlign(0)
+		l := wrapLabel(text)
 		l.SetHExpand(true)
 		box.Append(l)
 		for _, b := range buttons {

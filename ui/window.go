@@ -532,27 +532,9 @@ func (w *Window) showCommand() {
 		target = w.current.app.ID
 	}
 	cmd := CommandFor(w.m, target)
-	dialog := gtk.NewDialog()
-	dialog.SetTransientFor(&w.win.Window)
-	dialog.SetModal(true)
-	dialog.SetTitle(T("Equivalent Command"))
-	dialog.SetDefaultSize(560, 0)
-	box := dialog.ContentArea()
-	box.SetSpacing(12)
-	box.SetMarginTop(18)
-	box.SetMarginBottom(18)
-	box.SetMarginStart(18)
-	box.SetMarginEnd(18)
-	intro := gtk.NewLabel(T("Run this in a terminal to give the same permissions with the flatpak command:"))
-	intro.SetWrap(true)
-	intro.SetXAlign(0)
-	box.Append(intro)
-	label := gtk.NewLabel(cmd)
-	label.SetSelectable(true)
-	label.SetWrap(true)
-	label.SetXAlign(0)
-	label.AddCSSClass("monospace")
-	box.Append(label)
+	dialog, box := w.newDialog(T("Equivalent Command"), 560, 0)
+	box.Append(wrapLabel(T("Run this in a terminal to give the same permissions with the flatpak command:")))
+	box.Append(wrapLabel(cmd, "monospace"))
 	copyBtn := gtk.NewButtonWithLabel(T("Copy"))
 	copyBtn.AddCSSClass("suggested-action")
 	copyBtn.SetHAlign(gtk.AlignEnd)
@@ -563,6 +545,37 @@ func (w *Window) showCommand() {
 	})
 	box.Append(copyBtn)
 	dialog.Show()
+}
+
+// newDialog is a modal dialog over the window, with its title and default
+// size; it returns the content box (spaced, with margins) to fill.
+func (w *Window) newDialog(title string, width, height int) (*gtk.Dialog, *gtk.Box) {
+	dialog := gtk.NewDialog()
+	dialog.SetTransientFor(&w.win.Window)
+	dialog.SetModal(true)
+	dialog.SetTitle(title)
+	dialog.SetDefaultSize(width, height)
+	box := dialog.ContentArea()
+	box.SetSpacing(12)
+	for _, f := range []func(int){box.SetMarginTop, box.SetMarginBottom, box.SetMarginStart, box.SetMarginEnd} {
+		f(18)
+	}
+	return dialog, box
+}
+
+// wrapLabel is a left-aligned label that wraps, with CSS classes;
+// monospace ones (IDs, commands) can be selected to copy.
+func wrapLabel(text string, classes ...string) *gtk.Label {
+	l := gtk.NewLabel(text)
+	l.SetXAlign(0)
+	l.SetWrap(true)
+	for _, c := range classes {
+		l.AddCSSClass(c)
+		if c == "monospace" {
+			l.SetSelectable(true)
+		}
+	}
+	return l
 }
 
 // CommandFor builds the flatpak override command line that recreates the
