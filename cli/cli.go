@@ -169,8 +169,9 @@ func (c *command) list(args []string) error {
 			e.Error = a.Err.Error()
 			e.Rating = "unknown"
 		} else {
-			e.Rating = model.RatingOf(m.Audit(a)).String()
-			e.WaylandNtv = m.Effective(a).WaylandNative()
+			eff := m.Effective(a)
+			e.Rating = model.RatingOf(m.AuditOf(a, eff)).String()
+			e.WaylandNtv = eff.WaylandNative()
 		}
 		out = append(out, e)
 	}

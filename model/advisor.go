@@ -147,8 +147,11 @@ func busTalks(bus map[string]BusState, name string) (BusState, string, bool) {
 
 // Audit lists the advisor's findings for an app (nil: the global page),
 // most severe first. Dismissed findings are marked, not dropped.
-func (m *Model) Audit(a *App) []Finding {
-	e := m.Effective(a)
+func (m *Model) Audit(a *App) []Finding { return m.AuditOf(a, m.Effective(a)) }
+
+// AuditOf is Audit for the app's effective permissions the caller has
+// merged already (merging reads every layer's file).
+func (m *Model) AuditOf(a *App, e *Effective) []Finding {
 	var out []Finding
 	if a == nil {
 		out = append(out, globalFindings()...)

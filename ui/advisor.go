@@ -169,7 +169,7 @@ func (w *Window) afterChange(c model.Change, err error, what string) {
 
 // advisorRows builds the Advisor group's rows.
 func (v *pageView) advisorRows(e *model.Effective, _ *overrides.File) (string, []gtk.Widgetter) {
-	fs := v.w.m.Audit(v.app)
+	fs := v.w.m.AuditOf(v.app, e)
 	v.findings = fs
 	var sig strings.Builder
 	var rows []gtk.Widgetter
@@ -364,7 +364,8 @@ func (w *Window) buildOverview() *pageView {
 		if a.Err != nil || a.Shadowed {
 			continue
 		}
-		fs := w.m.Audit(a)
+		eff := w.m.Effective(a)
+		fs := w.m.AuditOf(a, eff)
 		var top []model.Finding
 		for _, f := range fs {
 			if !f.Dismissed && f.Level != model.LevelInfo && len(top) < 2 {
@@ -373,7 +374,7 @@ func (w *Window) buildOverview() *pageView {
 		}
 		// Only the answers are kept: 300 apps' effective permissions
 		// would hold a megabyte for nothing.
-		eff, has := w.m.Effective(a), uint(0)
+		has := uint(0)
 		for i, q := range permQuestions {
 			if q.has(eff) {
 				has |= 1 << i

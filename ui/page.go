@@ -202,7 +202,7 @@ func (w *Window) buildPage(a *model.App) *pageView {
 	// that fill the first screen are built (estimated from the window's
 	// height and the rows above them); the rest follow, one per main-loop
 	// turn, right after it.
-	screen := w.firstScreenHeight() - headerHeight - groupHeight - rowHeight*max(1, len(w.m.Audit(a)))
+	screen := w.firstScreenHeight() - headerHeight - groupHeight - rowHeight*max(1, len(w.m.AuditOf(a, eff)))
 	var later []func()
 	for _, g := range model.Groups {
 		g := g
