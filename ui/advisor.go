@@ -170,7 +170,6 @@ func (w *Window) afterChange(c model.Change, err error, what string) {
 // advisorRows builds the Advisor group's rows.
 func (v *pageView) advisorRows(e *model.Effective, _ *overrides.File) (string, []gtk.Widgetter) {
 	fs := v.w.m.AuditOf(v.app, e)
-	v.findings = fs
 	var sig strings.Builder
 	var rows []gtk.Widgetter
 	if v.app != nil {

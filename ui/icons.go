@@ -151,20 +151,18 @@ func (c *iconCache) render(j iconJob) {
 	c.mu.Lock()
 	c.tries++
 	c.mu.Unlock()
-	{
-		err := renderIcon(j.src, j.dst, j.px)
-		if err != nil {
-			// GTK shows such an icon as broken; it is not tried again
-			// in this session.
-			if traceOn {
-				fmt.Fprintf(os.Stderr, "icon cache: %s: %v\n", j.src, err)
-			}
-			return
+	err := renderIcon(j.src, j.dst, j.px)
+	if err != nil {
+		// GTK shows such an icon as broken; it is not tried again
+		// in this session.
+		if traceOn {
+			fmt.Fprintf(os.Stderr, "icon cache: %s: %v\n", j.src, err)
 		}
-		c.mu.Lock()
-		delete(c.pending, j.dst)
-		c.mu.Unlock()
+		return
 	}
+	c.mu.Lock()
+	delete(c.pending, j.dst)
+	c.mu.Unlock()
 }
 
 // wait returns when every queued rendering is done (tests).

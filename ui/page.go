@@ -31,7 +31,6 @@ type pageView struct {
 	wayland   *gtk.Label
 	ratingTag *gtk.Label
 	bannerOK  bool
-	findings  []model.Finding
 	slots     []*findingSlot // the Advisor's rows, see findingSlot
 	overview  bool
 
@@ -42,7 +41,6 @@ type pageView struct {
 	cache       map[string]cachedRow
 	root        *gtk.Box // the page's widgets, swapped into the window
 	ov          *overview
-	building    bool // groups are still being added after the first frame
 }
 
 // cachedRow returns the row built earlier for the same key — a key that
@@ -224,7 +222,6 @@ func (w *Window) buildPage(a *model.App) *pageView {
 		}
 	}
 	if len(later) > 0 {
-		v.building = true
 		step := 0
 		glib.IdleAdd(func() bool {
 			if w.views[v.kind()] != v {
@@ -232,9 +229,6 @@ func (w *Window) buildPage(a *model.App) *pageView {
 			}
 			later[step]()
 			step++
-			if step == len(later) {
-				v.building = false
-			}
 			// A group added to the page shown gets its rows' state now,
 			// not after the last one.
 			if step <= groups && w.view == v {
@@ -249,42 +243,40 @@ func (w *Window) buildPage(a *model.App) *pageView {
 // addGroup builds one catalogue group of the page.
 func (v *pageView) addGroup(g model.GroupInfo) {
 	w := v.w
-	{
-		switch g.ID {
-		case model.GroupShare, model.GroupSockets, model.GroupDevices, model.GroupFeatures:
-			grp := newGroup(T(g.Title), T(g.Description))
-			for _, p := range model.InGroup(g.ID) {
-				r := v.newFixedRow(p)
-				grp.add(r.row)
-				v.fixed[p.ID] = r
-			}
-			v.root.Append(grp)
-		case model.GroupFilesystem:
-			v.addList(g, v.filesystemRows, v.addFilesystemRow())
-		case model.GroupPersistent:
-			v.addList(g, v.persistentRows, v.addEntryRow(T("Add path in the app's home, e.g. .cache/thumbnails"), validPersistent,
-				func(s string) {
-					v.queue("persist:"+s, func() (model.Change, error) { return w.m.AddPersistent(v.app, s) })
-				}))
-		case model.GroupEnvironment:
-			v.addList(g, v.envRows, v.addEntryRow(T("Set a variable: NAME=value"), validEnv,
-				func(s string) {
-					n, val, _ := overrides.ParseEnvArg(s)
-					v.queue("env:"+n, func() (model.Change, error) { return w.m.SetEnv(v.app, n, val) })
-				}))
-		case model.GroupPortals:
-			v.addPortals(g)
-		case model.GroupSessionBus, model.GroupSystemBus:
-			b := overrides.SessionBus
-			if g.ID == model.GroupSystemBus {
-				b = overrides.SystemBus
-			}
-			v.addList(g, func(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) { return v.busRows(b, e, own) },
-				v.addEntryRow(T("Add a bus name, e.g. org.freedesktop.secrets"), validBus,
-					func(s string) {
-						v.queue("bus:"+b.String()+":"+s, func() (model.Change, error) { return w.m.SetBus(v.app, b, s, overrides.PolicyTalk) })
-					}))
+	switch g.ID {
+	case model.GroupShare, model.GroupSockets, model.GroupDevices, model.GroupFeatures:
+		grp := newGroup(T(g.Title), T(g.Description))
+		for _, p := range model.InGroup(g.ID) {
+			r := v.newFixedRow(p)
+			grp.add(r.row)
+			v.fixed[p.ID] = r
 		}
+		v.root.Append(grp)
+	case model.GroupFilesystem:
+		v.addList(g, v.filesystemRows, v.addFilesystemRow())
+	case model.GroupPersistent:
+		v.addList(g, v.persistentRows, v.addEntryRow(T("Add path in the app's home, e.g. .cache/thumbnails"), validPersistent,
+			func(s string) {
+				v.queue("persist:"+s, func() (model.Change, error) { return w.m.AddPersistent(v.app, s) })
+			}))
+	case model.GroupEnvironment:
+		v.addList(g, v.envRows, v.addEntryRow(T("Set a variable: NAME=value"), validEnv,
+			func(s string) {
+				n, val, _ := overrides.ParseEnvArg(s)
+				v.queue("env:"+n, func() (model.Change, error) { return w.m.SetEnv(v.app, n, val) })
+			}))
+	case model.GroupPortals:
+		v.addPortals(g)
+	case model.GroupSessionBus, model.GroupSystemBus:
+		b := overrides.SessionBus
+		if g.ID == model.GroupSystemBus {
+			b = overrides.SystemBus
+		}
+		v.addList(g, func(e *model.Effective, own *overrides.File) (string, []gtk.Widgetter) { return v.busRows(b, e, own) },
+			v.addEntryRow(T("Add a bus name, e.g. org.freedesktop.secrets"), validBus,
+				func(s string) {
+					v.queue("bus:"+b.String()+":"+s, func() (model.Change, error) { return w.m.SetBus(v.app, b, s, overrides.PolicyTalk) })
+				}))
 	}
 }
 

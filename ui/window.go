@@ -240,12 +240,9 @@ func (w *Window) load() {
 	}
 }
 
-// allRows lists the sidebar's entries.
-func (w *Window) allRows() []*appRow { return w.rows }
-
 // rowFor finds the sidebar row of the copy of id that runs.
 func (w *Window) rowFor(id string) *appRow {
-	for _, r := range w.allRows() {
+	for _, r := range w.rows {
 		if r.app != nil && r.app.ID == id && !r.app.Shadowed {
 			return r
 		}
@@ -346,12 +343,8 @@ func (w *Window) firstScreenHeight() int {
 // initialRow is the entry shown at start: the app shown last, else the
 // first app.
 func (w *Window) initialRow() *appRow {
-	last := ""
 	if w.settings != nil {
-		last = w.settings.String("last-app")
-	}
-	for _, r := range w.rows {
-		if r.app != nil && r.app.ID == last && !r.app.Shadowed {
+		if r := w.rowFor(w.settings.String("last-app")); r != nil {
 			return r
 		}
 	}
@@ -363,15 +356,27 @@ func (w *Window) initialRow() *appRow {
 
 // ShowApp opens an app's page by ID ("global" for All Applications).
 func (w *Window) ShowApp(id string) {
-	for _, r := range w.allRows() {
-		if (r.app == nil && !r.overview && id == overrides.Global) || (r.overview && id == "overview") || (r.app != nil && r.app.ID == id && !r.app.Shadowed) {
-			w.selectRow(r)
-			w.showRow(r)
-			w.showContent()
-			return
-		}
+	var r *appRow
+	switch id {
+	case overrides.Global:
+		r = w.rows[0]
+	case "overview":
+		r = w.rows[1]
+	default:
+		r = w.rowFor(id)
 	}
-	w.toast(fmt.Sprintf(T("%s is not installed"), id))
+	if r == nil {
+		w.toast(fmt.Sprintf(T("%s is not installed"), id))
+		return
+	}
+	// selectRow shows any other entry; the one shown is shown again
+	// (refreshed).
+	shown := w.current
+	w.selectRow(r)
+	if r == shown {
+		w.showRow(r)
+	}
+	w.showContent()
 }
 
 func (w *Window) showRow(r *appRow) {

@@ -1,6 +1,7 @@
 // Package procstart tells when the kernel started the running process, so
-// start-up figures include loading the binary and its libraries. Shared by
-// confine and the benchmark's floor program so both measure the same way.
+// start-up figures include loading the binary and its libraries, and how
+// much memory it has resident. Shared by confine and the benchmark's floor
+// program so both measure the same way.
 package procstart
 
 import (
@@ -42,4 +43,22 @@ func Time() time.Time {
 	}
 	const hz = 100 // sysconf(_SC_CLK_TCK) on Linux
 	return now.Add(-(time.Duration(ts.Nano()) - time.Duration(ticks)*time.Second/hz))
+}
+
+// ResidentKB is the process's resident memory (VmRSS) in kB, or -1.
+func ResidentKB() int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			if f := strings.Fields(v); len(f) > 0 {
+				if n, err := strconv.Atoi(f[0]); err == nil {
+					return n
+				}
+			}
+		}
+	}
+	return -1
 }

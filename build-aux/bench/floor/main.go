@@ -13,8 +13,6 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/confine-app/confine/internal/procstart"
@@ -42,22 +40,11 @@ func main() {
 			h = clock.ConnectAfterPaint(func() {
 				clock.HandlerDisconnect(h)
 				fmt.Printf("first-frame-ms %.1f\n", float64(time.Since(start).Microseconds())/1000)
-				fmt.Printf("rss-kb %d\n", rssKB())
+				fmt.Printf("rss-kb %d\n", procstart.ResidentKB())
 				glib.IdleAdd(app.Quit)
 			})
 		})
 		w.Present()
 	})
 	os.Exit(app.Run(os.Args))
-}
-
-func rssKB() int {
-	data, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.Fields(v)[0])
-			return n
-		}
-	}
-	return -1
 }
