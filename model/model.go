@@ -30,8 +30,8 @@ type Model struct {
 // problem is recorded where it belongs.
 func Load(env Env) *Model {
 	m := &Model{Env: env}
-	m.User = &overrides.Store{Dir: filepath.Join(env.UserDir(), "overrides")}
-	m.System = &overrides.Store{Dir: filepath.Join(env.SystemDir(), "overrides"), ReadOnly: true}
+	m.User = overrides.NewUserStore(env.hostEnv())
+	m.System = overrides.NewSystemStore(env.getenv)
 	m.Flatpak, m.FlatpakErr = DetectFlatpakVersion(env)
 	var errs []error
 	m.Installations, errs = DiscoverInstallations(env)

@@ -394,12 +394,6 @@ func (f *File) editFilesystem(location string, fs *Filesystem) error {
 	return nil
 }
 
-// Persistent returns the file's persistent paths.
-func (f *File) Persistent() []string {
-	items, _ := f.items(KeyPersistent)
-	return items
-}
-
 // AddPersistent adds a home-relative path kept across runs.
 func (f *File) AddPersistent(p string) error {
 	if err := ValidatePersistent(p); err != nil {

@@ -93,21 +93,6 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
-// ParseMode reads "ro", "rw", "create" or "none".
-func ParseMode(s string) (Mode, error) {
-	switch s {
-	case "ro", "read-only":
-		return ModeRead, nil
-	case "rw", "read-write":
-		return ModeReadWrite, nil
-	case "create":
-		return ModeCreate, nil
-	case "none":
-		return ModeNone, nil
-	}
-	return 0, fmt.Errorf("unknown filesystem mode %q (want ro, rw, create or none)", s)
-}
-
 // ResetLocation is the key under which a "!host:reset" entry is stored: it
 // drops every filesystem grant of the layers below.
 const ResetLocation = "host-reset"
@@ -373,9 +358,6 @@ func validDBusName(n string) bool {
 	}
 	return true
 }
-
-// ErrGlobal is returned where an app ID is required but "global" was given.
-var ErrGlobal = errors.New(`"global" names the global override, not an application`)
 
 // Global is the name of the override file that applies to every app.
 const Global = "global"
