@@ -433,25 +433,13 @@ func (h *header) show(a *model.App) {
 // files are broken.
 func (v *pageView) banner(eff *model.Effective, ownErr error) {
 	w := v.w
-	clearBox(w.banners)
-	add := func(text string, css string, buttons ...*gtk.Button) {
-		box := gtk.NewBox(gtk.OrientationHorizontal, 12)
-		box.AddCSSClass("banner")
-		box.AddCSSClass(css)
-		l := wrapLabel(text)
-		l.SetHExpand(true)
-		box.Append(l)
-		for _, b := range buttons {
-			b.SetVAlign(gtk.AlignCenter)
-			box.Append(b)
-		}
-		w.banners.Append(box)
-	}
+	type banner struct{ text, css string }
+	var bs []banner
 	if w.app.opts.Demo {
-		add(T("Demo installation: these apps were generated so you can try Confine. Nothing on this computer is changed."), "demo")
+		bs = append(bs, banner{T("Demo installation: these apps were generated so you can try Confine. Nothing on this computer is changed."), "demo"})
 	}
 	if v.app != nil && v.app.Err != nil {
-		add(fmt.Sprintf(T("Flatpak cannot read this app's files: %v"), v.app.Err), "error")
+		bs = append(bs, banner{fmt.Sprintf(T("Flatpak cannot read this app's files: %v"), v.app.Err), "error"})
 	}
 	var errs []string
 	for _, e := range eff.Broken {
@@ -464,15 +452,42 @@ func (v *pageView) banner(eff *model.Effective, ownErr error) {
 		errs = append(errs, ownErr.Error())
 	}
 	if len(errs) > 0 {
-		open := gtk.NewButtonWithLabel(T("Open Folder"))
-		v.cs.add(open, open.ConnectClicked(w.openFolder))
-		reset := gtk.NewButtonWithLabel(T("Reset"))
-		reset.AddCSSClass("destructive-action")
-		v.cs.add(reset, reset.ConnectClicked(w.resetCurrent))
-		reset.SetTooltipText(T("Delete your override file for this app; Undo brings it back"))
-		add(fmt.Sprintf(T("Flatpak will refuse to start this app until this is fixed: %s. Confine does not write over a file it cannot read."), strings.Join(errs, "; ")), "error", open, reset)
+		bs = append(bs, banner{fmt.Sprintf(T("Flatpak will refuse to start this app until this is fixed: %s. Confine does not write over a file it cannot read."), strings.Join(errs, "; ")), "broken"})
 	}
 	v.bannerOK = len(errs) == 0
+	// Every refresh comes here: the banners are rebuilt only when what
+	// they say changes, and their buttons' handlers go with them.
+	sig := fmt.Sprint(bs)
+	if sig == w.bannerSig {
+		return
+	}
+	w.bannerSig = sig
+	w.bannerConns.drop()
+	clearBox(w.banners)
+	for _, b := range bs {
+		box := gtk.NewBox(gtk.OrientationHorizontal, 12)
+		box.AddCSSClass("banner")
+		l := wrapLabel(b.text)
+		l.SetHExpand(true)
+		box.Append(l)
+		if b.css != "broken" {
+			box.AddCSSClass(b.css)
+			w.banners.Append(box)
+			continue
+		}
+		box.AddCSSClass("error")
+		open := gtk.NewButtonWithLabel(T("Open Folder"))
+		w.bannerConns.add(open, open.ConnectClicked(w.openFolder))
+		reset := gtk.NewButtonWithLabel(T("Reset"))
+		reset.AddCSSClass("destructive-action")
+		w.bannerConns.add(reset, reset.ConnectClicked(w.resetCurrent))
+		reset.SetTooltipText(T("Delete your override file for this app; Undo brings it back"))
+		for _, b := range []*gtk.Button{open, reset} {
+			b.SetVAlign(gtk.AlignCenter)
+			box.Append(b)
+		}
+		w.banners.Append(box)
+	}
 }
 
 // ---- fixed-name rows --------------------------------------------------------

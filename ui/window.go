@@ -62,20 +62,22 @@ type Window struct {
 	shown    *pageView
 	settings *gio.Settings
 
-	pending    []pendingEdit
-	flushTimer glib.SourceHandle
-	undo       *model.Change
-	undoApp    *model.App
-	undoPortal model.Snapshot
-	portals    portals
-	monitors   []gio.FileMonitorrer
-	reloadTmr  glib.SourceHandle
-	gcTimer    glib.SourceHandle
-	icons      *iconCache
-	folded     bool       // the leaflet shows one pane (a narrow window)
-	adaptive   []*gtk.Box // boxes that stack their children when folded
-	firstFrame bool       // the window has painted once
-	onReady    []func()   // run once every app is rated
+	pending     []pendingEdit
+	flushTimer  glib.SourceHandle
+	undo        *model.Change
+	undoApp     *model.App
+	undoPortal  model.Snapshot
+	portals     portals
+	monitors    []gio.FileMonitorrer
+	reloadTmr   glib.SourceHandle
+	gcTimer     glib.SourceHandle
+	icons       *iconCache
+	bannerSig   string     // what the banners say, see pageView.banner
+	bannerConns conns      // their buttons' handlers
+	folded      bool       // the leaflet shows one pane (a narrow window)
+	adaptive    []*gtk.Box // boxes that stack their children when folded
+	firstFrame  bool       // the window has painted once
+	onReady     []func()   // run once every app is rated
 }
 
 func newWindow(a *Application) *Window {
