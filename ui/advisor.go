@@ -175,9 +175,13 @@ func (v *pageView) advisorRows(e *model.Effective, _ *overrides.File) (string, [
 	if v.app != nil {
 		rating := model.RatingOf(fs)
 		fmt.Fprintf(&sig, "%v;", rating)
-		if r := v.w.rowFor(v.app.ID); r != nil {
+		// This copy's own entry (rowFor would be the copy that runs).
+		if r := v.w.byKey[v.app.Key()]; r != nil {
 			v.w.setRating(r, rating)
 		}
+		// An app whose files Flatpak cannot read has no verdict (as in
+		// the sidebar and confine list).
+		v.ratingTag.SetVisible(v.app.Err == nil)
 		v.ratingTag.SetText(T(rating.Describe()))
 		for _, c := range []string{"risk-low", "risk-medium", "risk-escape"} {
 			v.ratingTag.RemoveCSSClass(c)

@@ -254,6 +254,23 @@ func TestGlobalDenyWritesNegation(t *testing.T) {
 	}
 }
 
+// TestBrokenAppHasNoVerdict: an app whose files Flatpak cannot read shows
+// the error, not a rating.
+func TestBrokenAppHasNoVerdict(t *testing.T) {
+	v := show(t, "com.broken.Example")
+	onMain(func() {
+		if v.ratingTag.IsVisible() {
+			t.Errorf("a broken app shows the rating %q", v.ratingTag.Text())
+		}
+	})
+	v = show(t, "org.gnomish.Sketch")
+	onMain(func() {
+		if !v.ratingTag.IsVisible() {
+			t.Error("the rating stays hidden on the next app")
+		}
+	})
+}
+
 func TestMalformedFileShowsBannerAndStaysUntouched(t *testing.T) {
 	bad := "this is not\na key file\x01\n"
 	os.MkdirAll(filepath.Dir(overridePath("com.keyvault.Vault")), 0o755)
