@@ -145,6 +145,13 @@ func busTalks(bus map[string]BusState, name string) (BusState, string, bool) {
 	return best, bestName, found
 }
 
+// TalksTo reports whether the app may talk to a session-bus name, directly
+// or through a wildcard, as the advisor judges it.
+func (e *Effective) TalksTo(name string) bool {
+	_, _, ok := busTalks(e.SessionBus, name)
+	return ok
+}
+
 // Audit lists the advisor's findings for an app (nil: the global page),
 // most severe first. Dismissed findings are marked, not dropped.
 func (m *Model) Audit(a *App) []Finding { return m.AuditOf(a, m.Effective(a)) }

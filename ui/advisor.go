@@ -450,13 +450,9 @@ var permQuestions = []struct {
 	{N("Every device (webcams, USB)"), func(e *model.Effective) bool { on, _ := e.FixedOn(overrides.KeyDevices, "all"); return on }},
 	{N("X11 (can watch other windows)"), func(e *model.Effective) bool { return e.Socket("x11") && !e.WaylandNative() }},
 	{N("Commands outside the sandbox"), func(e *model.Effective) bool {
-		s, ok := e.SessionBus["org.freedesktop.Flatpak"]
-		return e.Socket("session-bus") || ok && s.Policy >= overrides.PolicyTalk
+		return e.Socket("session-bus") || e.TalksTo("org.freedesktop.Flatpak")
 	}},
-	{N("Your stored passwords"), func(e *model.Effective) bool {
-		s, ok := e.SessionBus["org.freedesktop.secrets"]
-		return ok && s.Policy >= overrides.PolicyTalk
-	}},
+	{N("Your stored passwords"), func(e *model.Effective) bool { return e.TalksTo("org.freedesktop.secrets") }},
 }
 
 func (v *pageView) fillByPerm() {
