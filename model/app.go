@@ -24,6 +24,8 @@ type App struct {
 	Arch, Branch string
 	Deploy       string // the active deployment folder
 	Metadata     *overrides.File
+	metaContext  *overrides.Context // Metadata interpreted (read only)
+	metaProblems []overrides.Problem
 
 	Runtime, Command string
 
@@ -130,10 +132,13 @@ func loadApp(inst *Installation, id string, locales []string) *App {
 		return a
 	}
 	a.Metadata = md
+	// What the metadata grants never changes while the app is loaded:
+	// interpreted once, not on every merge.
+	a.metaContext, a.metaProblems = md.Context()
 	kf := md.KeyFile()
 	if !kf.HasGroup("Application") {
 		a.Err = errors.New("broken metadata: no [Application] group")
-		a.Metadata = nil
+		a.Metadata, a.metaContext, a.metaProblems = nil, nil, nil
 		return a
 	}
 	a.Runtime, _ = kf.Value("Application", "runtime")

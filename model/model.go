@@ -129,7 +129,7 @@ func (m *Model) Layers(a *App) []Layer {
 			md.Err = a.Err
 		case a.Metadata != nil:
 			md.File = a.Metadata
-			md.Context, md.Problems = a.Metadata.Context()
+			md.Context, md.Problems = a.metaContext, a.metaProblems
 		}
 		out = append(out, md)
 	}

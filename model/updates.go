@@ -24,7 +24,7 @@ func declaredGrants(a *App) []overrides.Op {
 	if a.Metadata == nil {
 		return nil
 	}
-	c, _ := a.Metadata.Context()
+	c := a.metaContext
 	var ops []overrides.Op
 	flag := map[string]string{overrides.KeyShared: "share", overrides.KeySockets: "socket", overrides.KeyDevices: "device", overrides.KeyFeatures: "allow"}
 	for _, key := range overrides.FixedKeys {
