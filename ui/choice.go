@@ -39,20 +39,28 @@ func newChoice(cs *conns, name string, options ...string) *choice {
 // Selected is the index of the chosen option.
 func (c *choice) Selected() uint { return c.selected }
 
-// SetSelected chooses option i; like GtkDropDown's "selected", the change
-// handler runs when the choice changes (callers guard programmatic syncs).
+// SetSelected shows option i as chosen, to match the program's state; it
+// does not run the change handler (pick does), so callers need no guard
+// while they sync.
 func (c *choice) SetSelected(i uint) {
 	if i >= uint(len(c.options)) || i == c.selected {
 		return
 	}
 	c.selected = i
 	c.show()
-	if c.changed != nil {
+}
+
+// pick chooses option i as a person does, running the change handler when
+// the choice changes.
+func (c *choice) pick(i uint) {
+	was := c.selected
+	c.SetSelected(i)
+	if c.selected != was && c.changed != nil {
 		c.changed()
 	}
 }
 
-// onChanged sets the function run when the choice changes.
+// onChanged sets the function run when a person changes the choice.
 func (c *choice) onChanged(f func()) { c.changed = f }
 
 // show puts the current option on the button, in its accessible
@@ -94,7 +102,7 @@ func (c *choice) fill() {
 				return
 			}
 			c.pop.Popdown()
-			c.SetSelected(i)
+			c.pick(i)
 		}))
 		c.radios = append(c.radios, r)
 		box.Append(r)

@@ -534,9 +534,6 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 	if v.app == nil {
 		r.choice = newChoice(v.cs, T(p.Title), T("Default"), T("Allow"), T("Deny"))
 		r.choice.onChanged(func() {
-			if r.updating {
-				return
-			}
 			want := []overrides.State{overrides.Inherit, overrides.Grant, overrides.Revoke}[r.choice.Selected()]
 			r.v.queue(p.ID, func() (model.Change, error) { return r.v.w.m.SetFixed(nil, p.Key, p.Value, want) })
 		})
@@ -772,7 +769,7 @@ func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.S
 	sw.SetActive(mode != overrides.ModeNone)
 	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
 	dd.onChanged(func() {
-		if syncing || !sw.Active() {
+		if !sw.Active() {
 			return
 		}
 		m := modeNames[dd.Selected()]
@@ -908,7 +905,6 @@ func (v *pageView) busRows(b overrides.Bus, e *model.Effective, own *overrides.F
 }
 
 func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widgetter, func()) {
-	syncing := false
 	row := newActionRow(n, T(s.Source.Describe()))
 	row.addPrefix(provenanceIcon(s.Source))
 	key := "bus:" + b.String() + ":" + n
@@ -918,18 +914,11 @@ func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widg
 	dd := newChoice(v.cs, n, T("None"), T("See"), T("Talk"), T("Own"))
 	dd.SetSelected(uint(s.Policy))
 	dd.onChanged(func() {
-		if syncing {
-			return
-		}
 		p := policyChoices[dd.Selected()]
 		v.queue(key, func() (model.Change, error) { return v.w.m.SetBus(v.app, b, n, p) })
 	})
 	row.addSuffix(dd)
-	return row, func() {
-		syncing = true
-		dd.SetSelected(uint(s.Policy))
-		syncing = false
-	}
+	return row, func() { dd.SetSelected(uint(s.Policy)) }
 }
 
 // OverridePath is the user override file of the page (tests).
@@ -956,13 +945,14 @@ func (v *pageView) SwitchState(id string) (bool, bool) {
 	return r.sw.Active(), true
 }
 
-// Choose sets an All Applications choice: 0 default, 1 allow, 2 deny.
+// Choose picks an All Applications choice as a person would: 0 default,
+// 1 allow, 2 deny (tests).
 func (v *pageView) Choose(id string, choice uint) bool {
 	r := v.fixed[id]
 	if r == nil || r.choice == nil {
 		return false
 	}
-	r.choice.SetSelected(choice)
+	r.choice.pick(choice)
 	return true
 }
 

@@ -104,7 +104,6 @@ func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus
 }
 
 func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
-	syncing := false
 	row := newActionRow(T(st.Perm.Title), T(st.Perm.Description))
 	dd := newChoice(v.cs, T(st.Perm.Title), T("Ask"), T("Allow"), T("Deny"))
 	selected := uint(0)
@@ -123,9 +122,6 @@ func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
 		row.setSubtitle(T("Asks every time"))
 	}
 	dd.onChanged(func() {
-		if syncing {
-			return
-		}
 		choice := portalChoices[dd.Selected()]
 		app := v.app.ID
 		v.w.withPortals(func(pm *model.PortalManager) {
@@ -146,11 +142,7 @@ func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
 		})
 	})
 	row.addSuffix(dd)
-	return row, func() {
-		syncing = true
-		dd.SetSelected(selected)
-		syncing = false
-	}
+	return row, func() { dd.SetSelected(selected) }
 }
 
 // resetPortals removes the app's portal answers in the background; undo
