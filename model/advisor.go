@@ -287,8 +287,7 @@ func appFindings(e *Effective) []Finding {
 	} {
 		if on, src := fixedOn(r.key, r.name); on {
 			f := Finding{ID: r.id, Severity: r.sev, Level: LevelSuggested, Permission: r.key + "=" + r.name, Source: src, Title: r.title, Reason: r.reason, Fix: r.fix}
-			flag := map[string]string{overrides.KeyShared: "unshare", overrides.KeySockets: "nosocket", overrides.KeyDevices: "nodevice"}[r.key]
-			f.Ops = []overrides.Op{{Flag: flag, Value: r.name}}
+			f.Ops = []overrides.Op{{Flag: overrides.FixedFlag(r.key, overrides.Revoke), Value: r.name}}
 			if r.name == "all" {
 				f.Ops = append(f.Ops, overrides.Op{Flag: "device", Value: "dri"})
 			}

@@ -362,7 +362,7 @@ func (m *Model) Override(t string, ops []overrides.Op) (Change, error) {
 		if _, err := o.Validate(); err != nil {
 			return Change{}, err
 		}
-		if key := flagToKey(o.Flag); key != "" {
+		if key, _, ok := overrides.FixedFlagKey(o.Flag); ok {
 			if err := m.checkSupported(LookupFixed(key, o.Value)); err != nil {
 				return Change{}, err
 			}
@@ -370,18 +370,4 @@ func (m *Model) Override(t string, ops []overrides.Op) (Change, error) {
 	}
 	before, after, err := m.User.Update(t, func(f *overrides.File) error { return f.ApplyOps(ops) })
 	return Change{Target: t, Before: before, After: after}, err
-}
-
-func flagToKey(flag string) string {
-	switch flag {
-	case "share", "unshare":
-		return overrides.KeyShared
-	case "socket", "nosocket":
-		return overrides.KeySockets
-	case "device", "nodevice":
-		return overrides.KeyDevices
-	case "allow", "disallow":
-		return overrides.KeyFeatures
-	}
-	return ""
 }

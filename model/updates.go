@@ -26,11 +26,10 @@ func declaredGrants(a *App) []overrides.Op {
 	}
 	c := a.metaContext
 	var ops []overrides.Op
-	flag := map[string]string{overrides.KeyShared: "share", overrides.KeySockets: "socket", overrides.KeyDevices: "device", overrides.KeyFeatures: "allow"}
 	for _, key := range overrides.FixedKeys {
 		for _, n := range overrides.Names(key) {
 			if c.Fixed[key][n] {
-				ops = append(ops, overrides.Op{Flag: flag[key], Value: n})
+				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Grant), Value: n})
 			}
 		}
 	}
@@ -107,15 +106,10 @@ func (m *Model) AcknowledgeUpdate(a *App) error {
 
 // revocation is the option that takes a declared grant back.
 func revocation(o overrides.Op) overrides.Op {
+	if key, s, ok := overrides.FixedFlagKey(o.Flag); ok && s == overrides.Grant {
+		return overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: o.Value}
+	}
 	switch o.Flag {
-	case "share":
-		return overrides.Op{Flag: "unshare", Value: o.Value}
-	case "socket":
-		return overrides.Op{Flag: "nosocket", Value: o.Value}
-	case "device":
-		return overrides.Op{Flag: "nodevice", Value: o.Value}
-	case "allow":
-		return overrides.Op{Flag: "disallow", Value: o.Value}
 	case "filesystem":
 		fs, _, _ := overrides.ParseFilesystemArg(o.Value, false)
 		return overrides.Op{Flag: "nofilesystem", Value: overrides.Filesystem{Location: fs.Location, Mode: overrides.ModeNone}.String()[1:]}
@@ -158,11 +152,10 @@ func updateFinding(gained []overrides.Op) Finding {
 func (m *Model) Lock(a *App) (Change, error) {
 	e := m.Effective(a)
 	var ops []overrides.Op
-	flag := map[string]string{overrides.KeyShared: "unshare", overrides.KeySockets: "nosocket", overrides.KeyDevices: "nodevice", overrides.KeyFeatures: "disallow"}
 	for _, key := range overrides.FixedKeys {
 		for _, n := range overrides.Names(key) {
 			if on, _ := e.FixedOn(key, n); !on && LookupFixed(key, n).Supported(m.Flatpak) {
-				ops = append(ops, overrides.Op{Flag: flag[key], Value: n})
+				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: n})
 			}
 		}
 	}

@@ -34,6 +34,24 @@ var flagKey = map[string]struct {
 	"allow": {KeyFeatures, Grant}, "disallow": {KeyFeatures, Revoke},
 }
 
+// FixedFlag is the option that grants or revokes a name of a fixed-name
+// key: FixedFlag(KeySockets, Revoke) is "nosocket".
+func FixedFlag(key string, s State) string {
+	for flag, k := range flagKey {
+		if k.key == key && k.state == s {
+			return flag
+		}
+	}
+	return ""
+}
+
+// FixedFlagKey is the key a fixed-name option sets, and whether it grants
+// or revokes: "nosocket" is KeySockets, Revoke.
+func FixedFlagKey(flag string) (key string, s State, ok bool) {
+	k, ok := flagKey[flag]
+	return k.key, k.state, ok
+}
+
 var flagBus = map[string]struct {
 	bus    Bus
 	policy Policy
@@ -238,14 +256,7 @@ func ParseArgs(args []string) (ops []Op, rest []string, err error) {
 func OpsFor(from, to *Context) []Op {
 	var ops []Op
 	for _, key := range FixedKeys {
-		var grant, revoke string
-		for flag, k := range flagKey {
-			if k.key == key && k.state == Grant {
-				grant = flag
-			} else if k.key == key {
-				revoke = flag
-			}
-		}
+		grant, revoke := FixedFlag(key, Grant), FixedFlag(key, Revoke)
 		for _, name := range fixedNames[key] {
 			on, ok := to.Fixed[key][name]
 			was, had := from.Fixed[key][name]
