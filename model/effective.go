@@ -84,6 +84,10 @@ type Effective struct {
 	SystemBus  map[string]BusState
 	// Broken lists layers Flatpak refuses; it then refuses to run the app.
 	Broken []error
+	// Own is the user's override file of the target as read for this
+	// merge (nil when there is none, or it cannot be read: then its
+	// error is in Broken). Set by Model.Effective.
+	Own *overrides.File
 }
 
 func newEffective() *Effective {

@@ -147,7 +147,12 @@ func (m *Model) Layers(a *App) []Layer {
 }
 
 // Effective merges an app's layers (nil: the global overrides alone).
-func (m *Model) Effective(a *App) *Effective { return Merge(m.Layers(a)) }
+func (m *Model) Effective(a *App) *Effective {
+	ls := m.Layers(a)
+	e := Merge(ls)
+	e.Own = ls[len(ls)-1].File // the user's layer is the top one
+	return e
+}
 
 // HasUserOverride reports whether the user changed anything for id
 // ("global" included).

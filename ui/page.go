@@ -300,8 +300,9 @@ func (v *pageView) pending(key string) bool {
 func (v *pageView) refresh() { v.refreshWith(v.w.m.Effective(v.app)) }
 
 func (v *pageView) refreshWith(eff *model.Effective) {
-	own, ownErr := v.w.m.User.Load(target(v.app))
-	if ownErr != nil {
+	// The user's file as this merge read it (not read again).
+	own := eff.Own
+	if own == nil {
 		own = overrides.NewFile()
 	}
 	for _, r := range v.fixed {
@@ -326,7 +327,7 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 	if v.wayland != nil {
 		v.wayland.SetVisible(eff.WaylandNative())
 	}
-	v.banner(eff, ownErr)
+	v.banner(eff)
 }
 
 func target(a *model.App) string {
@@ -431,7 +432,7 @@ func (h *header) show(a *model.App) {
 // banner shows problems that keep the page from being the whole truth: a
 // demo installation, an override file that cannot be read, an app whose
 // files are broken.
-func (v *pageView) banner(eff *model.Effective, ownErr error) {
+func (v *pageView) banner(eff *model.Effective) {
 	w := v.w
 	type banner struct{ text, css string }
 	var bs []banner
@@ -447,9 +448,6 @@ func (v *pageView) banner(eff *model.Effective, ownErr error) {
 			continue
 		}
 		errs = append(errs, e.Error())
-	}
-	if ownErr != nil && len(errs) == 0 {
-		errs = append(errs, ownErr.Error())
 	}
 	if len(errs) > 0 {
 		bs = append(bs, banner{fmt.Sprintf(T("Flatpak will refuse to start this app until this is fixed: %s. Confine does not write over a file it cannot read."), strings.Join(errs, "; ")), "broken"})
