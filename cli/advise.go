@@ -33,16 +33,17 @@ func (t *table) flush() error        { return t.tw.Flush() }
 
 // AuditFinding is one finding in `confine audit --json`.
 type AuditFinding struct {
-	ID         string   `json:"id"`
-	Severity   string   `json:"severity"`
-	Level      string   `json:"level"`
-	Permission string   `json:"permission"`
-	Source     string   `json:"source"`
-	Title      string   `json:"title"`
-	Reason     string   `json:"reason"`
-	Fix        string   `json:"fix"`
-	Options    []string `json:"options,omitempty"`
-	Dismissed  bool     `json:"dismissed,omitempty"`
+	ID         string         `json:"id"`
+	Severity   string         `json:"severity"`
+	Level      string         `json:"level"`
+	Permission string         `json:"permission"`
+	Source     string         `json:"source"`
+	Title      string         `json:"title"`
+	Reason     string         `json:"reason"`
+	Fix        string         `json:"fix"`
+	Options    []string       `json:"options,omitempty"`
+	Dismissed  bool           `json:"dismissed,omitempty"`
+	ops        []overrides.Op // Options, for the text report's command
 }
 
 // AuditApp is one app in `confine audit --json`.
@@ -68,11 +69,7 @@ func (c *command) audit(args []string) error {
 	var apps []*model.App
 	switch fs.NArg() {
 	case 0:
-		for _, a := range m.Apps {
-			if !a.Shadowed && a.Err == nil {
-				apps = append(apps, a)
-			}
-		}
+		apps = m.RunnableApps()
 	case 1:
 		a, err := c.target(fs.Arg(0))
 		if err != nil {
@@ -93,7 +90,7 @@ func (c *command) audit(args []string) error {
 		for _, f := range fsx {
 			title, reason := f.Text(model.English)
 			af := AuditFinding{ID: f.ID, Severity: f.Severity.String(), Level: f.Level.String(), Permission: f.Permission, Source: f.Source.String(),
-				Title: title, Reason: reason, Fix: f.Fix, Dismissed: f.Dismissed}
+				Title: title, Reason: reason, Fix: f.Fix, Dismissed: f.Dismissed, ops: f.Ops}
 			for _, o := range f.Ops {
 				af.Options = append(af.Options, o.String())
 			}
@@ -126,7 +123,7 @@ func (c *command) audit(args []string) error {
 				}
 				fmt.Fprintf(out, "          %s\n", f.Reason)
 				if len(f.Options) > 0 {
-					fmt.Fprintf(out, "          fix: %s\n", model.Command(r.ID, opsOf(f.Options)))
+					fmt.Fprintf(out, "          fix: %s\n", model.Command(r.ID, f.ops))
 				}
 			}
 		}
@@ -135,11 +132,6 @@ func (c *command) audit(args []string) error {
 		return &exitError{code: 1}
 	}
 	return nil
-}
-
-func opsOf(opts []string) []overrides.Op {
-	ops, _, _ := overrides.ParseArgs(opts)
-	return ops
 }
 
 // ---- harden -----------------------------------------------------------------
@@ -156,11 +148,7 @@ func (c *command) harden(args []string) error {
 	var apps []*model.App
 	switch {
 	case *all && fs.NArg() == 0:
-		for _, a := range m.Apps {
-			if !a.Shadowed && a.Err == nil {
-				apps = append(apps, a)
-			}
-		}
+		apps = m.RunnableApps()
 	case !*all && fs.NArg() == 1:
 		a, err := m.App(fs.Arg(0))
 		if err != nil {

@@ -88,6 +88,18 @@ func (m *Model) App(id string) (*App, error) {
 	return nil, fmt.Errorf("%s is not installed", id)
 }
 
+// RunnableApps are the apps the advisor can judge: the copies `flatpak run`
+// starts, whose files Flatpak can read.
+func (m *Model) RunnableApps() []*App {
+	var out []*App
+	for _, a := range m.Apps {
+		if !a.Shadowed && a.Err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // usesSystemOverrides: Flatpak applies the administrator's overrides only
 // to apps installed system-wide (any system installation).
 func usesSystemOverrides(a *App) bool { return a != nil && a.Installation.Kind != KindUser }

@@ -363,10 +363,7 @@ func (w *Window) buildOverview() *pageView {
 	w.attach(v)
 	ov := v.ov
 	ov.entries = nil
-	for _, a := range w.m.Apps {
-		if a.Err != nil || a.Shadowed {
-			continue
-		}
+	for _, a := range w.m.RunnableApps() {
 		eff := w.m.Effective(a)
 		fs := w.m.AuditOf(a, eff)
 		var top []model.Finding
