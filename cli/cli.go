@@ -16,18 +16,27 @@ import (
 	"github.com/confine-app/confine/overrides"
 )
 
+// handlers are the subcommands, in the order they are listed.
+var handlers = []struct {
+	name string
+	run  func(*command, []string) error
+}{
+	{"list", (*command).list}, {"show", (*command).show}, {"override", (*command).override},
+	{"reset", (*command).reset}, {"audit", (*command).audit}, {"harden", (*command).harden},
+	{"lock", (*command).lock}, {"export", (*command).export}, {"import", (*command).importFile},
+}
+
 // Commands are the subcommands Main handles.
-var Commands = []string{"list", "show", "override", "reset", "audit", "harden", "lock", "export", "import"}
+var Commands = func() []string {
+	var out []string
+	for _, h := range handlers {
+		out = append(out, h.name)
+	}
+	return out
+}()
 
 // IsCommand reports whether name is a subcommand.
-func IsCommand(name string) bool {
-	for _, c := range Commands {
-		if c == name {
-			return true
-		}
-	}
-	return false
-}
+func IsCommand(name string) bool { return slices.Contains(Commands, name) }
 
 // Env is what a run of the command line sees.
 type Env struct {
@@ -107,25 +116,10 @@ func (c *command) printJSON(v any) error {
 }
 
 func (c *command) run(args []string) error {
-	switch c.name {
-	case "list":
-		return c.list(args)
-	case "show":
-		return c.show(args)
-	case "override":
-		return c.override(args)
-	case "reset":
-		return c.reset(args)
-	case "audit":
-		return c.audit(args)
-	case "harden":
-		return c.harden(args)
-	case "lock":
-		return c.lock(args)
-	case "export":
-		return c.export(args)
-	case "import":
-		return c.importFile(args)
+	for _, h := range handlers {
+		if h.name == c.name {
+			return h.run(c, args)
+		}
 	}
 	return usageErr("unknown command")
 }
