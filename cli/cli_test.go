@@ -25,15 +25,6 @@ func TestMain(m *testing.M) {
 	testbin.Main(m, &confineBin)
 }
 
-func needFlatpak(t *testing.T) {
-	if _, err := exec.LookPath("flatpak"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("flatpak CLI missing in CI")
-		}
-		t.Skip("SKIPPED LOUDLY: flatpak CLI not installed")
-	}
-}
-
 type run struct {
 	stdout, stderr string
 	code           int
@@ -104,7 +95,7 @@ func randomFlags(r *rand.Rand) []string {
 // TestOverrideLikeFlatpak runs the same random option sets through
 // `flatpak override --user` and `confine override` in two installations.
 func TestOverrideLikeFlatpak(t *testing.T) {
-	needFlatpak(t)
+	testbin.Need(t, "flatpak")
 	for seed := int64(1); seed <= 40; seed++ {
 		r := rand.New(rand.NewSource(seed))
 		fpDir, cfDir := t.TempDir(), t.TempDir()
@@ -128,7 +119,7 @@ func TestOverrideLikeFlatpak(t *testing.T) {
 }
 
 func TestBadValuesRejectedLikeFlatpak(t *testing.T) {
-	needFlatpak(t)
+	testbin.Need(t, "flatpak")
 	for _, args := range [][]string{
 		{"--socket=bogus"}, {"--share=internet"}, {"--device=gpu"}, {"--allow=root"},
 		{"--filesystem=xdg-run"}, {"--filesystem=/"}, {"--filesystem=/a/../b"}, {"--filesystem=relative"}, {"--filesystem=host:reset"},

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 // TestScreenReaderReadsSwitches starts the window on the demo installation
@@ -13,12 +15,7 @@ import (
 // announced with its title and its state.
 func TestScreenReaderReadsSwitches(t *testing.T) {
 	for _, tool := range []string{"dbus-run-session", "/usr/bin/python3", "Xvfb"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s missing in CI", tool)
-			}
-			t.Skipf("SKIPPED LOUDLY: %s not installed", tool)
-		}
+		testbin.Need(t, tool)
 	}
 	if err := exec.Command("/usr/bin/python3", "-c", "import pyatspi").Run(); err != nil {
 		if os.Getenv("CI") != "" {

@@ -450,12 +450,7 @@ func readLink(t *testing.T, p string) string {
 }
 
 func startXvfb(t *testing.T) (string, func()) {
-	if _, err := exec.LookPath("Xvfb"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Xvfb missing in CI")
-		}
-		t.Skip("SKIPPED LOUDLY: Xvfb not installed")
-	}
+	testbin.Need(t, "Xvfb")
 	r, wr, _ := os.Pipe()
 	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24")
 	cmd.ExtraFiles = []*os.File{wr}

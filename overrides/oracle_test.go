@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 // These tests use Debian's real flatpak CLI as the oracle: whatever Confine
@@ -20,20 +22,6 @@ var oracleSeeds = flag.Int("oracle.seeds", 120, "random option sequences checked
 
 const oracleApp = "org.confine.OracleApp"
 
-// flatpakCLI returns the flatpak binary or skips loudly; in CI a missing
-// binary is a failure, never a skip.
-func flatpakCLI(t testing.TB) string {
-	t.Helper()
-	p, err := exec.LookPath("flatpak")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("flatpak CLI not found in CI: the oracle tests must run (install Debian's flatpak package)")
-		}
-		t.Skip("SKIPPED LOUDLY: flatpak CLI not installed; install Debian's flatpak package to run the oracle tests")
-	}
-	return p
-}
-
 // oracle is one throw-away Flatpak user installation.
 type oracle struct {
 	t   testing.TB
@@ -43,7 +31,7 @@ type oracle struct {
 
 func newOracle(t testing.TB) *oracle {
 	root := t.TempDir()
-	return &oracle{t: t, bin: flatpakCLI(t), dir: root}
+	return &oracle{t: t, bin: testbin.Need(t, "flatpak"), dir: root}
 }
 
 func (o *oracle) run(args ...string) (string, error) {
@@ -168,7 +156,7 @@ func randomOp(r *rand.Rand) Op {
 // invocations with flatpak in one installation and with Confine in another,
 // and compares what the files mean after every invocation.
 func TestOracleRandomOptionSequences(t *testing.T) {
-	flatpakCLI(t)
+	testbin.Need(t, "flatpak")
 	for seed := 1; seed <= *oracleSeeds; seed++ {
 		seed := seed
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {

@@ -433,9 +433,7 @@ func needTools(t *testing.T) {
 		t.Skipf("SKIPPED LOUDLY: %s is missing; run build-aux/dev deps", what)
 	}
 	for _, tool := range []string{"bash", "git", "meson", "ninja", "msgfmt", "pkg-config"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing(tool)
-		}
+		testbin.Need(t, tool)
 	}
 	if err := exec.Command("pkg-config", "--exists", "gtk4", "libadwaita-1").Run(); err != nil {
 		missing("GTK 4 / libadwaita development files")

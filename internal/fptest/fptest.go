@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 // RuntimeID is the runtime every test app uses.
@@ -31,19 +33,9 @@ type Installation struct {
 // missing flatpak is a failure.
 func Flatpak(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("flatpak")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("flatpak CLI not found in CI: these tests must run (build-aux/dev deps installs it)")
-		}
-		t.Skip("SKIPPED LOUDLY: the flatpak CLI is not installed; run build-aux/dev deps")
-	}
+	p := testbin.Need(t, "flatpak")
 	for _, tool := range []string{"/bin/busybox", "/usr/bin/bwrap"} {
-		if _, err := os.Stat(tool); err != nil && os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI", tool)
-		} else if err != nil {
-			t.Skipf("SKIPPED LOUDLY: %s is missing; run build-aux/dev deps", tool)
-		}
+		testbin.Need(t, tool)
 	}
 	return p
 }

@@ -33,20 +33,6 @@ import (
 
 const domain = "confine"
 
-// need returns the path of a gettext tool, skipping loudly outside CI and
-// failing in CI, like the other tests that need real programs.
-func need(t testing.TB, tool string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI: build-aux/dev deps installs gettext", tool)
-		}
-		t.Skipf("SKIPPED LOUDLY: %s is not installed; run build-aux/dev deps", tool)
-	}
-	return p
-}
-
 // entry is one message of a .po or .pot file.
 type entry struct {
 	ctxt, id, str string
@@ -367,7 +353,7 @@ func TestPOComplete(t *testing.T) {
 // TestMsgfmtCheck runs msgfmt --check on every language: header, format
 // strings and accelerators as gettext itself sees them.
 func TestMsgfmtCheck(t *testing.T) {
-	msgfmt := need(t, "msgfmt")
+	msgfmt := testbin.Need(t, "msgfmt")
 	top := testbin.Root(t)
 	for _, lang := range linguas(t, top) {
 		out, err := exec.Command(msgfmt, "--check", "--statistics", "-o", os.DevNull, filepath.Join(top, "po", lang+".po")).CombinedOutput()
@@ -670,7 +656,7 @@ func lookup(t *testing.T, localeDir string, ids []string, env map[string]string)
 // locales package needed; under the plain "C" locale gettext ignores
 // LANGUAGE).
 func TestLookups(t *testing.T) {
-	msgfmt := need(t, "msgfmt")
+	msgfmt := testbin.Need(t, "msgfmt")
 	top := testbin.Root(t)
 	localeDir := t.TempDir()
 	for _, lang := range linguas(t, top) {

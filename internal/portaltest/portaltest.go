@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 // StorePath is where Debian's xdg-desktop-portal package installs the store.
@@ -23,16 +25,6 @@ type Bus struct {
 	DataDir string
 	Conn    *dbus.Conn
 	store   *exec.Cmd
-}
-
-func need(t testing.TB, p string) {
-	t.Helper()
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI: build-aux/dev deps installs it", p)
-		}
-		t.Skipf("SKIPPED LOUDLY: %s is not installed; run build-aux/dev deps", p)
-	}
 }
 
 const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -53,7 +45,7 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 func NewBus(t testing.TB, withStore bool) *Bus {
 	t.Helper()
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		need(t, "/usr/bin/dbus-daemon")
+		testbin.Need(t, "/usr/bin/dbus-daemon")
 	}
 	b := &Bus{DataDir: t.TempDir()}
 	// No service directories: nothing is ever activated behind the test's
@@ -98,7 +90,7 @@ func (b *Bus) Connect(t testing.TB) *dbus.Conn {
 // its name.
 func (b *Bus) StartStore(t testing.TB) {
 	t.Helper()
-	need(t, StorePath)
+	testbin.Need(t, StorePath)
 	cmd := exec.Command(StorePath, "--replace")
 	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+b.Address, "XDG_DATA_HOME="+filepath.Join(b.DataDir, "data"))
 	if err := cmd.Start(); err != nil {

@@ -66,3 +66,18 @@ func root() (string, error) {
 		dir = parent
 	}
 }
+
+// Need returns the path of a program the test needs (a name looked up in
+// PATH, or a path). When it is missing the test is skipped loudly, and in
+// CI it fails: build-aux/dev deps installs every such program.
+func Need(t testing.TB, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing in CI: build-aux/dev deps installs it", tool)
+		}
+		t.Skipf("SKIPPED LOUDLY: %s is not installed; run build-aux/dev deps", tool)
+	}
+	return p
+}
