@@ -14,7 +14,14 @@ import (
 
 // Main builds ../cmd/confine into a temporary folder, stores its path in
 // *bin, runs the tests and exits; call it from TestMain.
-func Main(m *testing.M, bin *string) {
+func Main(m *testing.M, bin *string) { mainWith(m, bin) }
+
+// MainCLI is Main for tests that only run the command line: it builds with
+// -tags nogui and CGO_ENABLED=0, which takes seconds instead of the GTK
+// bindings' minutes on a cold build cache.
+func MainCLI(m *testing.M, bin *string) { mainWith(m, bin, "-tags", "nogui") }
+
+func mainWith(m *testing.M, bin *string, buildFlags ...string) {
 	dir, err := os.MkdirTemp("", "confine-test-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -26,8 +33,11 @@ func Main(m *testing.M, bin *string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	build := exec.Command("go", "build", "-o", *bin, "./cmd/confine")
+	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", *bin, "./cmd/confine")...)
 	build.Dir = top
+	if len(buildFlags) > 0 {
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "cannot build confine:", err)
