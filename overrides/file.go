@@ -141,7 +141,7 @@ func (f *File) Context() (*Context, []Problem) {
 		if fs.Location == ResetLocation {
 			// Flatpak records the reset and hides host at this point of
 			// the list; grants after it still apply.
-			c.Filesystems["host"] = ModeNone
+			c.Filesystems[LocationHost] = ModeNone
 		}
 	}
 	for _, p := range list(KeyPersistent) {

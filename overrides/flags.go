@@ -192,8 +192,8 @@ func (f *File) applyOne(o Op) error {
 		// Flatpak treats fallback-x11 as implying x11 in both directions
 		// so that older Flatpak releases, which lack fallback-x11, still
 		// get X11.
-		if k.key == KeySockets && o.Value == "fallback-x11" {
-			return f.SetFixed(KeySockets, "x11", k.state)
+		if k.key == KeySockets && o.Value == SocketFallbackX11 {
+			return f.SetFixed(KeySockets, SocketX11, k.state)
 		}
 		return nil
 	}
@@ -208,7 +208,7 @@ func (f *File) applyOne(o Op) error {
 		}
 		if fs.Location == ResetLocation {
 			// A reset hides host too, as Flatpak records it.
-			return f.SetFilesystem(Filesystem{Location: "host", Mode: ModeNone})
+			return f.SetFilesystem(Filesystem{Location: LocationHost, Mode: ModeNone})
 		}
 		return nil
 	case "persist":
@@ -277,7 +277,7 @@ func OpsFor(from, to *Context) []Op {
 			// already has, so everything the target keeps is given
 			// again after it.
 			ops = append(ops, Op{"nofilesystem", "host:reset"})
-			fromFS = map[string]Mode{ResetLocation: ModeNone, "host": ModeNone}
+			fromFS = map[string]Mode{ResetLocation: ModeNone, LocationHost: ModeNone}
 		}
 	}
 	for _, loc := range slices.Sorted(maps.Keys(to.Filesystems)) {

@@ -24,6 +24,16 @@ const (
 	KeyUnsetEnv    = "unset-environment"
 )
 
+// Names the grammar itself gives a meaning beyond their own: fallback-x11
+// implies x11 on the command line, a filesystem reset also hides host, and
+// "~" is home.
+const (
+	SocketX11         = "x11"
+	SocketFallbackX11 = "fallback-x11"
+	LocationHost      = "host"
+	LocationHome      = "home"
+)
+
 // FixedKeys are the [Context] keys whose values come from a closed set of
 // names, in the order Flatpak writes them.
 var FixedKeys = []string{KeyShared, KeySockets, KeyDevices, KeyFeatures}
@@ -35,7 +45,7 @@ var FixedKeys = []string{KeyShared, KeySockets, KeyDevices, KeyFeatures}
 // business.
 var fixedNames = map[string][]string{
 	KeyShared:   {"network", "ipc"},
-	KeySockets:  {"x11", "wayland", "pulseaudio", "session-bus", "system-bus", "fallback-x11", "ssh-auth", "pcsc", "cups", "gpg-agent", "inherit-wayland-socket"},
+	KeySockets:  {SocketX11, "wayland", "pulseaudio", "session-bus", "system-bus", SocketFallbackX11, "ssh-auth", "pcsc", "cups", "gpg-agent", "inherit-wayland-socket"},
 	KeyDevices:  {"dri", "all", "kvm", "shm", "input", "usb"},
 	KeyFeatures: {"devel", "multiarch", "bluetooth", "canbus", "per-app-dev-shm"},
 }
@@ -97,7 +107,7 @@ func (m Mode) String() string {
 // drops every filesystem grant of the layers below.
 const ResetLocation = "host-reset"
 
-var specialLocations = []string{"host", "host-os", "host-etc", "home"}
+var specialLocations = []string{LocationHost, "host-os", "host-etc", LocationHome}
 
 // xdgDirs are the xdg-* locations; xdg-run needs a sub-path.
 var xdgDirs = []string{"xdg-desktop", "xdg-documents", "xdg-download", "xdg-music", "xdg-pictures", "xdg-public-share", "xdg-templates", "xdg-videos", "xdg-data", "xdg-cache", "xdg-config", "xdg-run"}
@@ -207,7 +217,7 @@ func parseFilesystem(entry, s string, negated bool) (Filesystem, []string, error
 		if !negated {
 			return bad(false, `Filesystem suffix "reset" only applies to --nofilesystem`)
 		}
-		if location != "host" {
+		if location != LocationHost {
 			return bad(false, `Filesystem suffix "reset" can only be applied to --nofilesystem=host`)
 		}
 		return Filesystem{Location: ResetLocation, Mode: ModeNone}, warnings, nil
@@ -238,14 +248,14 @@ func NormaliseLocation(loc string) (string, error) {
 	}
 	switch {
 	case loc == "~":
-		return "home", nil
+		return LocationHome, nil
 	case strings.HasPrefix(loc, "~/"):
 		rest, err := cleanPath(loc, loc[2:])
 		if err != nil {
 			return "", err
 		}
 		if rest == "" {
-			return "home", nil
+			return LocationHome, nil
 		}
 		return "~/" + rest, nil
 	case strings.HasPrefix(loc, "/"):
