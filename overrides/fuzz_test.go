@@ -2,15 +2,29 @@ package overrides
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
 // FuzzParse checks, for any input, that parsing never panics, that whatever
 // parses is written back byte for byte, that evaluation never panics, and
 // that an edit keeps the file readable and leaves the other groups alone.
-// The seed corpus lives in testdata/fuzz/FuzzParse.
+// The seed corpus is the hand-written files of testdata/meaning (inputs the
+// fuzzer finds go to testdata/fuzz/FuzzParse, as usual).
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("[Context]\nshared=network;\n"))
+	seeds, _ := filepath.Glob("testdata/meaning/*.override")
+	if len(seeds) == 0 {
+		f.Fatal("no seeds in testdata/meaning")
+	}
+	for _, p := range seeds {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse(data)
 		if err != nil {
