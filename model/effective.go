@@ -156,6 +156,12 @@ func (e *Effective) FixedOn(key, name string) (bool, Source) {
 	return s.On, s.Source
 }
 
+// On reports whether a fixed-name catalogue permission is granted.
+func (e *Effective) On(p *Permission) bool {
+	on, _ := e.FixedOn(p.Key, p.Value)
+	return on
+}
+
 // Socket is FixedOn for sockets.
 func (e *Effective) Socket(name string) bool {
 	on, _ := e.FixedOn(overrides.KeySockets, name)
@@ -197,7 +203,7 @@ func (e *Effective) Bus(b overrides.Bus) map[string]BusState {
 // x11 is either absent or accompanied by fallback-x11 (Flatpak writes
 // "x11;fallback-x11;" so older releases still get X11).
 func (e *Effective) WaylandNative() bool {
-	return e.Socket("wayland") && (!e.Socket("x11") || e.Socket("fallback-x11"))
+	return e.On(Wayland) && (!e.On(X11) || e.On(FallbackX11))
 }
 
 // Context converts the effective state back to a context (e.g. to show the

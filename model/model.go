@@ -190,11 +190,44 @@ func (m *Model) Undo(c Change) error {
 	return m.User.Write(c.Target, c.After, c.Before)
 }
 
-func target(a *App) string {
+// Global names the override for all apps (the "All Applications" page).
+const Global = overrides.Global
+
+// Target is the override an app's page edits: its ID, or Global for nil.
+func Target(a *App) string {
 	if a == nil {
-		return overrides.Global
+		return Global
 	}
 	return a.ID
+}
+
+func target(a *App) string { return Target(a) }
+
+// Overridden lists the targets (app IDs and Global) the user has an
+// override file for.
+func (m *Model) Overridden() (map[string]bool, error) {
+	ids, err := m.User.List()
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, id := range ids {
+		have[id] = true
+	}
+	return have, nil
+}
+
+// WatchDirs are the folders whose changes change what the model shows:
+// the override folders (a change re-reads permissions) and each
+// installation's app folder (a change re-reads the apps).
+func (m *Model) WatchDirs() (overrideDirs, appDirs []string) {
+	overrideDirs = []string{m.User.Dir, m.System.Dir}
+	for _, inst := range m.Installations {
+		if inst.Err == nil {
+			appDirs = append(appDirs, filepath.Join(inst.Path, "app"))
+		}
+	}
+	return overrideDirs, appDirs
 }
 
 // ErrUnsupported is returned for a permission the installed Flatpak cannot

@@ -68,10 +68,17 @@ type PortalStore struct {
 	obj  dbus.BusObject
 }
 
-// ConnectPortalStore connects to the session bus. A missing bus is an
-// error the caller shows as "portal permissions unavailable".
-func ConnectPortalStore() (*PortalStore, error) {
-	conn, err := dbus.ConnectSessionBus()
+// ConnectPortalStore connects to the session bus of env
+// ($DBUS_SESSION_BUS_ADDRESS, else D-Bus's own default). A missing bus is
+// an error the caller shows as "portal permissions unavailable".
+func ConnectPortalStore(env Env) (*PortalStore, error) {
+	var conn *dbus.Conn
+	var err error
+	if addr := env.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" {
+		conn, err = dbus.Connect(addr)
+	} else {
+		conn, err = dbus.ConnectSessionBus()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("no session bus: %w", err)
 	}
@@ -205,8 +212,8 @@ type PortalManager struct {
 }
 
 // NewPortalManager connects to the store of the session bus.
-func NewPortalManager() *PortalManager {
-	s, err := ConnectPortalStore()
+func NewPortalManager(env Env) *PortalManager {
+	s, err := ConnectPortalStore(env)
 	return newPortalManager(s, err)
 }
 

@@ -146,9 +146,8 @@ func updateFinding(gained []overrides.Op) Finding {
 // Lock writes explicit revocations for every fixed-name permission the app
 // does not have now, and pins its filesystem access (a reset followed by
 // today's grants), so a future update cannot widen it silently. Bus names
-// cannot all be listed in advance; the two that open the sandbox
-// (org.freedesktop.Flatpak, org.freedesktop.secrets) are denied when not
-// granted.
+// cannot all be listed in advance; the two that open the sandbox or the
+// keyring (FlatpakPortal, Secrets) are denied when not granted.
 func (m *Model) Lock(a *App) (Change, error) {
 	e := m.Effective(a)
 	var ops []overrides.Op
@@ -163,9 +162,9 @@ func (m *Model) Lock(a *App) (Change, error) {
 	for _, loc := range e.Granted() {
 		ops = append(ops, overrides.Op{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: e.Filesystems[loc].Mode}.String()})
 	}
-	for _, n := range []string{"org.freedesktop.Flatpak", "org.freedesktop.secrets"} {
-		if _, _, ok := busTalks(e.SessionBus, n); !ok {
-			ops = append(ops, overrides.Op{Flag: "no-talk-name", Value: n})
+	for _, p := range []*Permission{FlatpakPortal, Secrets} {
+		if held, _, _ := e.Holds(p); !held {
+			ops = append(ops, p.Revocation())
 		}
 	}
 	return m.Override(a.ID, ops)

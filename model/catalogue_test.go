@@ -1,0 +1,98 @@
+package model
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/confine-app/confine/internal/testbin"
+	"github.com/confine-app/confine/overrides"
+)
+
+// TestAdviceOrderListsEveryRule: an Advice the order leaves out would never
+// be applied.
+func TestAdviceOrderListsEveryRule(t *testing.T) {
+	inOrder := map[*Permission]int{}
+	for _, p := range adviceOrder {
+		inOrder[p]++
+	}
+	for _, p := range Catalogue {
+		if n := inOrder[p]; (len(p.Advice) > 0) != (n == 1) || n > 1 {
+			t.Errorf("%s: %d advice, listed %d times in adviceOrder", p.ID, len(p.Advice), n)
+		}
+	}
+}
+
+// TestNamesOnlyInCatalogueAndGrammar: permission, socket and bus names are
+// spelled out only in the catalogue and in the grammar tables of package
+// overrides, so adding or renaming one is a change in one place. Data
+// (the demo's metadata, test fixtures) is not code and is not checked.
+func TestNamesOnlyInCatalogueAndGrammar(t *testing.T) {
+	names := map[string]bool{}
+	for _, key := range overrides.FixedKeys {
+		for _, n := range overrides.Names(key) {
+			names[n] = true
+			names[key+"="+n] = true
+		}
+	}
+	for _, p := range Catalogue {
+		if p.Group == GroupFilesystem || p.Group == GroupSessionBus {
+			names[p.Value] = true
+			names[p.Syntax()] = true
+		}
+	}
+	allowed := map[string]bool{"model/catalogue.go": true, "overrides/grammar.go": true}
+	// Literals that happen to equal a name but are not one.
+	notNames := map[string]string{
+		"cli/advise.go:all":             "the --all option of harden",
+		"model/demo.go:home":            "the demo's home folder",
+		"ui/header.go:wayland":          "a CSS class",
+		"overrides/file.go:session-bus": "Canonical's section name for the session bus",
+		"overrides/file.go:system-bus":  "Canonical's section name for the system bus",
+	}
+	root := testbin.Root(t)
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") || d.Name() == "_build" || d.Name() == "testdata" || rel == "build-aux" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || allowed[rel] || strings.HasPrefix(rel, "internal/") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			v, err := strconv.Unquote(lit.Value)
+			if err != nil || !names[v] {
+				return true
+			}
+			if _, ok := notNames[rel+":"+v]; ok {
+				return true
+			}
+			t.Errorf("%s: %q is a permission name; use the catalogue (model) or the grammar tables (overrides)", fset.Position(lit.Pos()), v)
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

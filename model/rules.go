@@ -1,0 +1,239 @@
+package model
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/confine-app/confine/overrides"
+)
+
+// The advisor's rules. Most hang off the catalogue (Permission.Advice);
+// this file applies them to an app's effective permissions and adds the one
+// rule that is about locations rather than catalogue entries: write access
+// to files that run code outside the sandbox.
+
+// Paths whose write access lets an app run code outside the sandbox or
+// change Flatpak itself. Locations are in Flatpak's normalised form.
+var escapePaths = []struct{ loc, why string }{
+	{"~/.local/share/flatpak", N_("it can change Flatpak's installations and overrides, including its own permissions")},
+	{"~/.bashrc", N_("your shell runs this file at every start")},
+	{"~/.bash_profile", N_("your shell runs this file at login")},
+	{"~/.profile", N_("your session runs this file at login")},
+	{"~/.zshrc", N_("your shell runs this file at every start")},
+	{"~/.config/autostart", N_("programs placed there start with your session, outside the sandbox")},
+	{"~/.config/systemd", N_("services placed there run outside the sandbox")},
+	{"~/.local/bin", N_("programs placed there run when you type their name in a terminal")},
+}
+
+// homePath maps a location to a path under the home folder ("~/…"), using
+// the default XDG folders; "" when it is not in the home folder.
+func homePath(loc string) string {
+	switch {
+	case loc == overrides.LocationHome:
+		return "~"
+	case strings.HasPrefix(loc, "~/"):
+		return loc
+	case loc == "xdg-data" || strings.HasPrefix(loc, "xdg-data/"):
+		return "~/.local/share" + strings.TrimPrefix(loc, "xdg-data")
+	case loc == "xdg-config" || strings.HasPrefix(loc, "xdg-config/"):
+		return "~/.config" + strings.TrimPrefix(loc, "xdg-config")
+	case loc == "xdg-cache" || strings.HasPrefix(loc, "xdg-cache/"):
+		return "~/.cache" + strings.TrimPrefix(loc, "xdg-cache")
+	}
+	return ""
+}
+
+// covers reports whether a grant of loc reaches path (both "~/…").
+func covers(loc, path string) bool {
+	return loc == "~" || loc == path || strings.HasPrefix(path, loc+"/")
+}
+
+// busTalks reports whether the app may talk to name on a bus, directly or
+// through a wildcard.
+func busTalks(bus map[string]BusState, name string) (BusState, string, bool) {
+	best, bestName, found := BusState{}, "", false
+	for n, s := range bus {
+		match := n == name
+		if prefix, ok := strings.CutSuffix(n, ".*"); ok {
+			match = name == prefix || strings.HasPrefix(name, prefix+".")
+		}
+		if match && s.Policy >= overrides.PolicyTalk && (!found || s.Policy > best.Policy) {
+			best, bestName, found = s, n, true
+		}
+	}
+	return best, bestName, found
+}
+
+// TalksTo reports whether the app may talk to a session-bus name, directly
+// or through a wildcard, as the advisor judges it.
+func (e *Effective) TalksTo(name string) bool {
+	_, _, ok := busTalks(e.SessionBus, name)
+	return ok
+}
+
+// Holds reports whether the app holds a catalogue permission (fixed names:
+// on; folders: any access; session-bus names: talk or own, wildcards
+// included), which layer decided it, and the grant in keyfile form.
+func (e *Effective) Holds(p *Permission) (held bool, src Source, grant string) {
+	switch p.Group {
+	case GroupShare, GroupSockets, GroupDevices, GroupFeatures:
+		on, src := e.FixedOn(p.Key, p.Value)
+		return on, src, p.Key + "=" + p.Value
+	case GroupFilesystem:
+		s, ok := e.Filesystems[p.Value]
+		if !ok || s.Mode == overrides.ModeNone {
+			return false, s.Source, ""
+		}
+		return true, s.Source, FilesystemSyntax(p.Value, s.Mode)
+	case GroupSessionBus:
+		s, n, ok := busTalks(e.SessionBus, p.Value)
+		return ok, s.Source, string(GroupSessionBus) + " " + n + "=" + s.Policy.String()
+	}
+	return false, SourceDefault, ""
+}
+
+// Audit lists the advisor's findings for an app (nil: the global page),
+// most severe first. Dismissed findings are marked, not dropped.
+func (m *Model) Audit(a *App) []Finding { return m.AuditOf(a, m.Effective(a)) }
+
+// AuditOf is Audit for the app's effective permissions the caller has
+// merged already (merging reads every layer's file).
+func (m *Model) AuditOf(a *App, e *Effective) []Finding {
+	var out []Finding
+	if a == nil {
+		out = append(out, globalFindings()...)
+	} else {
+		out = appFindings(e)
+		if gained := m.Gained(a); len(gained) > 0 {
+			out = append(out, updateFinding(gained))
+		}
+	}
+	dismissed := m.Dismissed(target(a))
+	for i := range out {
+		out[i].Dismissed = dismissed[out[i].ID]
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Severity != out[j].Severity {
+			return out[i].Severity > out[j].Severity
+		}
+		return out[i].Level > out[j].Level
+	})
+	return out
+}
+
+func globalFindings() []Finding {
+	return []Finding{{
+		ID: "info/limits", Severity: SeverityInfo, Level: LevelInfo, Permission: "",
+		Title:  N_("What Flatpak cannot confine"),
+		Reason: N_("Every app shares the computer's kernel. Flatpak's seccomp filter blocks only some system calls, and every app can read much of /proc and /sys (e.g. the list of running programs and hardware details). Kernel bugs can let an app escape any sandbox."),
+		Fix:    N_("Keep the system updated and install apps from sources you trust."),
+	}}
+}
+
+// adviceOrder is the order of findings of equal severity and level: sandbox
+// escapes before what privacy guides recommend, then the broad folders.
+// Write escapes (not catalogue entries) come after writeEscapesAfter.
+// Every catalogue entry with Advice is listed (catalogue_test.go checks).
+var adviceOrder = []*Permission{
+	SessionBusSocket, SystemBusSocket, FlatpakPortal, Devel,
+	X11, IPC,
+	Network, PulseAudio, AllDevices, SSHAuth, GPGAgent, Secrets,
+	Host, Home, HostOS, HostEtc,
+}
+
+var writeEscapesAfter = Devel
+
+func appFindings(e *Effective) []Finding {
+	var out []Finding
+	native := e.WaylandNative()
+	for _, p := range adviceOrder {
+		if held, src, grant := e.Holds(p); held {
+			for _, adv := range p.Advice {
+				if adv.Only == WaylandNativeApps && !native || adv.Only == OtherApps && native {
+					continue
+				}
+				out = append(out, p.finding(adv, src, grant))
+			}
+		}
+		if p == writeEscapesAfter {
+			out = append(out, writeEscapes(e)...)
+		}
+	}
+	return out
+}
+
+// finding is what an Advice says about p, held as grant.
+func (p *Permission) finding(adv Advice, src Source, grant string) Finding {
+	f := Finding{ID: adv.ID, Severity: adv.Severity, Level: adv.Level, Ref: p.Ref(), Perm: p, Permission: grant, Source: src,
+		Title: adv.Title, Reason: adv.Reason, Fix: adv.Fix}
+	if f.Severity == SeverityNone {
+		f.Severity = p.Risk
+	}
+	if strings.Contains(adv.Title, "%s") {
+		f.TitleArgs = []any{p.Value}
+	}
+	if !adv.NoFix {
+		f.Ops = []overrides.Op{p.Revocation()}
+		for _, also := range adv.Also {
+			f.Ops = append(f.Ops, also.Grant())
+		}
+	}
+	return f
+}
+
+// Revocation is the `flatpak override` option that takes p away.
+func (p *Permission) Revocation() overrides.Op {
+	switch p.Group {
+	case GroupFilesystem:
+		return overrides.Op{Flag: "nofilesystem", Value: p.Value}
+	case GroupSessionBus:
+		return overrides.Op{Flag: "no-talk-name", Value: p.Value}
+	}
+	return overrides.Op{Flag: overrides.FixedFlag(p.Key, overrides.Revoke), Value: p.Value}
+}
+
+// Grant is the `flatpak override` option that gives p.
+func (p *Permission) Grant() overrides.Op {
+	switch p.Group {
+	case GroupFilesystem:
+		return overrides.Op{Flag: "filesystem", Value: p.Value}
+	case GroupSessionBus:
+		return overrides.Op{Flag: "talk-name", Value: p.Value}
+	}
+	return overrides.Op{Flag: overrides.FixedFlag(p.Key, overrides.Grant), Value: p.Value}
+}
+
+// writeEscapes flags write access to paths that run code outside the
+// sandbox; read-only access removes the escape and keeps the app working.
+func writeEscapes(e *Effective) []Finding {
+	var out []Finding
+	for _, loc := range e.Granted() {
+		s := e.Filesystems[loc]
+		if s.Mode == overrides.ModeRead {
+			continue
+		}
+		// The reason names the first dangerous path the grant reaches.
+		reason, args := "", []any(nil)
+		hp := homePath(loc)
+		for _, p := range escapePaths {
+			if hp != "" && covers(hp, p.loc) && reason == "" {
+				reason, args = N_("Writing %s is enough: %s."), []any{p.loc, p.why}
+			}
+		}
+		if loc == overrides.LocationHost {
+			reason, args = N_("It can change every file you can, including the programs your session starts and Flatpak's own files."), nil
+		}
+		if reason == "" {
+			continue
+		}
+		k := Ref{GroupFilesystem, loc}
+		out = append(out, Finding{ID: "escape/write:" + loc, Severity: SeverityEscape, Level: LevelRecommended, Ref: k, Perm: k.Permission(),
+			Permission: FilesystemSyntax(loc, s.Mode), Source: s.Source,
+			Title: N_("Can write files that run outside the sandbox (%s)"), TitleArgs: []any{loc},
+			Reason: reason, ReasonArgs: args,
+			// The privacy finding about the same folder may go further.
+			Fix: N_("Make it read-only, or give just the folders the app needs."),
+			Ops: []overrides.Op{{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: overrides.ModeRead}.String()}}})
+	}
+	return out
+}
