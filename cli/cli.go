@@ -294,7 +294,7 @@ func Permissions(e *model.Effective) []ShowPermission {
 	for _, b := range []struct {
 		key string
 		m   map[string]model.BusState
-	}{{"session-bus", e.SessionBus}, {"system-bus", e.SystemBus}} {
+	}{{string(model.GroupSessionBus), e.SessionBus}, {string(model.GroupSystemBus), e.SystemBus}} {
 		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			out = append(out, ShowPermission{b.key, n, b.m[n].Policy.String(), b.m[n].Source.String()})
 		}

@@ -17,23 +17,35 @@ import (
 	"github.com/confine-app/confine/overrides"
 )
 
-// These tests run the built confine binary, as a script would.
-
-var confineBin string
-
-func TestMain(m *testing.M) {
-	testbin.Main(m, &confineBin)
-}
+// These tests run the command line in-process, through cli.Main with an
+// injected environment (no binary, no GTK build); the real flatpak CLI is
+// the oracle.
 
 type run struct {
 	stdout, stderr string
 	code           int
 }
 
+// confine runs one command line with exactly the variables in env (and
+// the Flatpak version the oracle has).
+func confine(t *testing.T, env []string, args ...string) run {
+	t.Helper()
+	vars := map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	var out, errb bytes.Buffer
+	code := cli.Main(cli.Env{Model: model.MapEnv(vars), Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}, args)
+	return run{out.String(), errb.String(), code}
+}
+
+// execIn runs a program (the flatpak oracle) with env added to this
+// process's environment.
 func execIn(t *testing.T, env []string, name string, args ...string) run {
 	t.Helper()
 	cmd := exec.Command(name, args...)
-	cmd.Env = append(append(os.Environ(), "CONFINE_FLATPAK_VERSION=1.14.10", "DISPLAY="), env...)
+	cmd.Env = append(append(os.Environ(), "DISPLAY="), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -102,7 +114,7 @@ func TestOverrideLikeFlatpak(t *testing.T) {
 		for inv := 0; inv < 1+r.Intn(3); inv++ {
 			flags := randomFlags(r)
 			fp := execIn(t, userEnv(fpDir), "flatpak", append(append([]string{"override", "--user"}, flags...), "org.confine.Cli")...)
-			cf := execIn(t, userEnv(cfDir), confineBin, append(append([]string{"override", "--user"}, flags...), "org.confine.Cli")...)
+			cf := confine(t, userEnv(cfDir), append(append([]string{"override", "--user"}, flags...), "org.confine.Cli")...)
 			if (fp.code == 0) != (cf.code == 0) {
 				t.Fatalf("seed %d %v: flatpak rc %d (%s), confine rc %d (%s)", seed, flags, fp.code, fp.stderr, cf.code, cf.stderr)
 			}
@@ -128,7 +140,7 @@ func TestBadValuesRejectedLikeFlatpak(t *testing.T) {
 	} {
 		dir := t.TempDir()
 		fp := execIn(t, userEnv(dir), "flatpak", append(append([]string{"override", "--user"}, args...), "org.confine.Cli")...)
-		cf := execIn(t, userEnv(dir), confineBin, append(append([]string{"override"}, args...), "org.confine.Cli")...)
+		cf := confine(t, userEnv(dir), append(append([]string{"override"}, args...), "org.confine.Cli")...)
 		if fp.code == 0 || cf.code == 0 {
 			t.Errorf("%v: flatpak rc %d, confine rc %d (%s)", args, fp.code, cf.code, cf.stdout)
 		}
@@ -141,11 +153,11 @@ func TestBadValuesRejectedLikeFlatpak(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, id := range []string{"../evil", "org.a", "org.a.B/../../x"} {
-		if r := execIn(t, userEnv(dir), confineBin, "override", "--share=network", id); r.code == 0 {
+		if r := confine(t, userEnv(dir), "override", "--share=network", id); r.code == 0 {
 			t.Errorf("app ID %q accepted", id)
 		}
 	}
-	if r := execIn(t, userEnv(dir), confineBin, "override", "--system", "--share=network", "org.a.B"); r.code != 2 || !strings.Contains(r.stderr, "only your own") {
+	if r := confine(t, userEnv(dir), "override", "--system", "--share=network", "org.a.B"); r.code != 2 || !strings.Contains(r.stderr, "only your own") {
 		t.Errorf("--system: %+v", r)
 	}
 }
@@ -163,27 +175,27 @@ func TestExportResetImportRestoresBytes(t *testing.T) {
 	for k, v := range files {
 		os.WriteFile(filepath.Join(ov, k), []byte(v), 0o644)
 	}
-	ex := execIn(t, env, confineBin, "export")
+	ex := confine(t, env, "export")
 	if ex.code != 0 {
 		t.Fatal(ex.stderr)
 	}
 	exportFile := filepath.Join(dir, "export.json")
 	os.WriteFile(exportFile, []byte(ex.stdout), 0o644)
 	for k := range files {
-		if r := execIn(t, env, confineBin, "reset", k); r.code != 0 {
+		if r := confine(t, env, "reset", k); r.code != 0 {
 			t.Fatal(r.stderr)
 		}
 	}
 	if ents, _ := os.ReadDir(ov); len(ents) != 0 {
 		t.Fatalf("reset left %v", ents)
 	}
-	if r := execIn(t, env, confineBin, "import", "--dry-run", exportFile); r.code != 0 || !strings.Contains(r.stdout, "+ sockets=!x11;if:x11:!has-wayland;") {
+	if r := confine(t, env, "import", "--dry-run", exportFile); r.code != 0 || !strings.Contains(r.stdout, "+ sockets=!x11;if:x11:!has-wayland;") {
 		t.Fatalf("dry run: %+v", r)
 	}
 	if ents, _ := os.ReadDir(ov); len(ents) != 0 {
 		t.Fatal("dry run wrote files")
 	}
-	if r := execIn(t, env, confineBin, "import", exportFile); r.code != 0 {
+	if r := confine(t, env, "import", exportFile); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	for k, v := range files {
@@ -199,14 +211,14 @@ func TestExportResetImportRestoresBytes(t *testing.T) {
 	bad, _ := json.Marshal(e)
 	badFile := filepath.Join(dir, "bad.json")
 	os.WriteFile(badFile, bad, 0o644)
-	if r := execIn(t, env, confineBin, "import", badFile); r.code == 0 || !strings.Contains(r.stderr, "org.z.Bad") {
+	if r := confine(t, env, "import", badFile); r.code == 0 || !strings.Contains(r.stderr, "org.z.Bad") {
 		t.Fatalf("bad import: %+v", r)
 	}
 	if got, _ := os.ReadFile(filepath.Join(ov, "org.a.B")); string(got) != files["org.a.B"] {
 		t.Fatal("a rejected import changed a file")
 	}
 	os.WriteFile(badFile, []byte(`{"format":"something-else","version":1,"overrides":{}}`), 0o644)
-	if r := execIn(t, env, confineBin, "import", badFile); r.code == 0 {
+	if r := confine(t, env, "import", badFile); r.code == 0 {
 		t.Fatal("foreign file imported")
 	}
 }
@@ -239,12 +251,12 @@ func TestAuditExitCodes(t *testing.T) {
 		{[]string{"audit", "--fail-on=nonsense"}, 2},
 		{[]string{"audit", "org.not.Installed"}, 1},
 	} {
-		r := execIn(t, env, confineBin, tc.args...)
+		r := confine(t, env, tc.args...)
 		if r.code != tc.code {
 			t.Errorf("%v: rc %d, want %d\n%s%s", tc.args, r.code, tc.code, r.stdout, r.stderr)
 		}
 	}
-	r := execIn(t, env, confineBin, "audit", "--json", "--fail-on=info")
+	r := confine(t, env, "audit", "--json", "--fail-on=info")
 	var report []cli.AuditApp
 	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || len(report) < 12 || r.code != 1 {
 		t.Fatalf("audit --json: %v rc %d %d apps", err, r.code, len(report))
@@ -253,23 +265,23 @@ func TestAuditExitCodes(t *testing.T) {
 
 func TestHardenAppliesAndAuditPasses(t *testing.T) {
 	env := demo(t)
-	if r := execIn(t, env, confineBin, "harden", "org.notes.Notebook"); r.code != 0 || !strings.Contains(r.stdout, "flatpak override --user --nosocket=x11 --unshare=ipc org.notes.Notebook") {
+	if r := confine(t, env, "harden", "org.notes.Notebook"); r.code != 0 || !strings.Contains(r.stdout, "flatpak override --user --nosocket=x11 --unshare=ipc org.notes.Notebook") {
 		t.Fatalf("preview: %+v", r)
 	}
-	if r := execIn(t, env, confineBin, "audit", "org.notes.Notebook", "--fail-on=low"); r.code != 1 {
+	if r := confine(t, env, "audit", "org.notes.Notebook", "--fail-on=low"); r.code != 1 {
 		t.Fatal("preview wrote something")
 	}
-	if r := execIn(t, env, confineBin, "harden", "org.notes.Notebook", "--apply"); r.code != 0 {
+	if r := confine(t, env, "harden", "org.notes.Notebook", "--apply"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if r := execIn(t, env, confineBin, "audit", "org.notes.Notebook", "--fail-on=low"); r.code != 0 {
+	if r := confine(t, env, "audit", "org.notes.Notebook", "--fail-on=low"); r.code != 0 {
 		t.Fatalf("after harden: %s", r.stdout)
 	}
 }
 
 func TestListAndShowJSON(t *testing.T) {
 	env := demo(t)
-	r := execIn(t, env, confineBin, "list", "--json")
+	r := confine(t, env, "list", "--json")
 	var apps []cli.ListEntry
 	if err := json.Unmarshal([]byte(r.stdout), &apps); err != nil || r.code != 0 {
 		t.Fatalf("%v %s", err, r.stderr)
@@ -289,7 +301,7 @@ func TestListAndShowJSON(t *testing.T) {
 	if byID["com.broken.Example"].Error == "" {
 		t.Error("broken app has no error")
 	}
-	r = execIn(t, env, confineBin, "show", "net.waveline.Browser", "--json")
+	r = confine(t, env, "show", "net.waveline.Browser", "--json")
 	var show cli.ShowResult
 	if err := json.Unmarshal([]byte(r.stdout), &show); err != nil {
 		t.Fatal(err)
@@ -308,14 +320,14 @@ func TestListAndShowJSON(t *testing.T) {
 	if len(want) > 0 || !show.WaylandNative {
 		t.Errorf("missing %v; wayland %v", want, show.WaylandNative)
 	}
-	if r := execIn(t, env, confineBin, "show", "global"); r.code != 0 || !strings.Contains(r.stdout, "org.freedesktop.Flatpak") {
+	if r := confine(t, env, "show", "global"); r.code != 0 || !strings.Contains(r.stdout, "org.freedesktop.Flatpak") {
 		t.Errorf("show global: %+v", r)
 	}
 }
 
 func TestHelp(t *testing.T) {
 	for _, c := range cli.Commands {
-		r := execIn(t, nil, confineBin, c, "--help")
+		r := confine(t, nil, c, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "Usage: confine "+c) {
 			t.Errorf("%s --help: %+v", c, r)
 		}
@@ -331,7 +343,7 @@ func TestExportImportPortalPermissions(t *testing.T) {
 		}
 	}
 	env := append(demo(t), "DBUS_SESSION_BUS_ADDRESS="+bus.Address)
-	ex := execIn(t, env, confineBin, "export", "--portals")
+	ex := confine(t, env, "export", "--portals")
 	if ex.code != 0 {
 		t.Fatal(ex.stderr)
 	}
@@ -347,7 +359,7 @@ func TestExportImportPortalPermissions(t *testing.T) {
 	pm.Reset("im.chatterly.Desktop")
 	file := filepath.Join(t.TempDir(), "ex.json")
 	os.WriteFile(file, []byte(ex.stdout), 0o644)
-	if r := execIn(t, env, confineBin, "import", file); r.code != 0 {
+	if r := confine(t, env, "import", file); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	got, _ := store.Lookup("devices", "microphone")
@@ -362,7 +374,7 @@ func TestExportImportPortalPermissions(t *testing.T) {
 	e.Portals["net.waveline.Browser"]["devices/teleporter"] = []string{"yes"}
 	bad, _ := json.Marshal(e)
 	os.WriteFile(file, bad, 0o644)
-	if r := execIn(t, env, confineBin, "import", file); r.code == 0 || !strings.Contains(r.stderr, "teleporter") {
+	if r := confine(t, env, "import", file); r.code == 0 || !strings.Contains(r.stderr, "teleporter") {
 		t.Fatalf("bad portal entry: %+v", r)
 	}
 }
