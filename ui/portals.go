@@ -26,7 +26,7 @@ type portals struct {
 func (w *Window) withPortals(f func(*model.PortalManager)) {
 	go func() {
 		w.portals.once.Do(func() {
-			pm := model.NewPortalManager()
+			pm := model.NewPortalManager(w.m.Env)
 			w.portals.mu.Lock()
 			w.portals.pm = pm
 			w.portals.mu.Unlock()
@@ -35,8 +35,8 @@ func (w *Window) withPortals(f func(*model.PortalManager)) {
 				// up at once.
 				w.portals.stop, _ = pm.Store.Watch(func(model.PortalChange) {
 					glib.IdleAdd(func() {
-						if w.view != nil && w.view.portalGroup != nil {
-							w.view.loadPortals()
+						if w.pages.shown != nil && w.pages.shown.portalGroup != nil {
+							w.pages.shown.loadPortals()
 						}
 					})
 				})
@@ -74,7 +74,7 @@ func (v *pageView) loadPortals() {
 	v.w.withPortals(func(pm *model.PortalManager) {
 		sts := pm.Status(id)
 		glib.IdleAdd(func() {
-			if v.w.view != v || v.app == nil || v.app.ID != id {
+			if v.w.pages.shown != v || v.app == nil || v.app.ID != id {
 				return // another page or app is shown now
 			}
 			v.fillPortals(pm, sts)
@@ -135,7 +135,7 @@ func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
 				if err != nil {
 					v.w.toast(fmt.Sprintf(T("Could not change %s: %v"), T(st.Perm.Title), err))
 				}
-				if v.w.view == v {
+				if v.w.pages.shown == v {
 					v.loadPortals()
 				}
 			})
@@ -169,8 +169,8 @@ func (w *Window) restorePortals(appID string, snap model.Snapshot) {
 			if err != nil {
 				w.toast(fmt.Sprintf(T("Could not restore portal permissions: %v"), err))
 			}
-			if w.view != nil && w.view.portalGroup != nil {
-				w.view.loadPortals()
+			if w.pages.shown != nil && w.pages.shown.portalGroup != nil {
+				w.pages.shown.loadPortals()
 			}
 		})
 	})
@@ -195,7 +195,7 @@ func (w *Window) portalOverview(v *pageView) {
 			answers = append(answers, answer{p, apps, err})
 		}
 		glib.IdleAdd(func() {
-			if w.view != v {
+			if w.pages.shown != v {
 				return
 			}
 			v.ov.portal.clear()

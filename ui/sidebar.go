@@ -40,18 +40,18 @@ type sidebarRow struct {
 }
 
 func (w *Window) setupSidebar() {
-	w.store = gio.NewListStore(gtk.GTypeStringObject)
-	w.byKey = map[string]*appRow{}
-	w.bound = map[uintptr]*sidebarRow{}
+	w.sidebar.store = gio.NewListStore(gtk.GTypeStringObject)
+	w.sidebar.byKey = map[string]*appRow{}
+	w.sidebar.bound = map[uintptr]*sidebarRow{}
 	custom := gtk.NewCustomFilter(func(item *coreglib.Object) bool {
 		r := w.entryOf(item)
 		return r == nil || w.matches(r)
 	})
-	w.filterObj = &custom.Filter
-	w.filtered = gtk.NewFilterListModel(w.store, w.filterObj)
-	w.sel = gtk.NewSingleSelection(w.filtered)
-	w.sel.SetAutoselect(false)
-	w.sel.SetCanUnselect(true)
+	w.sidebar.filterObj = &custom.Filter
+	w.sidebar.filtered = gtk.NewFilterListModel(w.sidebar.store, w.sidebar.filterObj)
+	w.sidebar.sel = gtk.NewSingleSelection(w.sidebar.filtered)
+	w.sidebar.sel.SetAutoselect(false)
+	w.sidebar.sel.SetCanUnselect(true)
 
 	factory := gtk.NewSignalListItemFactory()
 	factory.ConnectSetup(func(li *gtk.ListItem) {
@@ -85,10 +85,10 @@ func (w *Window) setupSidebar() {
 		sr.dot.SetVAlign(gtk.AlignCenter)
 		sr.box.Append(sr.dot)
 		li.SetChild(sr.box)
-		w.bound[coreglib.BaseObject(li).Native()] = sr
+		w.sidebar.bound[coreglib.BaseObject(li).Native()] = sr
 	})
 	factory.ConnectBind(func(li *gtk.ListItem) {
-		sr := w.bound[coreglib.BaseObject(li).Native()]
+		sr := w.sidebar.bound[coreglib.BaseObject(li).Native()]
 		r := w.entryOf(li.Item())
 		if sr == nil || r == nil {
 			return
@@ -96,20 +96,20 @@ func (w *Window) setupSidebar() {
 		sr.bind(r)
 	})
 	factory.ConnectUnbind(func(li *gtk.ListItem) {
-		if sr := w.bound[coreglib.BaseObject(li).Native()]; sr != nil {
+		if sr := w.sidebar.bound[coreglib.BaseObject(li).Native()]; sr != nil {
 			sr.currentEntry = nil
 		}
 	})
 	factory.ConnectTeardown(func(li *gtk.ListItem) {
-		delete(w.bound, coreglib.BaseObject(li).Native())
+		delete(w.sidebar.bound, coreglib.BaseObject(li).Native())
 	})
 	w.list.SetFactory(&factory.ListItemFactory)
-	w.list.SetModel(w.sel)
-	w.sel.ConnectSelectionChanged(func(uint, uint) {
-		if w.selecting {
+	w.list.SetModel(w.sidebar.sel)
+	w.sidebar.sel.ConnectSelectionChanged(func(uint, uint) {
+		if w.sidebar.selecting {
 			return
 		}
-		if r := w.entryOf(w.sel.SelectedItem()); r != nil && r != w.current {
+		if r := w.entryOf(w.sidebar.sel.SelectedItem()); r != nil && r != w.current {
 			w.showRow(r)
 			w.showContent()
 		}
@@ -125,25 +125,25 @@ func (w *Window) entryOf(item *coreglib.Object) *appRow {
 	if !ok {
 		return nil
 	}
-	return w.byKey[so.String()]
+	return w.sidebar.byKey[so.String()]
 }
 
 // fillSidebar puts the entries of w.rows into the list.
 func (w *Window) fillSidebar() {
-	w.selecting = true
-	defer func() { w.selecting = false }()
-	w.byKey = map[string]*appRow{}
+	w.sidebar.selecting = true
+	defer func() { w.sidebar.selecting = false }()
+	w.sidebar.byKey = map[string]*appRow{}
 	items := make([]*coreglib.Object, len(w.rows))
 	for i, r := range w.rows {
-		w.byKey[r.key] = r
+		w.sidebar.byKey[r.key] = r
 		items[i] = coreglib.BaseObject(gtk.NewStringObject(r.key))
 	}
-	w.store.Splice(0, w.store.NItems(), items)
+	w.sidebar.store.Splice(0, w.sidebar.store.NItems(), items)
 }
 
 // rebind redraws one entry if it is on screen.
 func (w *Window) rebind(r *appRow) {
-	for _, sr := range w.bound {
+	for _, sr := range w.sidebar.bound {
 		if sr.currentEntry == r {
 			sr.bind(r)
 		}
@@ -153,8 +153,8 @@ func (w *Window) rebind(r *appRow) {
 // selectRow selects an entry without reopening its page, clearing the
 // search when it hides the entry.
 func (w *Window) selectRow(r *appRow) {
-	w.selecting = true
-	defer func() { w.selecting = false }()
+	w.sidebar.selecting = true
+	defer func() { w.sidebar.selecting = false }()
 	pos, ok := w.filteredPosition(r)
 	if !ok && w.search.Text() != "" {
 		w.search.SetText("")
@@ -162,7 +162,7 @@ func (w *Window) selectRow(r *appRow) {
 		pos, ok = w.filteredPosition(r)
 	}
 	if ok {
-		w.sel.SetSelected(pos)
+		w.sidebar.sel.SetSelected(pos)
 		w.list.ActivateAction("list.scroll-to-item", glib.NewVariantUint32(uint32(pos)))
 	}
 	if r != w.current {
@@ -171,9 +171,9 @@ func (w *Window) selectRow(r *appRow) {
 }
 
 func (w *Window) filteredPosition(r *appRow) (uint, bool) {
-	n := w.filtered.NItems()
+	n := w.sidebar.filtered.NItems()
 	for i := uint(0); i < n; i++ {
-		if w.entryOf(w.filtered.Item(i)) == r {
+		if w.entryOf(w.sidebar.filtered.Item(i)) == r {
 			return i, true
 		}
 	}
@@ -183,9 +183,9 @@ func (w *Window) filteredPosition(r *appRow) (uint, bool) {
 // visibleEntries lists the entries the search leaves (tests).
 func (w *Window) visibleEntries() []*appRow {
 	var out []*appRow
-	n := w.filtered.NItems()
+	n := w.sidebar.filtered.NItems()
 	for i := uint(0); i < n; i++ {
-		if r := w.entryOf(w.filtered.Item(i)); r != nil {
+		if r := w.entryOf(w.sidebar.filtered.Item(i)); r != nil {
 			out = append(out, r)
 		}
 	}

@@ -143,7 +143,7 @@ func show(t *testing.T, id string) *pageView {
 		testWin.ShowApp(id)
 		v = testWin.CurrentView()
 	})
-	if v == nil || target(v.app) != id {
+	if v == nil || model.Target(v.app) != id {
 		t.Fatalf("page for %s not shown", id)
 	}
 	return v
@@ -311,7 +311,7 @@ func TestResetAndUndoRestoreTheExactFile(t *testing.T) {
 		t.Fatalf("reset left %q", got)
 	}
 	// Portal answers are reset in the background; Undo is offered after.
-	eventually(t, "the undo to be offered", 5*time.Second, func() bool { return testWin.undo != nil })
+	eventually(t, "the undo to be offered", 5*time.Second, func() bool { return testWin.edits.undo != nil })
 	onMain(func() {
 		if !testWin.win.Widget.ActivateAction("win.undo", nil) {
 			t.Error("win.undo not found")
@@ -330,14 +330,6 @@ func TestSwitchingAppsFlushesPendingEdits(t *testing.T) {
 		t.Fatalf("pending edit not written on switch: %q", got)
 	}
 	os.Remove(overridePath("io.github.pixelforge.Quest"))
-}
-
-func TestCommandForMatchesOverride(t *testing.T) {
-	var cmd string
-	onMain(func() { cmd = CommandFor(testWin.Model(), "net.waveline.Browser") })
-	if cmd != "flatpak override --user --nosocket=x11 --device=dri --nodevice=all net.waveline.Browser" {
-		t.Fatalf("command %q", cmd)
-	}
 }
 
 // TestPageReuseShowsEachAppsOwnState switches between apps on the reused
@@ -371,13 +363,9 @@ func TestPageReuseShowsEachAppsOwnState(t *testing.T) {
 			}
 			// Each list group shows the rows of this app's entries (a
 			// group keeps its rows only when the entries are the same).
-			own, err := testWin.Model().User.Load(tc.id)
-			if err != nil {
-				t.Fatal(err)
-			}
 			for i, lg := range v.lists[1:] {
 				i++ // the Advisor's group (0) is checked above
-				_, rows := lg.build(testWin.Model().Effective(v.app), own)
+				_, rows := lg.build(testWin.Model().Effective(v.app))
 				want := append(rows, lg.tail...)
 				if len(want) != len(lg.group.rows) {
 					t.Errorf("%s: list group %d shows %d rows, want %d", tc.id, i, len(lg.group.rows), len(want))

@@ -1,12 +1,9 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
@@ -16,7 +13,6 @@ import (
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
 	"github.com/confine-app/confine/model"
-	"github.com/confine-app/confine/overrides"
 )
 
 // appRow is one entry of the sidebar: an app, or the "All applications"
@@ -30,12 +26,6 @@ type appRow struct {
 	changed   bool   // the user has an override for it
 	rating    model.Rating
 	hasRating bool
-}
-
-// pendingEdit is a write waiting for the debounce timer.
-type pendingEdit struct {
-	key string
-	run func() (model.Change, error)
 }
 
 // Window is Confine's main window.
@@ -54,35 +44,31 @@ type Window struct {
 	scroll                     *gtk.ScrolledWindow
 	contentTitle, sideTitle    *coreglib.Object
 
-	rows    []*appRow
-	current *appRow
-	sidebar
-	view     *pageView
-	views    map[string]*pageView // one page per kind, see attach
-	shown    *pageView
+	rows     []*appRow // the sidebar's entries, see load
+	current  *appRow   // the entry shown
+	sidebar  sidebar
+	pages    pages
+	edits    edits
+	watcher  watcher
+	portals  portals
+	banner   bannerState
+	layout   layout
+	icons    *iconCache
 	settings *gio.Settings
 
-	pending     []pendingEdit
-	flushTimer  glib.SourceHandle
-	undo        *model.Change
-	undoApp     *model.App
-	undoPortal  model.Snapshot
-	portals     portals
-	monitors    []gio.FileMonitorrer
-	reloadTmr   glib.SourceHandle
-	gcTimer     glib.SourceHandle
-	icons       *iconCache
-	bannerSig   string     // what the banners say, see pageView.banner
-	bannerConns conns      // their buttons' handlers
-	folded      bool       // the leaflet shows one pane (a narrow window)
-	adaptive    []*gtk.Box // boxes that stack their children when folded
-	firstFrame  bool       // the window has painted once
-	onReady     []func()   // run once every app is rated
+	firstFrame bool     // the window has painted once
+	onReady    []func() // run once every app is rated
+}
+
+// layout follows the window's width.
+type layout struct {
+	folded   bool       // the leaflet shows one pane (a narrow window)
+	adaptive []*gtk.Box // boxes that stack their children when folded
 }
 
 func newWindow(a *Application) *Window {
 	b := gtk.NewBuilderFromString(windowUI, len(windowUI))
-	w := &Window{app: a, builder: b, views: map[string]*pageView{}, icons: newIconCache(filepath.Join(a.opts.Env.CacheDir(), "icons"))}
+	w := &Window{app: a, builder: b, pages: pages{byKind: map[string]*pageView{}}, icons: newIconCache(filepath.Join(a.opts.Env.CacheDir(), "icons"))}
 	obj := func(id string) *coreglib.Object {
 		o := b.GetObject(id)
 		if o == nil {
@@ -105,8 +91,8 @@ func newWindow(a *Application) *Window {
 	w.contentTitle = obj("content_title")
 	w.sideTitle = obj("sidebar_title")
 	w.leaflet.NotifyProperty("folded", func() {
-		w.folded, _ = w.leaflet.ObjectProperty("folded").(bool)
-		for _, b := range w.adaptive {
+		w.layout.folded, _ = w.leaflet.ObjectProperty("folded").(bool)
+		for _, b := range w.layout.adaptive {
 			b.SetOrientation(w.orientation())
 		}
 	})
@@ -117,8 +103,8 @@ func newWindow(a *Application) *Window {
 	w.search.ConnectSearchChanged(w.filter)
 	w.search.ConnectActivate(func() {
 		// Enter opens the first match.
-		if w.filtered.NItems() > 0 {
-			w.sel.SetSelected(0)
+		if w.sidebar.filtered.NItems() > 0 {
+			w.sidebar.sel.SetSelected(0)
 		}
 	})
 	w.setupSidebar()
@@ -256,22 +242,15 @@ func (w *Window) rowFor(id string) *appRow {
 // listing of the overrides folder, not one read per app: this runs after
 // every write.
 func (w *Window) updateBadges() {
-	have := map[string]bool{}
-	ids, err := w.m.User.List()
+	have, err := w.m.Overridden()
 	if err != nil {
 		return
-	}
-	for _, id := range ids {
-		have[id] = true
 	}
 	for _, r := range w.rows {
 		if r.overview {
 			continue
 		}
-		id := overrides.Global
-		if r.app != nil {
-			id = r.app.ID
-		}
+		id := model.Target(r.app)
 		if have[id] != r.changed {
 			r.changed = have[id]
 			w.rebind(r)
@@ -285,8 +264,8 @@ func (w *Window) matches(r *appRow) bool {
 }
 
 func (w *Window) filter() {
-	w.filterObj.Changed(gtk.FilterChangeDifferent)
-	if w.filtered.NItems() > 0 {
+	w.sidebar.filterObj.Changed(gtk.FilterChangeDifferent)
+	if w.sidebar.filtered.NItems() > 0 {
 		w.sidebarStack.SetVisibleChildName("list")
 	} else {
 		w.sidebarStack.SetVisibleChildName("no-results")
@@ -297,7 +276,7 @@ func (w *Window) selectInitial() {
 	if len(w.m.Apps) == 0 {
 		// Nothing to list: say so, and why, instead of an empty page.
 		empty := w.builder.GetObject("empty_page")
-		if w.m.FlatpakErr != nil && len(w.m.Installations) > 0 && !exists(w.m.Installations[0].Path) && !exists(w.m.Installations[1].Path) {
+		if w.m.FlatpakMissing() {
 			empty.SetObjectProperty("title", T("Flatpak Is Not Installed"))
 			empty.SetObjectProperty("description", T("Install Flatpak from your distribution, then apps from Flathub; Confine will list them here. Settings for all apps are available already."))
 		}
@@ -313,7 +292,7 @@ func (w *Window) selectInitial() {
 // focus from the sidebar into the page (arrow keys would stop walking the
 // list).
 func (w *Window) showContent() {
-	if w.folded {
+	if w.layout.folded {
 		leafletNavigate(w.leaflet, true)
 	}
 }
@@ -322,12 +301,12 @@ func (w *Window) showContent() {
 // other when the window is narrow.
 func (w *Window) adaptiveBox() *gtk.Box {
 	b := gtk.NewBox(w.orientation(), 6)
-	w.adaptive = append(w.adaptive, b)
+	w.layout.adaptive = append(w.layout.adaptive, b)
 	return b
 }
 
 func (w *Window) orientation() gtk.Orientation {
-	if w.folded {
+	if w.layout.folded {
 		return gtk.OrientationVertical
 	}
 	return gtk.OrientationHorizontal
@@ -360,7 +339,7 @@ func (w *Window) initialRow() *appRow {
 func (w *Window) ShowApp(id string) {
 	var r *appRow
 	switch id {
-	case overrides.Global:
+	case model.Global:
 		r = w.rows[0]
 	case "overview":
 		r = w.rows[1]
@@ -398,285 +377,21 @@ func (w *Window) showRow(r *appRow) {
 	w.contentTitle.SetObjectProperty("title", title)
 	w.contentTitle.SetObjectProperty("subtitle", sub)
 	if r.overview {
-		w.view = w.buildOverview()
+		w.buildOverview()
 	} else {
-		w.view = w.buildPage(r.app)
+		w.buildPage(r.app)
 	}
 	w.contentStack.SetVisibleChildName("page")
 	w.scroll.VAdjustment().SetValue(0)
 }
 
-// CurrentView is the page on screen (tests).
-func (w *Window) CurrentView() *pageView { return w.view }
-
-// Model is the window's model (tests).
-func (w *Window) Model() *model.Model { return w.m }
-
 func (w *Window) toast(msg string) { toast(w.toasts, msg, "", "", 4) }
 
-// queue schedules a write; a newer edit of the same permission replaces an
-// older one still waiting. Writes happen 300 ms after the last click, when
-// another app is shown, and when the window closes.
-func (w *Window) queue(key string, run func() (model.Change, error)) {
-	for i, p := range w.pending {
-		if p.key == key {
-			w.pending = append(w.pending[:i], w.pending[i+1:]...)
-			break
-		}
-	}
-	w.pending = append(w.pending, pendingEdit{key: key, run: run})
-	if w.flushTimer != 0 {
-		glib.SourceRemove(w.flushTimer)
-	}
-	w.flushTimer = glib.TimeoutAdd(300, func() bool {
-		w.flushTimer = 0
-		w.flush()
-		return false
-	})
-}
-
-// Pending reports whether edits wait for the debounce timer (tests).
-func (w *Window) Pending() bool { return len(w.pending) > 0 }
-
-// flush writes every pending edit now, then shows the true state.
-func (w *Window) flush() {
-	if w.flushTimer != 0 {
-		glib.SourceRemove(w.flushTimer)
-		w.flushTimer = 0
-	}
-	if len(w.pending) == 0 {
-		return
-	}
-	edits := w.pending
-	w.pending = nil
-	for _, e := range edits {
-		if _, err := e.run(); err != nil {
-			w.toast(fmt.Sprintf(T("Could not save: %v"), err))
-		}
-	}
-	w.refresh()
-}
-
-// refresh re-reads the override files and updates the visible page and the
-// badges; rows with a pending edit keep what the user just chose.
-func (w *Window) refresh() {
-	w.updateBadges()
-	if w.view != nil && w.view.overview {
-		w.buildOverview()
-	} else if w.view != nil {
-		w.view.refresh()
-	}
-}
-
-func (w *Window) resetCurrent() {
-	if w.current == nil || w.current.overview {
-		return
-	}
-	w.pending = nil
-	a := w.current.app
-	c, err := w.m.Reset(a)
-	if err != nil {
-		w.toast(fmt.Sprintf(T("Could not reset: %v"), err))
-		return
-	}
-	name := T("All Applications")
-	if a != nil {
-		name = a.Name
-	}
-	finish := func(snap model.Snapshot) {
-		if c.Before == nil && len(snap) == 0 {
-			w.toast(T("Nothing to reset"))
-			return
-		}
-		w.undo, w.undoApp, w.undoPortal = &c, a, snap
-		toast(w.toasts, fmt.Sprintf(T("Changes to %s were reset"), name), T("Undo"), "win.undo", 8)
-		w.refresh()
-	}
-	if a == nil {
-		finish(nil)
-		return
-	}
-	// The reset covers portal answers too; the store answers in the
-	// background.
-	w.resetPortals(a.ID, finish)
-}
-
-// lockCurrent writes explicit revocations so that updates cannot widen the
-// shown app silently.
-func (w *Window) lockCurrent() {
-	if w.current == nil || w.current.app == nil || w.current.app.Err != nil {
-		w.toast(T("Choose an app to lock"))
-		return
-	}
-	w.flush()
-	c, err := w.m.Lock(w.current.app)
-	w.afterChange(c, err, T("permissions locked against future updates"))
-}
-
-func (w *Window) undoLast() {
-	if w.undo == nil {
-		return
-	}
-	if err := w.m.Undo(*w.undo); err != nil {
-		w.toast(fmt.Sprintf(T("Could not undo: %v"), err))
-	}
-	if w.undoApp != nil {
-		w.restorePortals(w.undoApp.ID, w.undoPortal)
-	}
-	w.undo, w.undoPortal = nil, nil
-	w.refresh()
-}
-
-// showCommand shows the `flatpak override` command that gives the user's
-// override for the shown app, ready to copy.
-func (w *Window) showCommand() {
-	if w.current == nil || w.current.overview {
-		return
-	}
-	w.flush()
-	target := overrides.Global
-	if w.current.app != nil {
-		target = w.current.app.ID
-	}
-	cmd := CommandFor(w.m, target)
-	dialog, box := w.newDialog(T("Equivalent Command"), 560, 0)
-	box.Append(wrapLabel(T("Run this in a terminal to give the same permissions with the flatpak command:")))
-	box.Append(wrapLabel(cmd, "monospace"))
-	copyBtn := gtk.NewButtonWithLabel(T("Copy"))
-	copyBtn.AddCSSClass("suggested-action")
-	copyBtn.SetHAlign(gtk.AlignEnd)
-	copyBtn.ConnectClicked(func() {
-		w.win.Clipboard().SetText(cmd)
-		w.toast(T("Copied"))
-		dialog.Close()
-	})
-	box.Append(copyBtn)
-	dialog.Show()
-}
-
-// newDialog is a modal dialog over the window, with its title and default
-// size; it returns the content box (spaced, with margins) to fill.
-func (w *Window) newDialog(title string, width, height int) (*gtk.Dialog, *gtk.Box) {
-	dialog := gtk.NewDialog()
-	dialog.SetTransientFor(&w.win.Window)
-	dialog.SetModal(true)
-	dialog.SetTitle(title)
-	dialog.SetDefaultSize(width, height)
-	box := dialog.ContentArea()
-	box.SetSpacing(12)
-	for _, f := range []func(int){box.SetMarginTop, box.SetMarginBottom, box.SetMarginStart, box.SetMarginEnd} {
-		f(18)
-	}
-	return dialog, box
-}
-
-// wrapLabel is a left-aligned label that wraps, with CSS classes;
-// monospace ones (IDs, commands) can be selected to copy.
-func wrapLabel(text string, classes ...string) *gtk.Label {
-	l := gtk.NewLabel(text)
-	l.SetXAlign(0)
-	l.SetWrap(true)
-	for _, c := range classes {
-		l.AddCSSClass(c)
-		if c == "monospace" {
-			l.SetSelectable(true)
-		}
-	}
-	return l
-}
-
-// CommandFor builds the flatpak override command line that recreates the
-// user's override for target from nothing.
-func CommandFor(m *model.Model, target string) string {
-	f, err := m.User.Load(target)
-	if err != nil {
-		return "# " + err.Error()
-	}
-	c, _ := f.Context()
-	ops := overrides.OpsFor(overrides.NewContext(), c)
-	parts := []string{"flatpak", "override", "--user"}
-	if len(ops) == 0 {
-		parts = append(parts, "--reset")
-	}
-	for _, o := range ops {
-		parts = append(parts, overrides.ShellQuote(o.String()))
-	}
-	if target != overrides.Global {
-		parts = append(parts, target)
-	}
-	return strings.Join(parts, " ")
-}
-
 func (w *Window) openFolder() {
-	// The folder may not exist before the first change.
-	dir := w.m.User.Dir
-	if !exists(dir) {
-		dir = filepath.Dir(dir)
-	}
+	dir := w.m.FolderToOpen()
 	// GIO goes through the OpenURI portal when Confine runs sandboxed.
 	if err := gio.AppInfoLaunchDefaultForURI(gio.NewFileForPath(dir).URI(), nil); err != nil {
 		w.toast(fmt.Sprintf(T("Could not open %s: %v"), dir, err))
-	}
-}
-
-// watch follows the override folders and the installations' app folders,
-// so changes made by `flatpak override` or `flatpak install` show up.
-func (w *Window) watch() {
-	dirs := map[string]bool{w.m.User.Dir: false, w.m.System.Dir: false}
-	for _, inst := range w.m.Installations {
-		if inst.Err == nil {
-			dirs[filepath.Join(inst.Path, "app")] = true
-		}
-	}
-	for _, d := range slices.Sorted(maps.Keys(dirs)) {
-		apps := dirs[d]
-		mon, err := gio.NewFileForPath(d).MonitorDirectory(context.Background(), gio.FileMonitorWatchMoves)
-		if err != nil {
-			continue
-		}
-		gio.BaseFileMonitor(mon).ConnectChanged(func(_, _ gio.Filer, ev gio.FileMonitorEvent) {
-			if ev == gio.FileMonitorEventAttributeChanged {
-				return
-			}
-			w.scheduleReload(apps)
-		})
-		w.monitors = append(w.monitors, mon)
-	}
-}
-
-// scheduleReload coalesces bursts of file events (a rename is several).
-func (w *Window) scheduleReload(apps bool) {
-	if w.reloadTmr != 0 {
-		glib.SourceRemove(w.reloadTmr)
-	}
-	w.reloadTmr = glib.TimeoutAdd(150, func() bool {
-		w.reloadTmr = 0
-		if apps {
-			w.reloadApps()
-		} else {
-			w.refresh()
-		}
-		return false
-	})
-}
-
-// reloadApps re-reads installations after apps were installed or removed,
-// keeping the shown page.
-func (w *Window) reloadApps() {
-	w.flush()
-	keep := ""
-	if w.current != nil && w.current.app != nil {
-		keep = w.current.app.ID
-	}
-	w.current = nil
-	w.view = nil
-	w.teardown()
-	w.load()
-	w.updateRatings(nil)
-	if keep != "" {
-		w.ShowApp(keep)
-	} else {
-		w.selectRow(w.rows[0])
 	}
 }
 

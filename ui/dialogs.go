@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+
+	"github.com/confine-app/confine/model"
+)
+
+// showCommand shows the `flatpak override` command that gives the user's
+// override for the shown app, ready to copy.
+func (w *Window) showCommand() {
+	if w.current == nil || w.current.overview {
+		return
+	}
+	w.flush()
+	cmd := w.m.OwnCommand(model.Target(w.current.app))
+	dialog, box := w.newDialog(T("Equivalent Command"), 560, 0)
+	box.Append(wrapLabel(T("Run this in a terminal to give the same permissions with the flatpak command:")))
+	box.Append(wrapLabel(cmd, "monospace"))
+	copyBtn := gtk.NewButtonWithLabel(T("Copy"))
+	copyBtn.AddCSSClass("suggested-action")
+	copyBtn.SetHAlign(gtk.AlignEnd)
+	copyBtn.ConnectClicked(func() {
+		w.win.Clipboard().SetText(cmd)
+		w.toast(T("Copied"))
+		dialog.Close()
+	})
+	box.Append(copyBtn)
+	dialog.Show()
+}
+
+// newDialog is a modal dialog over the window, with its title and default
+// size; it returns the content box (spaced, with margins) to fill.
+func (w *Window) newDialog(title string, width, height int) (*gtk.Dialog, *gtk.Box) {
+	dialog := gtk.NewDialog()
+	dialog.SetTransientFor(&w.win.Window)
+	dialog.SetModal(true)
+	dialog.SetTitle(title)
+	dialog.SetDefaultSize(width, height)
+	box := dialog.ContentArea()
+	box.SetSpacing(12)
+	for _, f := range []func(int){box.SetMarginTop, box.SetMarginBottom, box.SetMarginStart, box.SetMarginEnd} {
+		f(18)
+	}
+	return dialog, box
+}
+
+// wrapLabel is a left-aligned label that wraps, with CSS classes;
+// monospace ones (IDs, commands) can be selected to copy.
+func wrapLabel(text string, classes ...string) *gtk.Label {
+	l := gtk.NewLabel(text)
+	l.SetXAlign(0)
+	l.SetWrap(true)
+	for _, c := range classes {
+		l.AddCSSClass(c)
+		if c == "monospace" {
+			l.SetSelectable(true)
+		}
+	}
+	return l
+}
+
+// hardenDialog previews "Harden this app": the findings it fixes, the
+// override before and after, and the equivalent command.
+func (v *pageView) hardenDialog() {
+	w := v.w
+	w.flush()
+	suggested := false
+	dialog, box := w.newDialog(T("Harden This App"), 620, 520)
+	intro := wrapLabel("")
+	box.Append(intro)
+	check := gtk.NewCheckButtonWithLabel(T("Also apply suggestions (network, audio, devices, broad folders) — the app may lose features"))
+	box.Append(check)
+	scroll := gtk.NewScrolledWindow()
+	scroll.SetVExpand(true)
+	diff := gtk.NewLabel("")
+	diff.SetSelectable(true)
+	diff.SetXAlign(0)
+	diff.SetYAlign(0)
+	diff.AddCSSClass("monospace")
+	scroll.SetChild(diff)
+	box.Append(scroll)
+	cmd := wrapLabel("", "monospace", "dim-label")
+	box.Append(cmd)
+	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
+	buttons.SetHAlign(gtk.AlignEnd)
+	cancel := gtk.NewButtonWithLabel(T("Cancel"))
+	cancel.ConnectClicked(func() { dialog.Close() })
+	apply := gtk.NewButtonWithLabel(T("Apply"))
+	apply.AddCSSClass("suggested-action")
+	buttons.Append(cancel)
+	buttons.Append(apply)
+	box.Append(buttons)
+	var plan model.HardenPlan
+	update := func() {
+		var err error
+		plan, err = w.m.Plan(v.app, suggested)
+		if err != nil {
+			intro.SetText(err.Error())
+			apply.SetSensitive(false)
+			return
+		}
+		var titles []string
+		for _, f := range plan.Findings {
+			title, _ := f.Text(T)
+			titles = append(titles, "• "+title)
+		}
+		if len(plan.Ops) == 0 {
+			intro.SetText(T("Nothing to change: the advisor has no fix to apply for this app."))
+		} else {
+			intro.SetText(T("These changes will be written to your override for this app:") + "\n" + strings.Join(titles, "\n"))
+		}
+		diff.SetText(model.Diff(plan.Before, plan.After))
+		cmd.SetText(model.Command(plan.Target, plan.Ops))
+		apply.SetSensitive(len(plan.Ops) > 0)
+	}
+	check.ConnectToggled(func() {
+		suggested = check.Active()
+		update()
+	})
+	apply.ConnectClicked(func() {
+		c, err := w.m.Apply(plan)
+		dialog.Close()
+		w.afterChange(c, err, T("hardened"))
+	})
+	update()
+	dialog.Show()
+}

@@ -1,0 +1,59 @@
+package ui
+
+import (
+	"github.com/confine-app/confine/model"
+)
+
+// What the window tests reach into: a page's rows by catalogue ID, and the
+// window's state.
+
+// fixedRow is the row of a catalogue ID ("sockets/x11").
+func (v *pageView) fixedRow(id string) *fixedRow {
+	p := model.Lookup(id)
+	if p == nil {
+		return nil
+	}
+	return v.fixed[p.Ref()]
+}
+
+// Toggle flips a fixed permission's switch as a click would (tests).
+func (v *pageView) Toggle(id string, on bool) bool {
+	r := v.fixedRow(id)
+	if r == nil || r.sw == nil {
+		return false
+	}
+	r.sw.SetActive(on)
+	return true
+}
+
+// SwitchState reports a fixed permission's switch (tests).
+func (v *pageView) SwitchState(id string) (bool, bool) {
+	r := v.fixedRow(id)
+	if r == nil || r.sw == nil {
+		return false, false
+	}
+	return r.sw.Active(), true
+}
+
+// Choose picks an All Applications choice as a person would: 0 default,
+// 1 allow, 2 deny (tests).
+func (v *pageView) Choose(id string, choice uint) bool {
+	r := v.fixedRow(id)
+	if r == nil || r.choice == nil {
+		return false
+	}
+	r.choice.pick(choice)
+	return true
+}
+
+// BannerShown reports whether a problem banner is up (tests).
+func (v *pageView) BannerShown() bool { return !v.bannerOK }
+
+// CurrentView is the page on screen (tests).
+func (w *Window) CurrentView() *pageView { return w.pages.shown }
+
+// Model is the window's model (tests).
+func (w *Window) Model() *model.Model { return w.m }
+
+// Pending reports whether edits wait for the debounce timer (tests).
+func (w *Window) Pending() bool { return len(w.edits.pending) > 0 }

@@ -1,0 +1,298 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+
+	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/overrides"
+)
+
+func (v *pageView) addEntryRow(title string, validate func(string) error, apply func(string)) *entryRow {
+	e := newEntryRow(title)
+	v.cs.add(e.obj, e.onChanged(func() {
+		s := strings.TrimSpace(e.text())
+		if s == "" {
+			e.RemoveCSSClass("error")
+			e.SetTooltipText("")
+			return
+		}
+		if err := validate(s); err != nil {
+			e.AddCSSClass("error")
+			e.SetTooltipText(err.Error())
+		} else {
+			e.RemoveCSSClass("error")
+			e.SetTooltipText("")
+		}
+	}))
+	v.cs.add(e.obj, e.onApply(func() {
+		s := strings.TrimSpace(e.text())
+		if err := validate(s); err != nil {
+			v.w.toast(err.Error())
+			return
+		}
+		apply(s)
+		e.setText("")
+		v.w.flush()
+	}))
+	return e
+}
+
+func (v *pageView) addFilesystemRow() *entryRow {
+	e := v.addEntryRow(T("Add a folder, e.g. ~/Games or xdg-music"), func(s string) error {
+		_, _, err := model.ParseFolder(s)
+		return err
+	}, func(s string) {
+		loc, mode, _ := model.ParseFolder(s)
+		v.queue(model.Ref{Group: model.GroupFilesystem, Name: loc}, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, mode) })
+	})
+	pick := gtk.NewButtonFromIconName("folder-open-symbolic")
+	pick.AddCSSClass("flat")
+	pick.SetVAlign(gtk.AlignCenter)
+	pick.SetTooltipText(T("Choose a folder"))
+	v.cs.add(pick, pick.ConnectClicked(func() {
+		chooser := gtk.NewFileChooserNative(T("Choose a Folder"), &v.w.win.Window, gtk.FileChooserActionSelectFolder, T("_Select"), T("_Cancel"))
+		chooser.ConnectResponse(func(resp int) {
+			if resp == int(gtk.ResponseAccept) {
+				if f := chooser.File(); f != nil {
+					e.setText(v.w.m.FolderOf(f.Path()))
+				}
+			}
+			chooser.Destroy()
+		})
+		chooser.Show()
+	}))
+	e.addSuffix(pick)
+	return e
+}
+
+var modeNames = []overrides.Mode{overrides.ModeRead, overrides.ModeReadWrite, overrides.ModeCreate}
+
+// filesystemRows lists the usual folders plus every location some layer
+// mentions.
+func (v *pageView) filesystemRows(e *model.Effective) (string, []gtk.Widgetter) {
+	locs := map[string]bool{}
+	var order []string
+	for _, p := range model.InGroup(model.GroupFilesystem) {
+		locs[p.Value] = true
+		order = append(order, p.Value)
+	}
+	var extra []string
+	for loc := range e.Filesystems {
+		if !locs[loc] {
+			extra = append(extra, loc)
+		}
+	}
+	if v.app == nil {
+		for _, loc := range e.OwnLocations() {
+			if !locs[loc] && !slices.Contains(extra, loc) {
+				extra = append(extra, loc)
+			}
+		}
+	}
+	sort.Strings(extra)
+	order = append(order, extra...)
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, loc := range order {
+		mode, src := e.FilesystemMode(loc)
+		fmt.Fprintf(&sig, "%s=%v/%v;", loc, mode, src)
+		rows = append(rows, v.filesystemRow(loc, mode, src))
+	}
+	fmt.Fprintf(&sig, "reset=%v", e.ResetBy)
+	rows = append(rows, v.resetFilesystemRow(e))
+	return sig.String(), rows
+}
+
+func (v *pageView) filesystemRow(loc string, mode overrides.Mode, src model.Source) gtk.Widgetter {
+	return v.cachedRow(fmt.Sprintf("fs\x00%s\x00%v\x00%v", loc, mode, src), func() (gtk.Widgetter, func()) {
+		return v.newFilesystemRow(loc, mode, src)
+	})
+}
+
+func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.Source) (gtk.Widgetter, func()) {
+	syncing := false
+	title := loc
+	key := model.Ref{Group: model.GroupFilesystem, Name: loc}
+	if p := key.Permission(); p != nil {
+		title = T(p.Title)
+	}
+	row := newActionRow(title, model.FilesystemSyntax(loc, mode))
+	row.addPrefix(provenanceIcon(src))
+	label := []coreglib.Value{*coreglib.NewValue(title)}
+	if v.ownSource(src) {
+		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) }))
+	}
+	dd := newChoice(v.cs, fmt.Sprintf(T("Access to %s"), title), T("Read-only"), T("Read-write"), T("Create"))
+	for i, m := range modeNames {
+		if m == mode {
+			dd.SetSelected(uint(i))
+		}
+	}
+	if mode == overrides.ModeNone {
+		dd.SetSelected(1)
+		dd.SetSensitive(false)
+	}
+	sw := gtk.NewSwitch()
+	sw.SetVAlign(gtk.AlignCenter)
+	sw.SetActive(mode != overrides.ModeNone)
+	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
+	dd.onChanged(func() {
+		if !sw.Active() {
+			return
+		}
+		m := modeNames[dd.Selected()]
+		v.queue(key, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, m) })
+	})
+	v.cs.add(sw, sw.ConnectStateSet(func(on bool) bool {
+		if syncing {
+			return false
+		}
+		m := overrides.ModeNone
+		if on {
+			m = modeNames[dd.Selected()]
+		}
+		dd.SetSensitive(on)
+		v.queue(key, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, m) })
+		return false
+	}))
+	row.addSuffix(dd)
+	row.addSuffix(sw)
+	row.setActivatable(sw)
+	if v.app == nil {
+		row.SetTooltipText(T("On All Applications, off writes a denial that every app inherits"))
+	}
+	sync := func() {
+		syncing = true
+		defer func() { syncing = false }()
+		sw.SetActive(mode != overrides.ModeNone)
+		dd.SetSensitive(mode != overrides.ModeNone)
+		dd.SetSelected(1)
+		for i, m := range modeNames {
+			if m == mode {
+				dd.SetSelected(uint(i))
+			}
+		}
+	}
+	return row, sync
+}
+
+func (v *pageView) resetFilesystemRow(e *model.Effective) gtk.Widgetter {
+	return v.cachedRow(fmt.Sprintf("fsreset\x00%v", e.ResetBy), func() (gtk.Widgetter, func()) { return v.newResetFilesystemRow(e) })
+}
+
+func (v *pageView) newResetFilesystemRow(e *model.Effective) (gtk.Widgetter, func()) {
+	syncing := false
+	on := e.ResetBy == model.SourceUser || v.app == nil && e.ResetBy == model.SourceGlobal
+	row := newActionRow(T("Block the app's own folder requests"), model.ResetSyntax)
+	row.SetTooltipText(T("Drops every folder the app (and the layers below) ask for; only folders you add here stay"))
+	sw := gtk.NewSwitch()
+	sw.SetVAlign(gtk.AlignCenter)
+	sw.SetActive(on)
+	v.cs.add(sw, sw.ConnectStateSet(func(on bool) bool {
+		if !syncing {
+			v.queue(model.Ref{Group: model.GroupFilesystem, Name: model.ResetLocation}, func() (model.Change, error) { return v.w.m.SetFilesystemReset(v.app, on) })
+		}
+		return false
+	}))
+	row.addPrefix(provenanceIcon(e.ResetBy))
+	row.addSuffix(sw)
+	row.setActivatable(sw)
+	return row, func() {
+		syncing = true
+		sw.SetActive(on)
+		syncing = false
+	}
+}
+
+func (v *pageView) persistentRows(e *model.Effective) (string, []gtk.Widgetter) {
+	paths := slices.Sorted(maps.Keys(e.Persistent))
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, p := range paths {
+		src := e.Persistent[p]
+		fmt.Fprintf(&sig, "%s/%v;", p, src)
+		rows = append(rows, v.cachedRow(fmt.Sprintf("persist\x00%s\x00%v", p, src), func() (gtk.Widgetter, func()) { return v.persistentRow(p, src), nil }))
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) persistentRow(p string, src model.Source) gtk.Widgetter {
+	row := newActionRow("~/"+p, model.PersistentSyntax(p))
+	row.addPrefix(provenanceIcon(src))
+	if v.ownSource(src) {
+		row.addSuffix(v.actionButton("user-trash-symbolic", T("Remove"), model.Ref{Group: model.GroupPersistent, Name: p}, func() (model.Change, error) { return v.w.m.RemovePersistent(v.app, p) }))
+	} else {
+		row.SetTooltipText(T("Persistent folders add up: one the app asks for cannot be removed, and it only holds the app's own data"))
+	}
+	return row
+}
+
+func (v *pageView) envRows(e *model.Effective) (string, []gtk.Widgetter) {
+	names := slices.Sorted(maps.Keys(e.Env))
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, n := range names {
+		s := e.Env[n]
+		k := fmt.Sprintf("%s=%q/%v/%v;", n, s.Value, s.Unset, s.Source)
+		sig.WriteString(k)
+		rows = append(rows, v.cachedRow("env\x00"+k, func() (gtk.Widgetter, func()) { return v.envRow(n, s), nil }))
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) envRow(n string, s model.EnvState) gtk.Widgetter {
+	sub := model.EnvSyntax(n, s.Value)
+	if s.Unset {
+		sub = T("removed from the environment")
+	}
+	row := newActionRow(n, sub)
+	row.addPrefix(provenanceIcon(s.Source))
+	key := model.Ref{Group: model.GroupEnvironment, Name: n}
+	if !s.Unset {
+		row.addSuffix(v.actionButton("list-remove-symbolic", T("Remove from the app's environment"), key, func() (model.Change, error) { return v.w.m.UnsetEnv(v.app, n) }))
+	}
+	if v.ownSource(s.Source) {
+		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetEnv(v.app, n) }))
+	}
+	return row
+}
+
+var policyChoices = []overrides.Policy{overrides.PolicyNone, overrides.PolicySee, overrides.PolicyTalk, overrides.PolicyOwn}
+
+func (v *pageView) busRows(b overrides.Bus, e *model.Effective) (string, []gtk.Widgetter) {
+	states := e.Bus(b)
+	names := slices.Sorted(maps.Keys(states))
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, n := range names {
+		s := states[n]
+		k := fmt.Sprintf("%s=%v/%v;", n, s.Policy, s.Source)
+		sig.WriteString(k)
+		rows = append(rows, v.cachedRow("bus\x00"+b.String()+"\x00"+k, func() (gtk.Widgetter, func()) { return v.busRow(b, n, s) }))
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widgetter, func()) {
+	row := newActionRow(n, T(s.Source.Describe()))
+	row.addPrefix(provenanceIcon(s.Source))
+	key := model.Ref{Group: model.BusGroup(b), Name: n}
+	if v.ownSource(s.Source) {
+		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) }))
+	}
+	dd := newChoice(v.cs, n, T("None"), T("See"), T("Talk"), T("Own"))
+	dd.SetSelected(uint(s.Policy))
+	dd.onChanged(func() {
+		p := policyChoices[dd.Selected()]
+		v.queue(key, func() (model.Change, error) { return v.w.m.SetBus(v.app, b, n, p) })
+	})
+	row.addSuffix(dd)
+	return row, func() { dd.SetSelected(uint(s.Policy)) }
+}
