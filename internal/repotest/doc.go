@@ -1,0 +1,3 @@
+// Package repotest holds tests of the repository itself: that its release
+// notes, metadata and licence agree.
+package repotest
