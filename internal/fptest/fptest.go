@@ -27,6 +27,11 @@ type Installation struct {
 	Root, User, System, Config, Repo    string
 	Home                                string // set by NewWithHome
 	runtimeReady, userRemote, sysRemote bool
+
+	// Oracle is the flatpak CLI every command runs; the zero Oracle runs
+	// "flatpak" from PATH (Debian's). All releases read the same folders,
+	// so it may change between commands.
+	Oracle Oracle
 }
 
 // Flatpak returns the flatpak binary or skips loudly outside CI; in CI a
@@ -75,6 +80,7 @@ func (i *Installation) Environ() []string {
 	if i.Home != "" {
 		env = append(env, "HOME="+i.Home, "XDG_DATA_HOME="+filepath.Join(i.Home, ".local", "share"))
 	}
+	env = append(env, i.oracleEnviron()...)
 	return append(env, "FLATPAK_USER_DIR="+i.User, "FLATPAK_SYSTEM_DIR="+i.System, "FLATPAK_CONFIG_DIR="+i.Config,
 		"FLATPAK_SYSTEM_HELPER_ON_SESSION=1", "LC_ALL=C.UTF-8")
 }
@@ -96,12 +102,21 @@ func (i *Installation) Run(args ...string) (string, error) {
 
 // RunEnv runs flatpak with extra environment variables.
 func (i *Installation) RunEnv(extra []string, args ...string) (string, error) {
-	cmd := exec.Command("flatpak", args...)
-	cmd.Env = append(append(os.Environ(), i.Environ()...), extra...)
+	return i.runIn(append(append(os.Environ(), i.Environ()...), extra...), args...)
+}
+
+// runIn runs the installation's flatpak in exactly the environment env.
+func (i *Installation) runIn(env []string, args ...string) (string, error) {
+	cmd := exec.Command(i.bin(), args...)
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("flatpak %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+		name := "flatpak"
+		if i.Oracle.Version != "" {
+			name += " " + i.Oracle.Version
+		}
+		return out.String(), fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
 	}
 	return out.String(), nil
 }
