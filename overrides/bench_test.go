@@ -58,7 +58,7 @@ func BenchmarkParseAndSerialise1000(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			f.Context()
+			f.Context(Flatpak114)
 			_ = f.Bytes()
 		}
 	}
@@ -70,7 +70,7 @@ func BenchmarkEdit1000(b *testing.B) {
 	for b.Loop() {
 		for _, data := range files {
 			f, _ := Parse(data)
-			if err := f.SetFixed(KeySockets, "x11", Revoke); err != nil {
+			if err := f.SetFixed(Flatpak114, KeySockets, "x11", Revoke); err != nil {
 				b.Fatal(err)
 			}
 			_ = f.Bytes()

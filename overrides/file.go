@@ -1,6 +1,7 @@
 package overrides
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -51,6 +52,8 @@ type Problem struct {
 	Group, Key, Entry string
 	Msg               string
 	Fatal             bool
+	// Crash: Flatpak does not refuse the file, it crashes on it.
+	Crash bool
 }
 
 func (p Problem) String() string {
@@ -74,9 +77,9 @@ type EnvValue struct {
 // Context is what a file means to Flatpak, in the shape of its
 // FlatpakContext: only what is mentioned is present.
 type Context struct {
-	// Fixed holds shared/sockets/devices/features: name → enabled, for every
-	// name the file mentions (later entries win).
-	Fixed map[string]map[string]bool
+	// Fixed holds shared/sockets/devices/features: name → what the file
+	// says about it.
+	Fixed map[string]map[string]Perm
 	// Filesystems maps a normalised location to its mode. A "!host:reset"
 	// entry is stored under ResetLocation with ModeNone.
 	Filesystems map[string]Mode
@@ -84,51 +87,52 @@ type Context struct {
 	Env         map[string]EnvValue
 	SessionBus  map[string]Policy
 	SystemBus   map[string]Policy
+	// USBEnumerable and USBHidden are the [USB Devices] queries (1.16 and
+	// later), keyed by their printed form.
+	USBEnumerable, USBHidden map[string]USBQuery
 }
 
 // NewContext returns an empty context.
 func NewContext() *Context {
-	c := &Context{Fixed: map[string]map[string]bool{}, Filesystems: map[string]Mode{}, Persistent: map[string]bool{},
-		Env: map[string]EnvValue{}, SessionBus: map[string]Policy{}, SystemBus: map[string]Policy{}}
+	c := &Context{Fixed: map[string]map[string]Perm{}, Filesystems: map[string]Mode{}, Persistent: map[string]bool{},
+		Env: map[string]EnvValue{}, SessionBus: map[string]Policy{}, SystemBus: map[string]Policy{},
+		USBEnumerable: map[string]USBQuery{}, USBHidden: map[string]USBQuery{}}
 	for _, k := range FixedKeys {
-		c.Fixed[k] = map[string]bool{}
+		c.Fixed[k] = map[string]Perm{}
 	}
 	return c
 }
 
-// Context evaluates the file as Flatpak loads it. Names unknown to Confine are
-// inert (Flatpak drops them too) and reported as problems; nothing is lost
-// from the file itself.
-func (f *File) Context() (*Context, []Problem) {
+// Context evaluates the file as the Flatpak release d loads it. Names d does
+// not know are reported as problems; 1.14 and 1.16 ignore them, 1.18 keeps
+// them (inert). Nothing is lost from the file itself. A fatal problem means
+// d refuses the file (or crashes on it); the context is then empty.
+func (f *File) Context(d *Dialect) (*Context, []Problem) {
 	c := NewContext()
 	var probs []Problem
 	note := func(group, key, entry, msg string, fatal bool) {
 		probs = append(probs, Problem{Group: group, Key: key, Entry: entry, Msg: msg, Fatal: fatal})
 	}
-	list := func(key string) []string {
-		raw, ok := f.kf.Value(GroupContext, key)
+	list := func(group, key string) []string {
+		raw, ok := f.kf.Value(group, key)
 		if !ok {
 			return nil
 		}
 		items, err := UnescapeList(raw)
 		if err != nil {
-			note(GroupContext, key, "", err.Error(), true)
+			note(group, key, "", err.Error(), true)
 			return nil
 		}
 		return items
 	}
 	for _, key := range FixedKeys {
-		for _, it := range list(key) {
-			name, neg := strings.CutPrefix(it, "!")
-			if nameIndex(key, name) < 0 {
-				note(GroupContext, key, it, fmt.Sprintf("unknown %s %q is ignored", cliWord[key], name), false)
-				continue
-			}
-			c.Fixed[key][name] = !neg
-		}
+		c.Fixed[key] = d.parseFixed(key, list(GroupContext, key), func(entry, msg string, fatal, crash bool) {
+			note(GroupContext, key, entry, msg, fatal)
+			probs[len(probs)-1].Crash = crash
+		})
 	}
-	for _, it := range list(KeyFilesystems) {
-		fs, _, err := ParseFilesystem(it)
+	for _, it := range list(GroupContext, KeyFilesystems) {
+		fs, _, err := ParseFilesystem(d, it)
 		if err != nil {
 			fe := err.(*FilesystemError)
 			note(GroupContext, KeyFilesystems, it, fe.Msg, fe.Fatal)
@@ -144,7 +148,7 @@ func (f *File) Context() (*Context, []Problem) {
 			c.Filesystems[LocationHost] = ModeNone
 		}
 	}
-	for _, p := range list(KeyPersistent) {
+	for _, p := range list(GroupContext, KeyPersistent) {
 		c.Persistent[p] = true
 	}
 	for _, k := range f.kf.Keys(GroupEnvironment) {
@@ -158,7 +162,7 @@ func (f *File) Context() (*Context, []Problem) {
 		}
 		c.Env[k] = EnvValue{Value: v}
 	}
-	for _, k := range list(KeyUnsetEnv) {
+	for _, k := range list(GroupContext, KeyUnsetEnv) {
 		c.Env[k] = EnvValue{Unset: true}
 	}
 	for _, bus := range []struct {
@@ -182,6 +186,21 @@ func (f *File) Context() (*Context, []Problem) {
 				continue
 			}
 			bus.m[name] = p
+		}
+	}
+	if d.USB {
+		for _, u := range []struct {
+			key string
+			m   map[string]USBQuery
+		}{{KeyUSBEnumerable, c.USBEnumerable}, {KeyUSBHidden, c.USBHidden}} {
+			for _, it := range list(GroupUSB, u.key) {
+				q, err := ParseUSBQuery(it)
+				if err != nil {
+					note(GroupUSB, u.key, it, err.Error(), true)
+					return NewContext(), probs
+				}
+				u.m[q.String()] = q
+			}
 		}
 	}
 	for _, p := range probs {
@@ -218,8 +237,10 @@ func (e *EditError) Error() string {
 func (e *EditError) Unwrap() error { return e.Err }
 
 // items returns the decoded list of a [Context] key for editing.
-func (f *File) items(key string) ([]string, error) {
-	raw, ok := f.kf.Value(GroupContext, key)
+func (f *File) items(key string) ([]string, error) { return f.itemsIn(GroupContext, key) }
+
+func (f *File) itemsIn(group, key string) ([]string, error) {
+	raw, ok := f.kf.Value(group, key)
 	if !ok {
 		return nil, nil
 	}
@@ -230,13 +251,15 @@ func (f *File) items(key string) ([]string, error) {
 	return items, nil
 }
 
-func (f *File) setItems(key string, items []string) {
+func (f *File) setItems(key string, items []string) { f.setItemsIn(GroupContext, key, items) }
+
+func (f *File) setItemsIn(group, key string, items []string) {
 	if len(items) == 0 {
-		f.kf.DeleteKey(GroupContext, key)
-		f.dropEmptyGroup(GroupContext)
+		f.kf.DeleteKey(group, key)
+		f.dropEmptyGroup(group)
 		return
 	}
-	f.kf.SetValue(GroupContext, key, EscapeList(items))
+	f.kf.SetValue(group, key, EscapeList(items))
 }
 
 // dropEmptyGroup removes a group that an edit left without keys, unless
@@ -268,25 +291,50 @@ const (
 
 func (s State) String() string { return [...]string{"inherit", "grant", "revoke"}[s] }
 
-// Fixed returns what the file itself says about one name of a fixed key.
-func (f *File) Fixed(key, name string) State {
-	c, _ := f.Context()
-	if on, ok := c.Fixed[key][name]; ok {
-		if on {
-			return Grant
-		}
-		return Revoke
+// Fixed returns what the file itself says about one name of a fixed key,
+// read in dialect d: Inherit (nothing), Grant (allowed outright) or Revoke
+// (anything else it says: revoked, or granted only under conditions).
+func (f *File) Fixed(d *Dialect, key, name string) State {
+	c, _ := f.Context(d)
+	p, ok := c.Fixed[key][name]
+	switch {
+	case !ok:
+		return Inherit
+	case p.Allowed:
+		return Grant
 	}
-	return Inherit
+	return Revoke
+}
+
+// Perm returns what the file says about one name of a fixed key in dialect
+// d, and whether it says anything.
+func (f *File) Perm(d *Dialect, key, name string) (Perm, bool) {
+	c, _ := f.Context(d)
+	p, ok := c.Fixed[key][name]
+	return p, ok
 }
 
 // SetFixed records a grant, a revocation or (Inherit) nothing for one name of
-// shared/sockets/devices/features. Entries Confine does not understand
-// (unknown names, conditionals) stay where they are.
-func (f *File) SetFixed(key, name string, s State) error {
-	if err := ValidateName(key, name); err != nil {
+// shared/sockets/devices/features, as dialect d writes it. In 1.18 that
+// also removes the name's conditions. Entries Confine does not understand
+// (unknown names, and in 1.14 and 1.16 conditionals) stay where they are.
+func (f *File) SetFixed(d *Dialect, key, name string, s State) error {
+	if err := d.ValidateName(key, name); err != nil {
 		return err
 	}
+	switch s {
+	case Grant:
+		return f.SetPerm(d, key, name, &Perm{Allowed: true, Reset: true})
+	case Revoke:
+		return f.SetPerm(d, key, name, &Perm{Reset: true})
+	}
+	return f.SetPerm(d, key, name, nil)
+}
+
+// SetPerm writes what the file says about one name (nil: nothing), in
+// place of the entries about it now, as dialect d writes it. A new name goes
+// where d puts it: Flatpak's table order (1.14, 1.16), or sorted (1.18).
+func (f *File) SetPerm(d *Dialect, key, name string, p *Perm) error {
 	items, err := f.items(key)
 	if err != nil {
 		return err
@@ -294,7 +342,7 @@ func (f *File) SetFixed(key, name string, s State) error {
 	var out []string
 	at := -1
 	for _, it := range items {
-		if strings.TrimPrefix(it, "!") == name {
+		if d.entryName(it) == name {
 			if at < 0 {
 				at = len(out)
 			}
@@ -302,34 +350,44 @@ func (f *File) SetFixed(key, name string, s State) error {
 		}
 		out = append(out, it)
 	}
-	if s != Inherit {
-		entry := name
-		if s == Revoke {
-			entry = "!" + name
+	if p != nil {
+		entries := []string{name}
+		switch {
+		case d.Conditional:
+			entries = SerializePerm(name, *p)
+		case !p.Allowed:
+			entries = []string{"!" + name}
 		}
 		if at < 0 {
-			// Keep Flatpak's table order among known names.
 			at = len(out)
 			for i, it := range out {
-				if j := nameIndex(key, strings.TrimPrefix(it, "!")); j > nameIndex(key, name) {
+				other := d.entryName(it)
+				if d.Conditional && other > name || !d.Conditional && nameIndex(key, other) > nameIndex(key, name) {
 					at = i
 					break
 				}
 			}
 		}
-		out = append(out[:at], append([]string{entry}, out[at:]...)...)
+		out = append(out[:at], append(entries, out[at:]...)...)
 	}
 	f.setItems(key, out)
 	return nil
 }
 
-// Filesystems returns the file's own filesystem entries that Flatpak
+// RemoveFixedEntries drops every entry about name from a list, whatever its
+// form (used where a release's merge deletes a name, e.g. fallback-x11
+// under a reset x11 in 1.18).
+func (f *File) RemoveFixedEntries(d *Dialect, key, name string) error {
+	return f.SetPerm(d, key, name, nil)
+}
+
+// Filesystems returns the file's own filesystem entries that release d
 // understands, in file order (the last entry for a location wins).
-func (f *File) Filesystems() []Filesystem {
+func (f *File) Filesystems(d *Dialect) []Filesystem {
 	items, _ := f.items(KeyFilesystems)
 	var out []Filesystem
 	for _, it := range items {
-		if fs, _, err := ParseFilesystem(it); err == nil {
+		if fs, _, err := ParseFilesystem(d, it); err == nil {
 			out = append(out, fs)
 		}
 	}
@@ -338,31 +396,31 @@ func (f *File) Filesystems() []Filesystem {
 
 // SetFilesystem writes one entry for a location (ModeNone writes "!loc";
 // ResetLocation writes "!host:reset") and removes the location's other
-// entries. Entries that do not parse are kept as they are.
-func (f *File) SetFilesystem(fs Filesystem) error {
+// entries. Entries release d does not understand are kept as they are.
+func (f *File) SetFilesystem(d *Dialect, fs Filesystem) error {
 	if fs.Location != ResetLocation {
-		norm, err := NormaliseLocation(fs.Location)
+		norm, err := NormaliseLocation(d, fs.Location)
 		if err != nil {
 			return err
 		}
 		fs.Location = norm
 	}
-	return f.editFilesystem(fs.Location, &fs)
+	return f.editFilesystem(d, fs.Location, &fs)
 }
 
 // RemoveFilesystem forgets what the file says about a location.
-func (f *File) RemoveFilesystem(location string) error {
+func (f *File) RemoveFilesystem(d *Dialect, location string) error {
 	if location != ResetLocation {
-		norm, err := NormaliseLocation(location)
+		norm, err := NormaliseLocation(d, location)
 		if err != nil {
 			return err
 		}
 		location = norm
 	}
-	return f.editFilesystem(location, nil)
+	return f.editFilesystem(d, location, nil)
 }
 
-func (f *File) editFilesystem(location string, fs *Filesystem) error {
+func (f *File) editFilesystem(d *Dialect, location string, fs *Filesystem) error {
 	items, err := f.items(KeyFilesystems)
 	if err != nil {
 		return err
@@ -370,7 +428,7 @@ func (f *File) editFilesystem(location string, fs *Filesystem) error {
 	var out []string
 	at := -1
 	for _, it := range items {
-		if old, _, err := ParseFilesystem(it); err == nil && old.Location == location {
+		if old, _, err := ParseFilesystem(d, it); err == nil && old.Location == location {
 			if at < 0 {
 				at = len(out)
 			}
@@ -528,6 +586,58 @@ func (f *File) RemoveBusPolicy(b Bus, name string) {
 	f.dropEmptyGroup(b.group())
 }
 
+// AddUSB adds a device query to the enumerable or the hidden list (1.16 and
+// later), unless a query printed the same way is there already.
+func (f *File) AddUSB(q USBQuery, hidden bool) error {
+	key := KeyUSBEnumerable
+	if hidden {
+		key = KeyUSBHidden
+	}
+	items, err := f.itemsIn(GroupUSB, key)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if old, err := ParseUSBQuery(it); err == nil && old.String() == q.String() {
+			return nil
+		}
+	}
+	f.setItemsIn(GroupUSB, key, append(items, q.String()))
+	return nil
+}
+
+// RemoveUSB removes a query (in any spelling Flatpak reads the same) from
+// one list.
+func (f *File) RemoveUSB(q USBQuery, hidden bool) error {
+	key := KeyUSBEnumerable
+	if hidden {
+		key = KeyUSBHidden
+	}
+	items, err := f.itemsIn(GroupUSB, key)
+	if err != nil {
+		return err
+	}
+	var out []string
+	for _, it := range items {
+		if old, err := ParseUSBQuery(it); err == nil && old.String() == q.String() {
+			continue
+		}
+		out = append(out, it)
+	}
+	f.setItemsIn(GroupUSB, key, out)
+	return nil
+}
+
+// SetA11yOwnName records --a11y-own-name as 1.16 and later write it. No
+// release reads it back from an override.
+func (f *File) SetA11yOwnName(name string) error {
+	if err := ValidateBusName(name); err != nil {
+		return err
+	}
+	f.kf.SetValue(GroupA11y, name, PolicyOwn.String())
+	return nil
+}
+
 // Canonical formats a context the way Flatpak's own writer would, with every
 // list sorted: two files mean the same to Flatpak exactly when their
 // canonical forms are equal.
@@ -535,11 +645,8 @@ func (c *Context) Canonical() string {
 	var b strings.Builder
 	for _, k := range FixedKeys {
 		var items []string
-		for n, on := range c.Fixed[k] {
-			if !on {
-				n = "!" + n
-			}
-			items = append(items, n)
+		for n, p := range c.Fixed[k] {
+			items = append(items, canonicalPerm(n, p))
 		}
 		writeSorted(&b, k, items)
 	}
@@ -569,7 +676,31 @@ func (c *Context) Canonical() string {
 		}
 		writeSorted(&b, bus.name, items)
 	}
+	for _, u := range []struct {
+		key string
+		m   map[string]USBQuery
+	}{{KeyUSBEnumerable, c.USBEnumerable}, {KeyUSBHidden, c.USBHidden}} {
+		writeSorted(&b, u.key, slices.Sorted(maps.Keys(u.m)))
+	}
 	return b.String()
+}
+
+// canonicalPerm is one name's state: "x", "!x", or "x if C1,C2" (with
+// "reset" when it discards the lower layers' conditions).
+func canonicalPerm(name string, p Perm) string {
+	switch {
+	case p.Allowed:
+		return name
+	case len(p.Conditions) > 0:
+		s := name + " if " + strings.Join(p.Conditions, ",")
+		if p.Reset {
+			s += " reset"
+		}
+		return s
+	case p.Reset:
+		return "!" + name
+	}
+	return name + " nothing"
 }
 
 func writeSorted(b *strings.Builder, key string, items []string) {
@@ -578,4 +709,39 @@ func writeSorted(b *strings.Builder, key string, items []string) {
 	}
 	sort.Strings(items)
 	b.WriteString(key + ": " + strings.Join(items, " | ") + "\n")
+}
+
+// Repair removes, one by one, the entries that make release d refuse the
+// file (or crash on it) — an entry like `x11:foo`, an empty one, a bad USB
+// query, a control character in a folder, an invalid bus name — and
+// returns them. Nothing else changes. It fails when a value cannot be
+// decoded at all (a bad escape): then only a reset helps.
+func (f *File) Repair(d *Dialect) (removed []string, err error) {
+	for range 1000 {
+		_, probs := f.Context(d)
+		p := FatalProblem(probs)
+		if p == nil {
+			return removed, nil
+		}
+		switch {
+		case p.Group == GroupSessionBus || p.Group == GroupSystemBus:
+			f.kf.DeleteKey(p.Group, p.Key)
+			f.dropEmptyGroup(p.Group)
+			removed = append(removed, "["+p.Group+"] "+p.Key)
+		case p.Key != "":
+			items, err := f.itemsIn(p.Group, p.Key)
+			if err != nil {
+				return removed, err
+			}
+			i := slices.Index(items, p.Entry)
+			if i < 0 {
+				return removed, fmt.Errorf("cannot repair: %s", p)
+			}
+			f.setItemsIn(p.Group, p.Key, slices.Delete(items, i, i+1))
+			removed = append(removed, p.Key+"="+p.Entry)
+		default:
+			return removed, fmt.Errorf("cannot repair: %s", p)
+		}
+	}
+	return removed, errors.New("cannot repair: too many problems")
 }

@@ -22,7 +22,7 @@ func TestContextReadsEveryKey(t *testing.T) {
 	f := mustParse(t, "[Context]\nshared=network;!ipc;\nsockets=wayland;fallback-x11;x11;!x11;\ndevices=dri;\nfeatures=!devel;\n"+
 		"filesystems=xdg-download;~/Music:ro;!home;!host:reset;\npersistent=.mozilla;\nunset-environment=LD_PRELOAD;\n"+
 		"[Environment]\nGTK_THEME=Adwaita:dark\nLD_PRELOAD=/x.so\n[Session Bus Policy]\norg.kde.*=talk\norg.freedesktop.Flatpak=none\n[System Bus Policy]\norg.freedesktop.login1=see\n")
-	c, probs := f.Context()
+	c, probs := f.Context(Flatpak114)
 	if len(probs) != 0 {
 		t.Fatalf("unexpected problems %v", probs)
 	}
@@ -47,7 +47,7 @@ func TestContextProblems(t *testing.T) {
 		{"[Session Bus Policy]\norg.a.b=chat\n", "unknown bus policy", false},
 	}
 	for _, tc := range tests {
-		_, probs := mustParse(t, tc.in).Context()
+		_, probs := mustParse(t, tc.in).Context(Flatpak114)
 		if len(probs) != 1 || !strings.Contains(probs[0].Msg, tc.msg) || probs[0].Fatal != tc.fatal {
 			t.Errorf("%q: problems %v, want one %q (fatal %v)", tc.in, probs, tc.msg, tc.fatal)
 		}
@@ -56,19 +56,19 @@ func TestContextProblems(t *testing.T) {
 
 func TestSetFixedKeepsWhatItDoesNotUnderstand(t *testing.T) {
 	f := mustParse(t, "[Context]\nsockets=!x11;x11;if:x11:!has-wayland;bogus;wayland;\n")
-	if err := f.SetFixed(KeySockets, "x11", Revoke); err != nil {
+	if err := f.SetFixed(Flatpak114, KeySockets, "x11", Revoke); err != nil {
 		t.Fatal(err)
 	}
 	if got := string(f.Bytes()); got != "[Context]\nsockets=!x11;if:x11:!has-wayland;bogus;wayland;\n" {
 		t.Fatalf("got %q", got)
 	}
-	if err := f.SetFixed(KeySockets, "pulseaudio", Grant); err != nil {
+	if err := f.SetFixed(Flatpak114, KeySockets, "pulseaudio", Grant); err != nil {
 		t.Fatal(err)
 	}
 	if got := string(f.Bytes()); got != "[Context]\nsockets=!x11;if:x11:!has-wayland;bogus;wayland;pulseaudio;\n" {
 		t.Fatalf("got %q", got)
 	}
-	if err := f.SetFixed(KeySockets, "bogus", Grant); err == nil {
+	if err := f.SetFixed(Flatpak114, KeySockets, "bogus", Grant); err == nil {
 		t.Fatal("unknown name accepted")
 	}
 }
@@ -76,7 +76,7 @@ func TestSetFixedKeepsWhatItDoesNotUnderstand(t *testing.T) {
 func TestSetFixedTableOrderInNewFiles(t *testing.T) {
 	f := NewFile()
 	for _, n := range []string{"cups", "x11", "wayland", "pulseaudio"} {
-		if err := f.SetFixed(KeySockets, n, Grant); err != nil {
+		if err := f.SetFixed(Flatpak114, KeySockets, n, Grant); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,8 +88,8 @@ func TestSetFixedTableOrderInNewFiles(t *testing.T) {
 func TestEditsBackToNothingEmptyTheFile(t *testing.T) {
 	f := NewFile()
 	steps := []func() error{
-		func() error { return f.SetFixed(KeyShared, "network", Revoke) },
-		func() error { return f.SetFilesystem(Filesystem{"~/Music", ModeRead}) },
+		func() error { return f.SetFixed(Flatpak114, KeyShared, "network", Revoke) },
+		func() error { return f.SetFilesystem(Flatpak114, Filesystem{"~/Music", ModeRead}) },
 		func() error { return f.AddPersistent(".cache/x") },
 		func() error { return f.UnsetEnv("LD_PRELOAD") },
 		func() error { return f.SetBusPolicy(SessionBus, "org.a.b", PolicyTalk) },
@@ -103,8 +103,8 @@ func TestEditsBackToNothingEmptyTheFile(t *testing.T) {
 		t.Fatal("file with edits reports empty")
 	}
 	undo := []func() error{
-		func() error { return f.SetFixed(KeyShared, "network", Inherit) },
-		func() error { return f.RemoveFilesystem("~/Music/") },
+		func() error { return f.SetFixed(Flatpak114, KeyShared, "network", Inherit) },
+		func() error { return f.RemoveFilesystem(Flatpak114, "~/Music/") },
 		func() error { return f.RemovePersistent(".cache/x") },
 		func() error { return f.RemoveEnv("LD_PRELOAD") },
 		func() error { f.RemoveBusPolicy(SessionBus, "org.a.b"); return nil },
@@ -121,7 +121,7 @@ func TestEditsBackToNothingEmptyTheFile(t *testing.T) {
 
 func TestCommentsKeepAFileAlive(t *testing.T) {
 	f := mustParse(t, "[Context]\n# I revoke network on purpose\nshared=!network;\n")
-	if err := f.SetFixed(KeyShared, "network", Inherit); err != nil {
+	if err := f.SetFixed(Flatpak114, KeyShared, "network", Inherit); err != nil {
 		t.Fatal(err)
 	}
 	if f.IsEmpty() || string(f.Bytes()) != "[Context]\n# I revoke network on purpose\n" {
@@ -132,7 +132,7 @@ func TestCommentsKeepAFileAlive(t *testing.T) {
 func TestEditRefusedOnUnreadableValue(t *testing.T) {
 	in := "[Context]\nfilesystems=~/x\\q;\n"
 	f := mustParse(t, in)
-	err := f.SetFilesystem(Filesystem{"home", ModeRead})
+	err := f.SetFilesystem(Flatpak114, Filesystem{"home", ModeRead})
 	var ee *EditError
 	if !errors.As(err, &ee) || ee.Key != KeyFilesystems {
 		t.Fatalf("got %v", err)
@@ -157,7 +157,7 @@ func TestEnvEdits(t *testing.T) {
 		t.Fatalf("got %q want %q", got, want)
 	}
 	must(f.SetEnv("A", "x"))
-	c, _ := f.Context()
+	c, _ := f.Context(Flatpak114)
 	if c.Env["A"] != (EnvValue{Value: "x"}) || c.Env["B"] != (EnvValue{Value: " lead;ing"}) {
 		t.Fatalf("env %+v", c.Env)
 	}
@@ -183,10 +183,10 @@ func TestApplyOpsLikeTheCLI(t *testing.T) {
 	}
 	for _, tc := range tests {
 		f := mustParse(t, tc.start)
-		if err := f.ApplyOps(tc.ops); err != nil {
+		if err := f.ApplyOps(Flatpak114, tc.ops); err != nil {
 			t.Fatal(err)
 		}
-		c, _ := f.Context()
+		c, _ := f.Context(Flatpak114)
 		if got := c.Canonical(); got != tc.want {
 			t.Errorf("%q + %v:\ngot  %q\nwant %q", tc.start, tc.ops, got, tc.want)
 		}
@@ -195,7 +195,7 @@ func TestApplyOpsLikeTheCLI(t *testing.T) {
 
 func TestApplyOpsIsAllOrNothing(t *testing.T) {
 	f := mustParse(t, "[Context]\nshared=network;\n")
-	err := f.ApplyOps([]Op{{"unshare", "network"}, {"socket", "bogus"}})
+	err := f.ApplyOps(Flatpak114, []Op{{"unshare", "network"}, {"socket", "bogus"}})
 	if err == nil || !strings.Contains(err.Error(), "Unknown socket type bogus") {
 		t.Fatalf("got %v", err)
 	}
@@ -205,14 +205,14 @@ func TestApplyOpsIsAllOrNothing(t *testing.T) {
 }
 
 func TestParseArgs(t *testing.T) {
-	ops, rest, err := ParseArgs([]string{"--user", "--share=network", "--socket", "x11", "org.a.B", "--show"})
+	ops, rest, err := ParseArgs(Flatpak114, []string{"--user", "--share=network", "--socket", "x11", "org.a.B", "--show"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ops) != 2 || ops[1] != (Op{"socket", "x11"}) || strings.Join(rest, " ") != "--user org.a.B --show" {
 		t.Fatalf("got %v %v", ops, rest)
 	}
-	if _, _, err := ParseArgs([]string{"--socket"}); err == nil {
+	if _, _, err := ParseArgs(Flatpak114, []string{"--socket"}); err == nil {
 		t.Fatal("missing value accepted")
 	}
 }
@@ -220,16 +220,16 @@ func TestParseArgs(t *testing.T) {
 func TestOpsForRecreatesTheTarget(t *testing.T) {
 	from := mustParse(t, "[Context]\nshared=network;\nfilesystems=home;\n")
 	to := mustParse(t, "[Context]\nshared=!network;\nsockets=!x11;\nfilesystems=home;~/a\\\\:b:ro;!host:reset;\n[Environment]\nX=1\n[Session Bus Policy]\norg.a.b=none\n")
-	fc, _ := from.Context()
-	tc, _ := to.Context()
-	ops := OpsFor(fc, tc)
+	fc, _ := from.Context(Flatpak114)
+	tc, _ := to.Context(Flatpak114)
+	ops := OpsFor(Flatpak114, fc, tc)
 	if len(ops) == 0 {
 		t.Fatal("no options for a change")
 	}
-	if err := from.ApplyOps(ops); err != nil {
+	if err := from.ApplyOps(Flatpak114, ops); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := from.Context()
+	got, _ := from.Context(Flatpak114)
 	if got.Canonical() != tc.Canonical() {
 		t.Fatalf("ops %v give\n%s\nwant\n%s", ops, got.Canonical(), tc.Canonical())
 	}
@@ -237,7 +237,7 @@ func TestOpsForRecreatesTheTarget(t *testing.T) {
 
 func TestStoreUpdateWritesAtomicallyAndDeletesEmpty(t *testing.T) {
 	s := &Store{Dir: filepath.Join(t.TempDir(), "overrides")}
-	before, after, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(KeyShared, "network", Revoke) })
+	before, after, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(Flatpak114, KeyShared, "network", Revoke) })
 	if err != nil || before != nil || string(after) != "[Context]\nshared=!network;\n" {
 		t.Fatalf("got %q %q %v", before, after, err)
 	}
@@ -245,7 +245,7 @@ func TestStoreUpdateWritesAtomicallyAndDeletesEmpty(t *testing.T) {
 	if err := os.Chmod(p, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(KeySockets, "x11", Revoke) }); err != nil {
+	if _, _, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(Flatpak114, KeySockets, "x11", Revoke) }); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(p)
@@ -257,8 +257,8 @@ func TestStoreUpdateWritesAtomicallyAndDeletesEmpty(t *testing.T) {
 		t.Fatalf("temp files left behind: %v", ents)
 	}
 	_, after, err = s.Update("org.a.App", func(f *File) error {
-		f.SetFixed(KeySockets, "x11", Inherit)
-		return f.SetFixed(KeyShared, "network", Inherit)
+		f.SetFixed(Flatpak114, KeySockets, "x11", Inherit)
+		return f.SetFixed(Flatpak114, KeyShared, "network", Inherit)
 	})
 	if err != nil || after != nil {
 		t.Fatalf("got %q %v", after, err)
@@ -273,7 +273,7 @@ func TestStoreLeavesBrokenFilesAlone(t *testing.T) {
 	broken := []byte("shared=network\n[Context]\n")
 	p := filepath.Join(s.Dir, "org.a.App")
 	os.WriteFile(p, broken, 0o644)
-	_, _, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(KeyShared, "network", Revoke) })
+	_, _, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(Flatpak114, KeyShared, "network", Revoke) })
 	var le *LoadError
 	var se *SyntaxError
 	if !errors.As(err, &le) || !errors.As(err, &se) || se.Line != 1 {
@@ -288,7 +288,7 @@ func TestStoreRefusesEscapingTargets(t *testing.T) {
 	root := t.TempDir()
 	s := &Store{Dir: filepath.Join(root, "overrides")}
 	for _, id := range []string{"../evil", "../../x.y.z", "org.a.App/../../x", "", "org.a"} {
-		if _, _, err := s.Update(id, func(f *File) error { return f.SetFixed(KeyShared, "network", Grant) }); err == nil {
+		if _, _, err := s.Update(id, func(f *File) error { return f.SetFixed(Flatpak114, KeyShared, "network", Grant) }); err == nil {
 			t.Errorf("%q accepted", id)
 		}
 	}
@@ -315,7 +315,7 @@ func TestStoreSymlinksAndOddFiles(t *testing.T) {
 	real := filepath.Join(root, "dotfiles-org.a.App")
 	os.WriteFile(real, []byte("[Context]\nshared=network;\n"), 0o644)
 	os.Symlink(real, filepath.Join(s.Dir, "org.a.App"))
-	if _, _, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(KeyShared, "network", Revoke) }); err != nil {
+	if _, _, err := s.Update("org.a.App", func(f *File) error { return f.SetFixed(Flatpak114, KeyShared, "network", Revoke) }); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(real); string(got) != "[Context]\nshared=!network;\n" {
@@ -343,7 +343,7 @@ func TestStoreSymlinksAndOddFiles(t *testing.T) {
 
 func TestStoreWriteIsGuardedByExpectedContent(t *testing.T) {
 	s := &Store{Dir: t.TempDir()}
-	_, after, _ := s.Update("org.a.App", func(f *File) error { return f.SetFixed(KeyShared, "network", Revoke) })
+	_, after, _ := s.Update("org.a.App", func(f *File) error { return f.SetFixed(Flatpak114, KeyShared, "network", Revoke) })
 	if err := s.Write("org.a.App", []byte("something else"), nil); err == nil {
 		t.Fatal("write over unexpected content accepted")
 	}

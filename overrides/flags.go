@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -15,13 +16,42 @@ type Op struct {
 
 func (o Op) String() string { return "--" + o.Flag + "=" + o.Value }
 
-// OverrideFlags are the permission options `flatpak override` accepts, each
-// taking a value. (--show and --reset are actions, handled by the caller.)
+// OverrideFlags are the permission options every release's `flatpak
+// override` accepts, each taking a value. (--show and --reset are actions,
+// handled by the caller.) Dialect.Flags adds the newer ones.
 var OverrideFlags = []string{
 	"share", "unshare", "socket", "nosocket", "device", "nodevice", "allow", "disallow",
 	"filesystem", "nofilesystem", "persist", "env", "unset-env",
 	"talk-name", "no-talk-name", "own-name",
 	"system-talk-name", "system-no-talk-name", "system-own-name",
+}
+
+// usbFlags came with 1.16, conditionalFlags with 1.18.
+var (
+	usbFlags         = []string{"usb", "nousb", "usb-list", "usb-list-file", "a11y-own-name"}
+	conditionalFlags = []string{"share-if", "socket-if", "device-if", "allow-if"}
+)
+
+// Flags are the permission options release d's `flatpak override` takes.
+func (d *Dialect) Flags() []string {
+	out := slices.Clone(OverrideFlags)
+	if d.USB {
+		out = append(out, usbFlags...)
+	}
+	if d.Conditional {
+		out = append(out, conditionalFlags...)
+	}
+	return out
+}
+
+// ifFlagKey is the key of a conditional option: "socket-if" is sockets.
+var ifFlagKey = map[string]string{"share-if": KeyShared, "socket-if": KeySockets, "device-if": KeyDevices, "allow-if": KeyFeatures}
+
+// IfFlagKey is the key a conditional option (1.18) grants under a
+// condition: "socket-if" is KeySockets.
+func IfFlagKey(flag string) (key string, ok bool) {
+	key, ok = ifFlagKey[flag]
+	return key, ok
 }
 
 var flagKey = map[string]struct {
@@ -62,28 +92,30 @@ var flagBus = map[string]struct {
 	"system-own-name": {SystemBus, PolicyOwn},
 }
 
-// IsOverrideFlag reports whether name (without "--") is a permission option.
-func IsOverrideFlag(name string) bool {
-	for _, f := range OverrideFlags {
-		if f == name {
-			return true
-		}
-	}
-	return false
-}
+// IsFlag reports whether name (without "--") is a permission option of
+// release d.
+func (d *Dialect) IsFlag(name string) bool { return slices.Contains(d.Flags(), name) }
 
-// Validate checks an option the way the command line does before it writes
-// anything, and returns its warnings (the CLI prints them and goes on).
-func (o Op) Validate() (warnings []string, err error) {
+// Validate checks an option the way release d's command line does before
+// it writes anything, and returns its warnings (the CLI prints them and goes
+// on). --usb-list-file must have been read into --usb-list by the caller.
+func (o Op) Validate(d *Dialect) (warnings []string, err error) {
+	if !d.IsFlag(o.Flag) || o.Flag == "usb-list-file" {
+		return nil, fmt.Errorf("Unknown option --%s", o.Flag)
+	}
 	if k, ok := flagKey[o.Flag]; ok {
-		return nil, ValidateName(k.key, o.Value)
+		return nil, d.ValidateName(k.key, o.Value)
+	}
+	if key, ok := ifFlagKey[o.Flag]; ok {
+		_, _, err := parseIf(d, o.Flag, key, o.Value)
+		return nil, err
 	}
 	if _, ok := flagBus[o.Flag]; ok {
 		return nil, ValidateBusName(o.Value)
 	}
 	switch o.Flag {
 	case "filesystem", "nofilesystem":
-		_, warns, err := ParseFilesystemArg(o.Value, o.Flag == "nofilesystem")
+		_, warns, err := ParseFilesystemArg(d, o.Value, o.Flag == "nofilesystem")
 		return warns, err
 	case "persist":
 		return nil, ValidatePersistent(o.Value)
@@ -92,77 +124,132 @@ func (o Op) Validate() (warnings []string, err error) {
 		return nil, err
 	case "unset-env":
 		return nil, ValidateEnvName(o.Value)
+	case "usb", "nousb":
+		_, err := ParseUSBQuery(o.Value)
+		return nil, err
+	case "usb-list":
+		return nil, nil // bad items are skipped, as Flatpak does
+	case "a11y-own-name":
+		return nil, ValidateBusName(o.Value)
 	}
-	return nil, fmt.Errorf("unknown option --%s", o.Flag)
+	return nil, fmt.Errorf("Unknown option --%s", o.Flag)
+}
+
+// parseIf reads NAME:CONDITION of a --X-if option. The condition is not
+// checked (Flatpak does not): an unknown one never holds.
+func parseIf(d *Dialect, flag, key, value string) (name, cond string, err error) {
+	name, cond, ok := strings.Cut(value, ":")
+	if !ok {
+		return "", "", fmt.Errorf("Invalid syntax for --%s: %s", flag, value)
+	}
+	if err := d.ValidateName(key, name); err != nil {
+		return "", "", err
+	}
+	if key == KeySockets && name == SocketFallbackX11 {
+		return "", "", fmt.Errorf("%s can not be conditional", SocketFallbackX11)
+	}
+	return name, cond, nil
+}
+
+// opArgs is one invocation's options collected on their own, before they
+// are merged into the file, as Flatpak does.
+type opArgs struct {
+	c    *Context
+	fs   []Filesystem // in the order given, for the file's order
+	a11y []string
 }
 
 // ApplyOps records one `flatpak override` invocation exactly as asked, as
-// the command line does: an explicit revocation is written even where it
-// matches the app's default, so a later update cannot widen it. Every option
-// is checked before anything changes.
+// release d's command line does: an explicit revocation is written even
+// where it matches the app's default, so a later update cannot widen it.
+// Every option is checked before anything changes, and a file d refuses is
+// refused (as `flatpak override` fails to load it).
 //
 // Like flatpak, the options are first collected on their own and then merged
-// into the file, which matters for --nofilesystem=host:reset: it clears the
+// into the file, which matters for --nofilesystem=host:reset (it clears the
 // filesystem entries already in the file, but not those given before it on
-// the same command line.
-func (f *File) ApplyOps(ops []Op) error {
+// the same command line) and in 1.18 for conditions (`--socket=x11
+// --socket-if=x11:C` is just x11).
+func (f *File) ApplyOps(d *Dialect, ops []Op) error {
 	for _, o := range ops {
-		if _, err := o.Validate(); err != nil {
+		if _, err := o.Validate(d); err != nil {
 			return err
 		}
 	}
-	args := NewFile()
-	for _, o := range ops {
-		if err := args.applyOne(o); err != nil {
-			return err
-		}
+	if _, probs := f.Context(d); FatalProblem(probs) != nil {
+		return fmt.Errorf("%s", FatalProblem(probs).Msg)
 	}
-	return f.Merge(args)
+	args := &opArgs{c: NewContext()}
+	for _, o := range ops {
+		args.add(d, o)
+	}
+	return f.merge(d, args)
 }
 
-// Merge lays another override over this one, as Flatpak merges contexts:
-// every fixed name, filesystem, variable and bus name the other mentions
-// replaces ours, persistent paths add up, and a filesystem reset in the other
-// drops our filesystem entries first.
-func (f *File) Merge(other *File) error {
-	oc, probs := other.Context()
+// Merge lays another override over this one, as release d merges contexts
+// (used to apply a file's meaning onto another one).
+func (f *File) Merge(d *Dialect, other *File) error {
+	oc, probs := other.Context(d)
 	if p := FatalProblem(probs); p != nil {
 		return fmt.Errorf("cannot merge an override Flatpak refuses: %s", p)
 	}
+	return f.merge(d, &opArgs{c: oc, fs: other.Filesystems(d)})
+}
+
+// merge lays collected options over the file: every fixed name, filesystem,
+// variable and bus name they mention replaces the file's (1.18: merges
+// allowed, reset and conditions), persistent paths and USB queries add up,
+// and a filesystem reset drops the file's filesystem entries first. Only
+// entries whose meaning changes are rewritten.
+func (f *File) merge(d *Dialect, args *opArgs) error {
+	cur, _ := f.Context(d)
 	for _, key := range FixedKeys {
-		for _, name := range fixedNames[key] {
-			if on, ok := oc.Fixed[key][name]; ok {
-				s := Revoke
-				if on {
-					s = Grant
-				}
-				if err := f.SetFixed(key, name, s); err != nil {
-					return err
-				}
+		merged := map[string]Perm{}
+		for n, p := range cur.Fixed[key] {
+			merged[n] = p.clone()
+		}
+		d.MergeFixed(key, merged, args.c.Fixed[key])
+		names := slices.Sorted(maps.Keys(merged))
+		for n := range cur.Fixed[key] {
+			if _, ok := merged[n]; !ok {
+				names = append(names, n)
 			}
 		}
-	}
-	fss := other.Filesystems()
-	if _, reset := oc.Filesystems[ResetLocation]; reset {
-		for _, old := range f.Filesystems() {
-			if err := f.RemoveFilesystem(old.Location); err != nil {
+		for _, n := range names {
+			was, had := cur.Fixed[key][n]
+			now, has := merged[n]
+			if had == has && (!has || was.equal(now)) {
+				continue
+			}
+			var p *Perm
+			if has {
+				p = &now
+			}
+			if err := f.SetPerm(d, key, n, p); err != nil {
 				return err
 			}
 		}
 	}
-	for _, fs := range fss {
-		if err := f.SetFilesystem(fs); err != nil {
+	if _, reset := args.c.Filesystems[ResetLocation]; reset {
+		for _, old := range f.Filesystems(d) {
+			if err := f.RemoveFilesystem(d, old.Location); err != nil {
+				return err
+			}
+		}
+	}
+	for _, fs := range args.fs {
+		if err := f.SetFilesystem(d, fs); err != nil {
 			return err
 		}
 	}
-	for _, p := range slices.Sorted(maps.Keys(oc.Persistent)) {
+	for _, p := range slices.Sorted(maps.Keys(args.c.Persistent)) {
 		if err := f.AddPersistent(p); err != nil {
 			return err
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(oc.Env)) {
+	for _, k := range slices.Sorted(maps.Keys(args.c.Env)) {
 		var err error
-		if v := oc.Env[k]; v.Unset {
+		if v := args.c.Env[k]; v.Unset {
 			err = f.UnsetEnv(k)
 		} else {
 			err = f.SetEnv(k, v.Value)
@@ -174,59 +261,123 @@ func (f *File) Merge(other *File) error {
 	for _, b := range []struct {
 		bus Bus
 		m   map[string]Policy
-	}{{SessionBus, oc.SessionBus}, {SystemBus, oc.SystemBus}} {
+	}{{SessionBus, args.c.SessionBus}, {SystemBus, args.c.SystemBus}} {
 		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			if err := f.SetBusPolicy(b.bus, n, b.m[n]); err != nil {
 				return err
 			}
 		}
 	}
+	if d.USB {
+		for _, u := range []struct {
+			m      map[string]USBQuery
+			hidden bool
+		}{{args.c.USBEnumerable, false}, {args.c.USBHidden, true}} {
+			for _, k := range slices.Sorted(maps.Keys(u.m)) {
+				if err := f.AddUSB(u.m[k], u.hidden); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, n := range args.a11y {
+		if err := f.SetA11yOwnName(n); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-func (f *File) applyOne(o Op) error {
+func (p Perm) equal(o Perm) bool {
+	return p.Allowed == o.Allowed && p.Reset == o.Reset && slices.Equal(p.Conditions, o.Conditions)
+}
+
+// add collects one validated option.
+func (a *opArgs) add(d *Dialect, o Op) {
+	c := a.c
 	if k, ok := flagKey[o.Flag]; ok {
-		if err := f.SetFixed(k.key, o.Value, k.state); err != nil {
-			return err
+		set := func(name string) {
+			c.Fixed[k.key][name] = Perm{Allowed: k.state == Grant, Reset: true}
 		}
-		// Flatpak treats fallback-x11 as implying x11 in both directions
-		// so that older Flatpak releases, which lack fallback-x11, still
-		// get X11.
-		if k.key == KeySockets && o.Value == SocketFallbackX11 {
-			return f.SetFixed(KeySockets, SocketX11, k.state)
+		set(o.Value)
+		// Before 1.18 fallback-x11 implies x11 in both directions on the
+		// command line, so that releases without fallback-x11 still get
+		// X11.
+		if !d.Conditional && k.key == KeySockets && o.Value == SocketFallbackX11 {
+			set(SocketX11)
 		}
-		return nil
+		return
+	}
+	if key, ok := ifFlagKey[o.Flag]; ok {
+		name, cond, _ := parseIf(d, o.Flag, key, o.Value)
+		p := c.Fixed[key][name]
+		if p.Allowed || slices.Contains(p.Conditions, cond) {
+			return // an unconditional grant needs no condition
+		}
+		p.Conditions = append(slices.Clone(p.Conditions), cond)
+		sort.Strings(p.Conditions)
+		c.Fixed[key][name] = p
+		return
 	}
 	if b, ok := flagBus[o.Flag]; ok {
-		return f.SetBusPolicy(b.bus, o.Value, b.policy)
+		if b.bus == SystemBus {
+			c.SystemBus[o.Value] = b.policy
+		} else {
+			c.SessionBus[o.Value] = b.policy
+		}
+		return
 	}
 	switch o.Flag {
 	case "filesystem", "nofilesystem":
-		fs, _, _ := ParseFilesystemArg(o.Value, o.Flag == "nofilesystem")
-		if err := f.SetFilesystem(fs); err != nil {
-			return err
-		}
+		fs, _, _ := ParseFilesystemArg(d, o.Value, o.Flag == "nofilesystem")
+		a.setFilesystem(fs)
 		if fs.Location == ResetLocation {
 			// A reset hides host too, as Flatpak records it.
-			return f.SetFilesystem(Filesystem{Location: LocationHost, Mode: ModeNone})
+			a.setFilesystem(Filesystem{Location: LocationHost, Mode: ModeNone})
 		}
-		return nil
 	case "persist":
-		return f.AddPersistent(o.Value)
+		c.Persistent[o.Value] = true
 	case "env":
 		name, value, _ := ParseEnvArg(o.Value)
-		return f.SetEnv(name, value)
+		c.Env[name] = EnvValue{Value: value}
 	case "unset-env":
-		return f.UnsetEnv(o.Value)
+		c.Env[o.Value] = EnvValue{Unset: true}
+	case "usb", "nousb":
+		q, _ := ParseUSBQuery(o.Value)
+		if o.Flag == "usb" {
+			c.USBEnumerable[q.String()] = q
+		} else {
+			c.USBHidden[q.String()] = q
+		}
+	case "usb-list":
+		en, hid := ParseUSBList(o.Value)
+		for _, q := range en {
+			c.USBEnumerable[q.String()] = q
+		}
+		for _, q := range hid {
+			c.USBHidden[q.String()] = q
+		}
+	case "a11y-own-name":
+		a.a11y = append(a.a11y, o.Value)
 	}
-	return fmt.Errorf("unknown option --%s", o.Flag)
 }
 
-// ParseArgs reads `--flag=value` and `--flag value` permission options,
-// returning them in order plus the arguments that are not permission options
-// (for the caller: the app ID, --show, --reset, --user…). A missing value is
-// an error.
-func ParseArgs(args []string) (ops []Op, rest []string, err error) {
+func (a *opArgs) setFilesystem(fs Filesystem) {
+	a.c.Filesystems[fs.Location] = fs.Mode
+	for i, old := range a.fs {
+		if old.Location == fs.Location {
+			a.fs = append(a.fs[:i], a.fs[i+1:]...)
+			break
+		}
+	}
+	a.fs = append(a.fs, fs)
+}
+
+// ParseArgs reads `--flag=value` and `--flag value` permission options of
+// release d, returning them in order plus the arguments that are not
+// permission options (for the caller: the app ID, --show, --reset,
+// --user…, and options d does not have). A missing value is an error.
+func ParseArgs(d *Dialect, args []string) (ops []Op, rest []string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "--") {
@@ -234,7 +385,7 @@ func ParseArgs(args []string) (ops []Op, rest []string, err error) {
 			continue
 		}
 		name, value, hasValue := strings.Cut(a[2:], "=")
-		if !IsOverrideFlag(name) {
+		if !d.IsFlag(name) {
 			rest = append(rest, a)
 			continue
 		}
@@ -250,22 +401,36 @@ func ParseArgs(args []string) (ops []Op, rest []string, err error) {
 	return ops, rest, nil
 }
 
-// OpsFor describes, as `flatpak override` options, how to get from one
-// context to another for the keys the target mentions. It is used to show
-// "the equivalent command" for an edit.
-func OpsFor(from, to *Context) []Op {
+// OpsFor describes, as release d's `flatpak override` options, how to get
+// from one context to another for the keys the target mentions. It is used
+// to show "the equivalent command" for an override.
+func OpsFor(d *Dialect, from, to *Context) []Op {
 	var ops []Op
 	for _, key := range FixedKeys {
 		grant, revoke := FixedFlag(key, Grant), FixedFlag(key, Revoke)
-		for _, name := range fixedNames[key] {
-			on, ok := to.Fixed[key][name]
+		names := d.Names(key)
+		if key == KeySockets && !d.Conditional {
+			// Before 1.18 --socket=fallback-x11 also sets x11: give it
+			// first, so that x11's own option comes after it.
+			names = append([]string{SocketFallbackX11}, slices.DeleteFunc(names, func(n string) bool { return n == SocketFallbackX11 })...)
+		}
+		for _, name := range names {
+			p, ok := to.Fixed[key][name]
 			was, had := from.Fixed[key][name]
-			if !ok || (had && was == on) {
+			if !ok || (had && was.equal(p)) {
 				continue
 			}
-			if on {
+			switch {
+			case p.Allowed:
 				ops = append(ops, Op{grant, name})
-			} else {
+			case len(p.Conditions) > 0 && d.Conditional:
+				if p.Reset {
+					ops = append(ops, Op{revoke, name})
+				}
+				for _, c := range p.Conditions {
+					ops = append(ops, Op{grant + "-if", name + ":" + c})
+				}
+			default:
 				ops = append(ops, Op{revoke, name})
 			}
 		}
@@ -323,6 +488,18 @@ func OpsFor(from, to *Context) []Op {
 			// can only be shown as the file itself.
 			if flag, ok := map[Policy]string{PolicyNone: "no-talk-name", PolicyTalk: "talk-name", PolicyOwn: "own-name"}[p]; ok {
 				ops = append(ops, Op{bus.prefix + flag, n})
+			}
+		}
+	}
+	if d.USB {
+		for _, u := range []struct {
+			flag     string
+			from, to map[string]USBQuery
+		}{{"usb", from.USBEnumerable, to.USBEnumerable}, {"nousb", from.USBHidden, to.USBHidden}} {
+			for _, k := range slices.Sorted(maps.Keys(u.to)) {
+				if _, ok := u.from[k]; !ok {
+					ops = append(ops, Op{u.flag, k})
+				}
 			}
 		}
 	}

@@ -33,12 +33,12 @@ func FuzzParse(f *testing.F) {
 		if !bytes.Equal(file.Bytes(), data) {
 			t.Fatalf("round trip changed %q into %q", data, file.Bytes())
 		}
-		file.Context()
+		file.Context(Flatpak114)
 		otherBefore := otherGroups(file)
 		for _, edit := range []func(*File) error{
-			func(f *File) error { return f.SetFixed(KeySockets, "x11", Revoke) },
-			func(f *File) error { return f.SetFilesystem(Filesystem{"~/Music", ModeRead}) },
-			func(f *File) error { return f.SetFilesystem(Filesystem{ResetLocation, ModeNone}) },
+			func(f *File) error { return f.SetFixed(Flatpak114, KeySockets, "x11", Revoke) },
+			func(f *File) error { return f.SetFilesystem(Flatpak114, Filesystem{"~/Music", ModeRead}) },
+			func(f *File) error { return f.SetFilesystem(Flatpak114, Filesystem{ResetLocation, ModeNone}) },
 			func(f *File) error { return f.SetEnv("A", " x;y\n") },
 			func(f *File) error { return f.SetBusPolicy(SessionBus, "org.a.b", PolicyTalk) },
 		} {

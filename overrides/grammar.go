@@ -50,7 +50,8 @@ var fixedNames = map[string][]string{
 	KeyFeatures: {"devel", "multiarch", "bluetooth", "canbus", "per-app-dev-shm"},
 }
 
-// Names returns the known names of a fixed key in Flatpak's order.
+// Names returns every name of a fixed key any supported release knows, in
+// Flatpak's table order (Dialect.Names: the names of one release).
 func Names(key string) []string { return append([]string(nil), fixedNames[key]...) }
 
 func nameIndex(key, name string) int {
@@ -66,16 +67,16 @@ func nameIndex(key, name string) int {
 var cliWord = map[string]string{KeyShared: "share", KeySockets: "socket", KeyDevices: "device", KeyFeatures: "feature"}
 
 // ValidateName checks a name of a fixed key with the CLI's wording, e.g.
-// `Unknown socket type bogus, valid types are: x11, wayland, …`.
-func ValidateName(key, name string) error {
-	names, ok := fixedNames[key]
-	if !ok {
+// `Unknown socket type bogus, valid types are: x11, wayland, …`, listing
+// the names this release knows.
+func (d *Dialect) ValidateName(key, name string) error {
+	if _, ok := fixedNames[key]; !ok {
 		return fmt.Errorf("%q is not a list of fixed names", key)
 	}
-	if nameIndex(key, name) >= 0 {
+	if d.Knows(key, name) {
 		return nil
 	}
-	return fmt.Errorf("Unknown %s type %s, valid types are: %s", cliWord[key], name, strings.Join(names, ", "))
+	return fmt.Errorf("Unknown %s type %s, valid types are: %s", cliWord[key], name, strings.Join(d.Names(key), ", "))
 }
 
 // Mode is the access a filesystem entry grants. ModeNone is a negation
@@ -108,6 +109,10 @@ func (m Mode) String() string {
 const ResetLocation = "host-reset"
 
 var specialLocations = []string{LocationHost, "host-os", "host-etc", LocationHome}
+
+// LocationHostRoot (1.18) is the host's / at /run/host/root; host implies
+// it.
+const LocationHostRoot = "host-root"
 
 // xdgDirs are the xdg-* locations; xdg-run needs a sub-path.
 var xdgDirs = []string{"xdg-desktop", "xdg-documents", "xdg-download", "xdg-music", "xdg-pictures", "xdg-public-share", "xdg-templates", "xdg-videos", "xdg-data", "xdg-cache", "xdg-config", "xdg-run"}
@@ -146,28 +151,24 @@ func (f Filesystem) String() string {
 	return loc
 }
 
-// ParseFilesystem parses one list entry the way Flatpak reads it from a file:
-// "[!]LOCATION[:SUFFIX]". warnings collects what Flatpak only warns about (an
-// unknown suffix means rw; a mode on a negation is dropped).
-func ParseFilesystem(entry string) (fs Filesystem, warnings []string, err error) {
+// ParseFilesystem parses one list entry the way release d reads it from a
+// file: "[!]LOCATION[:SUFFIX]". warnings collects what Flatpak only warns
+// about (an unknown suffix means rw; a mode on a negation is dropped).
+func ParseFilesystem(d *Dialect, entry string) (fs Filesystem, warnings []string, err error) {
 	negated := strings.HasPrefix(entry, "!")
-	return parseFilesystem(entry, strings.TrimPrefix(entry, "!"), negated)
+	return parseFilesystem(d, entry, strings.TrimPrefix(entry, "!"), negated)
 }
 
 // ParseFilesystemArg parses a --filesystem (negated=false) or --nofilesystem
 // (negated=true) argument with the command line's extra rejections.
-func ParseFilesystemArg(arg string, negated bool) (Filesystem, []string, error) {
+func ParseFilesystemArg(d *Dialect, arg string, negated bool) (Filesystem, []string, error) {
 	if arg == "host-reset" && !negated {
 		return Filesystem{}, nil, &FilesystemError{Entry: arg, Msg: `Filesystem token "host-reset" is only applicable for --nofilesystem`}
 	}
-	fs, warns, err := parseFilesystem(arg, arg, negated)
-	if err != nil {
-		return fs, warns, err
-	}
-	return fs, warns, nil
+	return parseFilesystem(d, arg, arg, negated)
 }
 
-func parseFilesystem(entry, s string, negated bool) (Filesystem, []string, error) {
+func parseFilesystem(d *Dialect, entry, s string, negated bool) (Filesystem, []string, error) {
 	bad := func(fatal bool, format string, a ...any) (Filesystem, []string, error) {
 		return Filesystem{}, nil, &FilesystemError{Entry: entry, Msg: fmt.Sprintf(format, a...), Fatal: fatal}
 	}
@@ -228,29 +229,44 @@ func parseFilesystem(entry, s string, negated bool) (Filesystem, []string, error
 		}
 		mode = ModeNone
 	}
-	norm, err := NormaliseLocation(location)
+	norm, err := NormaliseLocation(d, location)
 	if err != nil {
 		return Filesystem{}, nil, &FilesystemError{Entry: entry, Msg: err.Error()}
 	}
 	return Filesystem{Location: norm, Mode: mode}, warnings, nil
 }
 
-var errLocation = "Unknown filesystem location %s, valid locations are: host, host-os, host-etc, home, xdg-*[/…], ~/dir, /dir"
+var (
+	errLocation    = "Unknown filesystem location %s, valid locations are: host, host-os, host-etc, home, xdg-*[/…], ~/dir, /dir"
+	errLocation118 = "Unknown filesystem location %s, valid locations are: host, host-os, host-etc, host-root, home, xdg-*[/…], ~/dir, /dir"
+)
 
-// NormaliseLocation validates a filesystem location and returns the form
-// Flatpak stores: "~" and "~/" become "home", "//", "/./" and trailing "/"
-// collapse, ".." and a bare "/" are refused.
-func NormaliseLocation(loc string) (string, error) {
+// NormaliseLocation validates a filesystem location as release d does and
+// returns the form Flatpak stores: "~" and "~/" become "home", "home/x"
+// becomes "~/x", "//", "/./" and trailing "/" collapse, ".." is refused
+// (1.14 and 1.16 let a lone ".." right after the first "/" through, as in
+// "~/.."), a bare "/" is refused. host-root is a location from 1.18 on.
+func NormaliseLocation(d *Dialect, loc string) (string, error) {
 	for _, s := range specialLocations {
 		if loc == s {
 			return loc, nil
 		}
 	}
+	if loc == LocationHostRoot && d.Conditional {
+		return loc, nil
+	}
+	clean := func(rest string) (string, error) {
+		if !d.Conditional && rest == ".." {
+			return rest, nil
+		}
+		return cleanPath(loc, rest)
+	}
 	switch {
 	case loc == "~":
 		return LocationHome, nil
-	case strings.HasPrefix(loc, "~/"):
-		rest, err := cleanPath(loc, loc[2:])
+	case strings.HasPrefix(loc, "~/"), strings.HasPrefix(loc, "home/"):
+		_, rest, _ := strings.Cut(loc, "/")
+		rest, err := clean(rest)
 		if err != nil {
 			return "", err
 		}
@@ -259,7 +275,7 @@ func NormaliseLocation(loc string) (string, error) {
 		}
 		return "~/" + rest, nil
 	case strings.HasPrefix(loc, "/"):
-		rest, err := cleanPath(loc, loc[1:])
+		rest, err := clean(loc[1:])
 		if err != nil {
 			return "", err
 		}
@@ -279,7 +295,7 @@ func NormaliseLocation(loc string) (string, error) {
 		rest := ""
 		if hasSub {
 			var err error
-			if rest, err = cleanPath(loc, sub); err != nil {
+			if rest, err = clean(sub); err != nil {
 				return "", err
 			}
 		}
@@ -290,6 +306,9 @@ func NormaliseLocation(loc string) (string, error) {
 			return base, nil
 		}
 		return base + "/" + rest, nil
+	}
+	if d.Conditional {
+		return "", fmt.Errorf(errLocation118, loc)
 	}
 	return "", fmt.Errorf(errLocation, loc)
 }

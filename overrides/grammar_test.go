@@ -49,7 +49,7 @@ func TestParseFilesystem(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.entry, func(t *testing.T) {
-			got, warns, err := ParseFilesystem(tc.entry)
+			got, warns, err := ParseFilesystem(Flatpak114, tc.entry)
 			if tc.err != "" {
 				fe, ok := err.(*FilesystemError)
 				if !ok || !strings.Contains(fe.Msg, tc.err) || fe.Fatal != tc.fatal {
@@ -64,7 +64,7 @@ func TestParseFilesystem(t *testing.T) {
 				t.Fatalf("warnings %q, want %q", w, tc.warn)
 			}
 			// What Confine writes for the entry reads back the same.
-			again, _, err := ParseFilesystem(got.String())
+			again, _, err := ParseFilesystem(Flatpak114, got.String())
 			if err != nil || again != got {
 				t.Fatalf("%q re-read as %+v, %v", got.String(), again, err)
 			}
@@ -73,10 +73,10 @@ func TestParseFilesystem(t *testing.T) {
 }
 
 func TestFilesystemArgRejectsHostResetToken(t *testing.T) {
-	if _, _, err := ParseFilesystemArg("host-reset", false); err == nil || !strings.Contains(err.Error(), "only applicable for --nofilesystem") {
+	if _, _, err := ParseFilesystemArg(Flatpak114, "host-reset", false); err == nil || !strings.Contains(err.Error(), "only applicable for --nofilesystem") {
 		t.Fatalf("got %v", err)
 	}
-	if fs, _, err := ParseFilesystemArg("host-reset", true); err != nil || fs.Location != ResetLocation {
+	if fs, _, err := ParseFilesystemArg(Flatpak114, "host-reset", true); err != nil || fs.Location != ResetLocation {
 		t.Fatalf("got %+v, %v", fs, err)
 	}
 }
@@ -118,11 +118,11 @@ func TestValidateBusName(t *testing.T) {
 }
 
 func TestValidateNameUsesTheCLIWording(t *testing.T) {
-	err := ValidateName(KeySockets, "bogus")
+	err := Flatpak114.ValidateName(KeySockets, "bogus")
 	if err == nil || !strings.HasPrefix(err.Error(), "Unknown socket type bogus, valid types are: x11, wayland,") {
 		t.Fatalf("got %v", err)
 	}
-	if err := ValidateName(KeyShared, "network"); err != nil {
+	if err := Flatpak114.ValidateName(KeyShared, "network"); err != nil {
 		t.Fatal(err)
 	}
 }
