@@ -158,7 +158,7 @@ func confineCanon(t *testing.T, data []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := f.Context()
+	c, _ := f.Context(overrides.Flatpak114)
 	return c.Canonical()
 }
 

@@ -59,7 +59,7 @@ func FallbackName(id string) string {
 
 // LoadApps reads every app of one installation. Problems with one app are
 // recorded on it; err is only for an installation that cannot be listed.
-func LoadApps(inst *Installation, locales []string) ([]*App, error) {
+func LoadApps(inst *Installation, locales []string, d *overrides.Dialect) ([]*App, error) {
 	if inst.Err != nil {
 		return nil, inst.Err
 	}
@@ -88,7 +88,7 @@ func LoadApps(inst *Installation, locales []string) ([]*App, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				apps[i] = loadApp(inst, ids[i], locales)
+				apps[i] = loadApp(inst, ids[i], locales, d)
 			}
 		}()
 	}
@@ -100,7 +100,7 @@ func LoadApps(inst *Installation, locales []string) ([]*App, error) {
 	return apps, nil
 }
 
-func loadApp(inst *Installation, id string, locales []string) *App {
+func loadApp(inst *Installation, id string, locales []string, d *overrides.Dialect) *App {
 	a := &App{ID: id, Installation: inst, Name: FallbackName(id)}
 	if err := overrides.ValidateAppID(id); err != nil {
 		a.Err = err
@@ -134,7 +134,7 @@ func loadApp(inst *Installation, id string, locales []string) *App {
 	a.Metadata = md
 	// What the metadata grants never changes while the app is loaded:
 	// interpreted once, not on every merge.
-	a.metaContext, a.metaProblems = md.Context()
+	a.metaContext, a.metaProblems = md.Context(d)
 	kf := md.KeyFile()
 	if !kf.HasGroup("Application") {
 		a.Err = errors.New("broken metadata: no [Application] group")

@@ -107,8 +107,10 @@ type Advice struct {
 	Level Level
 	// Severity overrides the permission's Risk for this finding.
 	Severity Severity
-	// Only limits the rule to some apps.
-	Only Scope
+	// Only limits the rule to some apps, Releases to some Flatpak
+	// releases.
+	Only     Scope
+	Releases Releases
 	// Title, Reason and Fix are untranslated; a Title with %s gets the
 	// permission's value.
 	Title, Reason, Fix string
@@ -126,6 +128,23 @@ const (
 	WaylandNativeApps
 	OtherApps // not Wayland-native
 )
+
+// Releases is which Flatpak releases an Advice is right for.
+type Releases int
+
+const (
+	AnyRelease Releases = iota
+	// BeforeConditions: 1.14 and 1.16, where fallback-x11 decides X11 on
+	// its own, whatever x11 says.
+	BeforeConditions
+	// WithConditions: 1.18 and later, where x11 and !x11 in an override
+	// discard the app's fallback-x11.
+	WithConditions
+)
+
+func (r Releases) includes(d *overrides.Dialect) bool {
+	return r == AnyRelease || (r == WithConditions) == d.Conditional
+}
 
 // Ref is the typed name of one thing an override can say something about:
 // a fixed name, a folder, a persistent path, a variable, a bus name or a
@@ -198,14 +217,21 @@ var (
 			Reason: N_("IPC sharing exists to make X11 fast; a Wayland-native app does not need it."), Fix: N_("Unshare IPC.")})
 
 	X11 = fixed(GroupSockets, overrides.KeySockets, "x11", N_("X11 windowing system"), N_("Show windows with X11, which lets the app see and type into other X11 windows"), "0.6.0", SeverityHigh,
-		// Measured with Flatpak 1.14 (integration tests): with
+		// Measured with Flatpak 1.14 and 1.16 (integration tests): with
 		// fallback-x11 the app gets no X11 in a Wayland session and X11 in
 		// an X11 session whether or not x11 is revoked. The revocation
 		// still matters on releases without fallback-x11 and records the
 		// intent, so it stays recommended, at low severity, and says so.
-		Advice{ID: "revoke/x11", Level: LevelRecommended, Severity: SeverityLow, Only: WaylandNativeApps, Title: N_("Keeps X11 although it runs on Wayland"),
+		Advice{ID: "revoke/x11", Level: LevelRecommended, Severity: SeverityLow, Only: WaylandNativeApps, Releases: BeforeConditions, Title: N_("Keeps X11 although it runs on Wayland"),
 			Reason: N_("The app shows its windows with Wayland; X11 would let it see and type into other X11 windows. Flatpak already hides X11 from it in a Wayland session (fallback-x11); revoking x11 keeps it that way on Flatpak releases without fallback-x11."),
 			Fix:    N_("Revoke X11; fallback-x11 still gives X11 where no Wayland session runs.")},
+		// From 1.18 on, x11 or !x11 in an override discards the app's
+		// fallback-x11: revoking x11 would take X11 away in X11 sessions
+		// too, where the app needs it to show windows.
+		Advice{ID: "info/x11-without-wayland", Level: LevelInfo, Severity: SeverityLow, Only: WaylandNativeApps, Releases: WithConditions, NoFix: true,
+			Title:  N_("Gets X11 only where no Wayland session runs"),
+			Reason: N_("The app shows its windows with Wayland and gets no X11 in a Wayland session. On this Flatpak, revoking X11 would also remove it in X11 sessions, where the app needs it to show windows."),
+			Fix:    N_("Nothing to do: X11 is already off wherever Wayland is there.")},
 		Advice{ID: "info/x11", Level: LevelInfo, Only: OtherApps, NoFix: true, Title: N_("Uses X11"),
 			Reason: N_("X11 gives no isolation between windows: the app can read what you type in other X11 apps and take screenshots. It needs X11 to show windows, so revoking it would stop the app."),
 			Fix:    N_("Prefer a Wayland session; there, only X11 apps can see each other.")})
@@ -253,6 +279,10 @@ var (
 		broadFolder(SeverityMedium, N_("Can read the system's programs and libraries"), N_("Mostly harmless, but it reveals what is installed and is rarely needed.")))
 	HostEtc = folder("host-etc", N_("All system configurations"), N_("The host's /etc"), SeverityMedium,
 		broadFolder(SeverityMedium, N_("Can read the system's configuration"), N_("/etc holds network, user and service settings.")))
+	HostRoot = &Permission{ID: overrides.KeyFilesystems + "/" + overrides.LocationHostRoot, Group: GroupFilesystem, Key: overrides.KeyFilesystems, Value: overrides.LocationHostRoot,
+		Title: N_("The host's root folder"), Description: N_("Every file of the computer under /run/host/root, read-write unless read-only is chosen"),
+		MinVersion: MustVersion("1.17.0"), Risk: SeverityEscape,
+		Advice: []Advice{broadFolder(SeverityHigh, N_("Can read every file of the computer"), N_("The whole root folder of the computer is visible to the app, with everything you can open."))}}
 	Home = folder(overrides.LocationHome, N_("All user files"), N_("Your whole home folder, including settings of other apps"), SeverityEscape,
 		broadFolder(SeverityHigh, N_("Can read your whole home folder"), N_("Documents, browser profiles, keys and the settings of every other app are visible to it.")))
 
@@ -285,7 +315,7 @@ var Catalogue = []*Permission{
 	X11, Wayland, FallbackX11, PulseAudio, SessionBusSocket, SystemBusSocket, SSHAuth, PCSC, CUPS, GPGAgent, InheritWayland,
 	DRI, Input, USB, KVM, SHM, AllDevices,
 	Devel, Multiarch, Bluetooth, CANBus, PerAppDevShm,
-	Host, HostOS, HostEtc, Home,
+	Host, HostOS, HostEtc, HostRoot, Home,
 	folder("xdg-desktop", N_("Desktop folder"), N_("Your Desktop folder"), SeverityLow),
 	folder("xdg-documents", N_("Documents folder"), N_("Your Documents folder"), SeverityLow),
 	folder("xdg-download", N_("Downloads folder"), N_("Your Downloads folder"), SeverityLow),

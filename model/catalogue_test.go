@@ -53,6 +53,8 @@ func TestNamesOnlyInCatalogueAndGrammar(t *testing.T) {
 		"model/demo.go:home":            "the demo's home folder",
 		"ui/header.go:wayland":          "a CSS class",
 		"overrides/file.go:session-bus": "Canonical's section name for the session bus",
+		"overrides/flags.go:usb":        "the --usb option",
+		"overrides/usb.go:all":          "the USB query rule that matches every device",
 		"overrides/file.go:system-bus":  "Canonical's section name for the system bus",
 	}
 	root := testbin.Root(t)

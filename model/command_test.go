@@ -45,8 +45,8 @@ func TestOwnCommandRecreatesOverride(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gc, _ := got.Context()
-			wc, _ := want.Context()
+			gc, _ := got.Context(overrides.Flatpak114)
+			wc, _ := want.Context(overrides.Flatpak114)
 			if gc.Canonical() != wc.Canonical() {
 				t.Fatalf("%s\nwrote\n%s\nmeaning\n%s\nbut the user's override means\n%s", m.OwnCommand(target), data, gc.Canonical(), wc.Canonical())
 			}

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/confine-app/confine/overrides"
@@ -46,10 +48,23 @@ type Layer struct {
 	Err error
 }
 
-// FixedState is the effective state of one fixed-name permission.
+// FixedState is the effective state of one fixed-name permission: what
+// the merged layers say about it (granted outright, revoked, or — in 1.18 —
+// granted under conditions), the highest layer that said something, and
+// what each layer said, lowest first.
 type FixedState struct {
-	On     bool
+	overrides.Perm
 	Source Source
+	Words  []Word
+}
+
+// On reports an unconditional grant.
+func (s FixedState) On() bool { return s.Allowed }
+
+// Word is what one layer says about a fixed-name permission.
+type Word struct {
+	Source Source
+	overrides.Perm
 }
 
 // FsState is the effective state of one filesystem location.
@@ -70,9 +85,17 @@ type BusState struct {
 	Source Source
 }
 
+// USBState is one [USB Devices] query and the lowest layer that lists it
+// (queries add up across layers: none can take one away).
+type USBState struct {
+	Query  overrides.USBQuery
+	Source Source
+}
+
 // Effective is what an app may do once every layer is merged, with the layer
-// that decided each permission.
+// that decided each permission, in the dialect of the installed Flatpak.
 type Effective struct {
+	Dialect     *overrides.Dialect
 	Fixed       map[string]map[string]FixedState
 	Filesystems map[string]FsState
 	// ResetBy is the layer whose "!host:reset" dropped the grants below
@@ -82,6 +105,8 @@ type Effective struct {
 	Env        map[string]EnvState
 	SessionBus map[string]BusState
 	SystemBus  map[string]BusState
+	// USBEnumerable and USBHidden are the device queries (1.16 and later).
+	USBEnumerable, USBHidden map[string]USBState
 	// Broken lists layers Flatpak refuses; it then refuses to run the app.
 	Broken []error
 	// Own is the user's override file of the target as read for this
@@ -90,9 +115,10 @@ type Effective struct {
 	Own *overrides.File
 }
 
-func newEffective() *Effective {
-	e := &Effective{Fixed: map[string]map[string]FixedState{}, Filesystems: map[string]FsState{}, Persistent: map[string]Source{},
-		Env: map[string]EnvState{}, SessionBus: map[string]BusState{}, SystemBus: map[string]BusState{}}
+func newEffective(d *overrides.Dialect) *Effective {
+	e := &Effective{Dialect: d, Fixed: map[string]map[string]FixedState{}, Filesystems: map[string]FsState{}, Persistent: map[string]Source{},
+		Env: map[string]EnvState{}, SessionBus: map[string]BusState{}, SystemBus: map[string]BusState{},
+		USBEnumerable: map[string]USBState{}, USBHidden: map[string]USBState{}}
 	for _, k := range overrides.FixedKeys {
 		e.Fixed[k] = map[string]FixedState{}
 	}
@@ -100,63 +126,124 @@ func newEffective() *Effective {
 }
 
 // Merge computes the effective permissions of a stack of layers, lowest
-// first, with Flatpak's rules: a layer's fixed names, filesystem locations,
-// variables and bus names replace the ones below; persistent paths add up; a
-// filesystem reset drops every filesystem entry below it.
-func Merge(layers []Layer) *Effective {
-	e := newEffective()
+// first, with the rules of Flatpak release d. Like `flatpak run`, it first
+// merges the override layers among themselves and then lays the result over
+// the app's metadata (in 1.18 the merge of conditions depends on that
+// order). A layer's filesystem locations, variables and bus names replace
+// the ones below, persistent paths and USB queries add up, a filesystem
+// reset drops every filesystem entry below it; fixed names merge as d says.
+func Merge(d *overrides.Dialect, layers []Layer) *Effective {
+	base, over := newEffective(d), newEffective(d)
 	for _, l := range layers {
 		if l.Err != nil {
-			e.Broken = append(e.Broken, l.Err)
+			base.Broken = append(base.Broken, l.Err)
 			continue
 		}
 		if l.Context == nil {
 			continue
 		}
-		e.apply(l.Context, l.Source)
+		if l.Source == SourceApp {
+			base.apply(l.Context, l.Source)
+		} else {
+			over.apply(l.Context, l.Source)
+		}
 	}
-	return e
+	base.applyEffective(over)
+	return base
 }
 
+// apply lays one layer's context over e.
 func (e *Effective) apply(c *overrides.Context, src Source) {
+	upper := newEffective(e.Dialect)
 	for key, names := range c.Fixed {
-		for n, on := range names {
-			e.Fixed[key][n] = FixedState{On: on, Source: src}
+		for n, p := range names {
+			upper.Fixed[key][n] = FixedState{Perm: p, Source: src, Words: []Word{{src, p}}}
 		}
 	}
 	if _, reset := c.Filesystems[overrides.ResetLocation]; reset {
-		e.Filesystems = map[string]FsState{}
-		e.ResetBy = src
+		upper.ResetBy = src
 	}
 	for loc, m := range c.Filesystems {
-		if loc == overrides.ResetLocation {
-			continue
+		if loc != overrides.ResetLocation {
+			upper.Filesystems[loc] = FsState{Mode: m, Source: src}
 		}
-		e.Filesystems[loc] = FsState{Mode: m, Source: src}
 	}
 	for p := range c.Persistent {
+		upper.Persistent[p] = src
+	}
+	for k, v := range c.Env {
+		upper.Env[k] = EnvState{EnvValue: v, Source: src}
+	}
+	for n, p := range c.SessionBus {
+		upper.SessionBus[n] = BusState{Policy: p, Source: src}
+	}
+	for n, p := range c.SystemBus {
+		upper.SystemBus[n] = BusState{Policy: p, Source: src}
+	}
+	for k, q := range c.USBEnumerable {
+		upper.USBEnumerable[k] = USBState{q, src}
+	}
+	for k, q := range c.USBHidden {
+		upper.USBHidden[k] = USBState{q, src}
+	}
+	e.applyEffective(upper)
+}
+
+// applyEffective lays an already merged stack over e.
+func (e *Effective) applyEffective(u *Effective) {
+	for _, key := range overrides.FixedKeys {
+		lower, upper := map[string]overrides.Perm{}, map[string]overrides.Perm{}
+		for n, s := range e.Fixed[key] {
+			lower[n] = s.Perm
+		}
+		for n, s := range u.Fixed[key] {
+			upper[n] = s.Perm
+		}
+		e.Dialect.MergeFixed(key, lower, upper)
+		merged := map[string]FixedState{}
+		for n, p := range lower {
+			st := FixedState{Perm: p}
+			if below, ok := e.Fixed[key][n]; ok {
+				st.Source, st.Words = below.Source, below.Words
+			}
+			if above, ok := u.Fixed[key][n]; ok {
+				st.Source = above.Source
+				st.Words = append(slices.Clone(st.Words), above.Words...)
+			}
+			merged[n] = st
+		}
+		e.Fixed[key] = merged
+	}
+	if u.ResetBy != SourceDefault {
+		e.Filesystems = map[string]FsState{}
+		e.ResetBy = u.ResetBy
+	}
+	maps.Copy(e.Filesystems, u.Filesystems)
+	for p, src := range u.Persistent {
 		if _, ok := e.Persistent[p]; !ok {
 			e.Persistent[p] = src
 		}
 	}
-	for k, v := range c.Env {
-		e.Env[k] = EnvState{EnvValue: v, Source: src}
-	}
-	for n, p := range c.SessionBus {
-		e.SessionBus[n] = BusState{Policy: p, Source: src}
-	}
-	for n, p := range c.SystemBus {
-		e.SystemBus[n] = BusState{Policy: p, Source: src}
+	maps.Copy(e.Env, u.Env)
+	maps.Copy(e.SessionBus, u.SessionBus)
+	maps.Copy(e.SystemBus, u.SystemBus)
+	for _, m := range []struct{ to, from map[string]USBState }{{e.USBEnumerable, u.USBEnumerable}, {e.USBHidden, u.USBHidden}} {
+		for k, s := range m.from {
+			if _, ok := m.to[k]; !ok {
+				m.to[k] = s
+			}
+		}
 	}
 }
 
-// FixedOn reports whether a fixed-name permission is granted and who said so.
+// FixedOn reports whether a fixed-name permission is granted outright and
+// who said so.
 func (e *Effective) FixedOn(key, name string) (bool, Source) {
 	s := e.Fixed[key][name]
-	return s.On, s.Source
+	return s.Allowed, s.Source
 }
 
-// On reports whether a fixed-name catalogue permission is granted.
+// On reports whether a fixed-name catalogue permission is granted outright.
 func (e *Effective) On(p *Permission) bool {
 	on, _ := e.FixedOn(p.Key, p.Value)
 	return on
@@ -166,6 +253,50 @@ func (e *Effective) On(p *Permission) bool {
 func (e *Effective) Socket(name string) bool {
 	on, _ := e.FixedOn(overrides.KeySockets, name)
 	return on
+}
+
+// The two kinds of desktop session an app may start in. (Whether the USB
+// portal is there is the same in both; Model.Session says.)
+var (
+	WaylandSession = overrides.Session{Wayland: true}
+	X11Session     = overrides.Session{}
+)
+
+// Allowed reports whether the app gets a fixed-name permission when started
+// in session s, as the installed Flatpak decides at start: conditions
+// evaluated (1.18), and fallback-x11 turned into X11 only without a Wayland
+// session (1.18: "x11 if !has-wayland"; before: X11 unless the app shows
+// its windows with Wayland in this session).
+func (e *Effective) Allowed(key, name string, s overrides.Session) bool {
+	d := e.Dialect
+	if key == overrides.KeySockets && name == overrides.SocketX11 {
+		fb := e.Fixed[key][overrides.SocketFallbackX11]
+		if d.Conditional && fb.Allowed {
+			x := e.Fixed[key][name].Perm
+			x.Allowed = false
+			if !slices.Contains(x.Conditions, "!"+overrides.CondHasWayland) {
+				x.Conditions = append(slices.Clone(x.Conditions), "!"+overrides.CondHasWayland)
+			}
+			return d.Granted(x, s)
+		}
+		if !d.Conditional && fb.Allowed {
+			// 1.14 and 1.16 ask whether the app connected to Wayland.
+			return !(s.Wayland && e.Fixed[key][Wayland.Value].Allowed)
+		}
+	}
+	return d.Granted(e.Fixed[key][name].Perm, s)
+}
+
+// AllowedIn is Allowed for a catalogue entry.
+func (e *Effective) AllowedIn(p *Permission, s overrides.Session) bool {
+	return e.Allowed(p.Key, p.Value, s)
+}
+
+// Display reports whether the app can show windows in a session: with
+// Wayland in a Wayland session, or with X11 (a Wayland session serves X11
+// apps too).
+func (e *Effective) Display(s overrides.Session) bool {
+	return s.Wayland && e.AllowedIn(Wayland, s) || e.AllowedIn(X11, s)
 }
 
 // FilesystemMode is the access granted for exactly this location
@@ -198,12 +329,12 @@ func (e *Effective) Bus(b overrides.Bus) map[string]BusState {
 	return e.SessionBus
 }
 
-// WaylandNative reports an app that shows its windows with Wayland and only
-// falls back to X11 where no Wayland session runs: wayland is granted and
-// x11 is either absent or accompanied by fallback-x11 (Flatpak writes
-// "x11;fallback-x11;" so older releases still get X11).
+// WaylandNative reports an app that shows its windows with Wayland and
+// gets no X11 in a Wayland session, under the installed Flatpak's rules
+// (fallback-x11, or in 1.18 X11 granted only "if !has-wayland"). Flatpak
+// writes "x11;fallback-x11;" for older releases, so that is native too.
 func (e *Effective) WaylandNative() bool {
-	return e.On(Wayland) && (!e.On(X11) || e.On(FallbackX11))
+	return e.AllowedIn(Wayland, WaylandSession) && !e.AllowedIn(X11, WaylandSession)
 }
 
 // Context converts the effective state back to a context (e.g. to show the
@@ -212,7 +343,7 @@ func (e *Effective) Context() *overrides.Context {
 	c := overrides.NewContext()
 	for key, names := range e.Fixed {
 		for n, s := range names {
-			c.Fixed[key][n] = s.On
+			c.Fixed[key][n] = s.Perm
 		}
 	}
 	for loc, s := range e.Filesystems {
@@ -232,6 +363,12 @@ func (e *Effective) Context() *overrides.Context {
 	}
 	for n, s := range e.SystemBus {
 		c.SystemBus[n] = s.Policy
+	}
+	for k, s := range e.USBEnumerable {
+		c.USBEnumerable[k] = s.Query
+	}
+	for k, s := range e.USBHidden {
+		c.USBHidden[k] = s.Query
 	}
 	return c
 }

@@ -48,7 +48,10 @@ type Finding struct {
 	// Text to get the English text.
 	TitleArgs, ReasonArgs []any
 	// Ops are the `flatpak override` options that apply the fix.
-	Ops       []overrides.Op
+	Ops []overrides.Op
+	// Repair: the fix is Model.Repair (the file cannot be edited with
+	// options until Flatpak can read it).
+	Repair    bool
 	Dismissed bool
 }
 

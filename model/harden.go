@@ -1,6 +1,10 @@
 package model
 
-import "github.com/confine-app/confine/overrides"
+import (
+	"slices"
+
+	"github.com/confine-app/confine/overrides"
+)
 
 // HardenPlan is the override that applying the advisor's fixes gives.
 type HardenPlan struct {
@@ -29,6 +33,9 @@ func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
 			}
 		}
 	}
+	// Checked before it is offered: a plan never leaves the app without a
+	// display in a kind of session where it has one now.
+	p.Ops = m.keepDisplay(a, p.Ops)
 	before, err := m.User.Read(a.ID)
 	if err != nil {
 		return p, err
@@ -40,7 +47,7 @@ func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
 			return p, err
 		}
 	}
-	if err := f.ApplyOps(p.Ops); err != nil {
+	if err := f.ApplyOps(m.Dialect, p.Ops); err != nil {
 		return p, err
 	}
 	if !f.IsEmpty() {
@@ -54,4 +61,45 @@ func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
 func (m *Model) Apply(p HardenPlan) (Change, error) {
 	c := Change{Target: p.Target, Before: p.Before, After: p.After}
 	return c, m.User.Write(p.Target, p.Before, p.After)
+}
+
+// displayOps are the options that can change whether an app has a display.
+func displayOp(o overrides.Op) bool {
+	key, _, ok := overrides.FixedFlagKey(o.Flag)
+	return ok && key == overrides.KeySockets && (o.Value == X11.Value || o.Value == Wayland.Value || o.Value == FallbackX11.Value)
+}
+
+// keepDisplay drops the display options from ops when applying them would
+// leave the app without a display in a Wayland or an X11 session where it
+// has one now.
+func (m *Model) keepDisplay(a *App, ops []overrides.Op) []overrides.Op {
+	if m.displayAfter(a, ops) {
+		return ops
+	}
+	return slices.DeleteFunc(slices.Clone(ops), displayOp)
+}
+
+// displayAfter reports whether the app keeps a display in each kind of
+// session where it has one now, once ops are applied to the user's
+// override.
+func (m *Model) displayAfter(a *App, ops []overrides.Op) bool {
+	ls := m.Layers(a)
+	user := &ls[len(ls)-1]
+	f := overrides.NewFile()
+	if user.File != nil {
+		f = user.File.Clone()
+	}
+	if err := f.ApplyOps(m.Dialect, ops); err != nil {
+		return true // refused anyway; the caller reports the error
+	}
+	now := Merge(m.Dialect, ls)
+	user.File = f
+	user.Context, user.Problems = f.Context(m.Dialect)
+	after := Merge(m.Dialect, ls)
+	for _, s := range []overrides.Session{WaylandSession, X11Session} {
+		if now.Display(s) && !after.Display(s) {
+			return false
+		}
+	}
+	return true
 }

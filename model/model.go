@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"github.com/confine-app/confine/overrides"
 )
@@ -18,12 +19,17 @@ type Model struct {
 	// read-only store of the administrator's.
 	User, System *overrides.Store
 	// Flatpak is the installed Flatpak's version (zero when unknown,
-	// FlatpakErr says why).
+	// FlatpakErr says why); Dialect is how that release reads, merges,
+	// evaluates and writes override files.
 	Flatpak    Version
 	FlatpakErr error
+	Dialect    *overrides.Dialect
 	// Errors are problems that hide installations (never single apps: those
 	// are on the App).
 	Errors []error
+
+	sessionOnce sync.Once
+	session     overrides.Session
 }
 
 // Load discovers installations and apps. It never fails as a whole: every
@@ -33,6 +39,7 @@ func Load(env Env) *Model {
 	m.User = overrides.NewUserStore(env.hostEnv())
 	m.System = overrides.NewSystemStore(env.getenv)
 	m.Flatpak, m.FlatpakErr = DetectFlatpakVersion(env)
+	m.Dialect = DialectOf(m.Flatpak)
 	var errs []error
 	m.Installations, errs = DiscoverInstallations(env)
 	m.Errors = append(m.Errors, errs...)
@@ -43,7 +50,7 @@ func Load(env Env) *Model {
 			m.Errors = append(m.Errors, inst.Err)
 			continue
 		}
-		apps, err := LoadApps(inst, locales)
+		apps, err := LoadApps(inst, locales, m.Dialect)
 		if err != nil {
 			m.Errors = append(m.Errors, fmt.Errorf("%s installation (%s): %w", inst.Label(), inst.Path, err))
 			continue
@@ -121,9 +128,13 @@ func (m *Model) layer(src Source, s *overrides.Store, target string) Layer {
 		return l
 	}
 	l.File = f
-	l.Context, l.Problems = f.Context()
+	l.Context, l.Problems = f.Context(m.Dialect)
 	if p := overrides.FatalProblem(l.Problems); p != nil {
-		l.Err = fmt.Errorf("%s: Flatpak refuses this file: %s", l.Path, p)
+		if p.Crash {
+			l.Err = fmt.Errorf("%s: %s crashes on this file: %s", l.Path, m.Dialect, p)
+		} else {
+			l.Err = fmt.Errorf("%s: %s refuses this file: %s", l.Path, m.Dialect, p)
+		}
 	}
 	return l
 }
@@ -161,7 +172,7 @@ func (m *Model) Layers(a *App) []Layer {
 // Effective merges an app's layers (nil: the global overrides alone).
 func (m *Model) Effective(a *App) *Effective {
 	ls := m.Layers(a)
-	e := Merge(ls)
+	e := Merge(m.Dialect, ls)
 	e.Own = ls[len(ls)-1].File // the user's layer is the top one
 	return e
 }
@@ -264,8 +275,8 @@ func (m *Model) edit(a *App, forget func(*overrides.File) error, satisfied func(
 			if err := forget(probe); err != nil {
 				return err
 			}
-			c, probs := probe.Context()
-			if overrides.FatalProblem(probs) == nil && satisfied(Merge(append(lower, Layer{Source: SourceUser, Context: c}))) {
+			c, probs := probe.Context(m.Dialect)
+			if overrides.FatalProblem(probs) == nil && satisfied(Merge(m.Dialect, append(lower, Layer{Source: SourceUser, Context: c}))) {
 				return forget(f)
 			}
 		}
@@ -278,56 +289,57 @@ func (m *Model) edit(a *App, forget func(*overrides.File) error, satisfied func(
 // SetFixed makes a shared/socket/device/feature permission granted (Grant),
 // revoked (Revoke) or as the lower layers give it (Inherit).
 func (m *Model) SetFixed(a *App, key, name string, want overrides.State) (Change, error) {
-	if err := overrides.ValidateName(key, name); err != nil {
-		return Change{}, err
-	}
 	if want != overrides.Inherit {
+		// The catalogue says which release a name needs, in words.
 		if err := m.checkSupported(LookupFixed(key, name)); err != nil {
 			return Change{}, err
 		}
 	}
-	forget := func(f *overrides.File) error { return f.SetFixed(key, name, overrides.Inherit) }
+	if err := m.Dialect.ValidateName(key, name); err != nil {
+		return Change{}, err
+	}
+	forget := func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, overrides.Inherit) }
 	if want == overrides.Inherit {
 		return m.edit(a, forget, nil, nil)
 	}
 	return m.edit(a, forget,
 		func(e *Effective) bool { on, _ := e.FixedOn(key, name); return on == (want == overrides.Grant) },
-		func(f *overrides.File) error { return f.SetFixed(key, name, want) })
+		func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, want) })
 }
 
 // SetFilesystem gives a location a mode (ModeNone hides it, writing "!loc"
 // when a lower layer grants it).
 func (m *Model) SetFilesystem(a *App, loc string, mode overrides.Mode) (Change, error) {
-	norm, err := overrides.NormaliseLocation(loc)
+	norm, err := overrides.NormaliseLocation(m.Dialect, loc)
 	if err != nil {
 		return Change{}, err
 	}
-	return m.edit(a, func(f *overrides.File) error { return f.RemoveFilesystem(norm) },
+	return m.edit(a, func(f *overrides.File) error { return f.RemoveFilesystem(m.Dialect, norm) },
 		func(e *Effective) bool { got, _ := e.FilesystemMode(norm); return got == mode },
 		func(f *overrides.File) error {
-			return f.SetFilesystem(overrides.Filesystem{Location: norm, Mode: mode})
+			return f.SetFilesystem(m.Dialect, overrides.Filesystem{Location: norm, Mode: mode})
 		})
 }
 
 // ResetFilesystem forgets what the user said about a location.
 func (m *Model) ResetFilesystem(a *App, loc string) (Change, error) {
-	norm, err := overrides.NormaliseLocation(loc)
+	norm, err := overrides.NormaliseLocation(m.Dialect, loc)
 	if err != nil {
 		return Change{}, err
 	}
-	return m.edit(a, func(f *overrides.File) error { return f.RemoveFilesystem(norm) }, nil, nil)
+	return m.edit(a, func(f *overrides.File) error { return f.RemoveFilesystem(m.Dialect, norm) }, nil, nil)
 }
 
 // SetFilesystemReset adds or removes "!host:reset" in the user override,
 // which drops every filesystem grant of the lower layers.
 func (m *Model) SetFilesystemReset(a *App, on bool) (Change, error) {
-	forget := func(f *overrides.File) error { return f.RemoveFilesystem(overrides.ResetLocation) }
+	forget := func(f *overrides.File) error { return f.RemoveFilesystem(m.Dialect, overrides.ResetLocation) }
 	if !on {
 		return m.edit(a, forget, nil, nil)
 	}
 	return m.edit(a, forget, func(*Effective) bool { return false },
 		func(f *overrides.File) error {
-			return f.SetFilesystem(overrides.Filesystem{Location: overrides.ResetLocation, Mode: overrides.ModeNone})
+			return f.SetFilesystem(m.Dialect, overrides.Filesystem{Location: overrides.ResetLocation, Mode: overrides.ModeNone})
 		})
 }
 
@@ -393,6 +405,18 @@ func (m *Model) RemovePersistent(a *App, p string) (Change, error) {
 	return m.edit(a, func(f *overrides.File) error { return f.RemovePersistent(p) }, nil, nil)
 }
 
+// Repair removes from the user's override of an app (nil: the global one)
+// the entries the installed Flatpak refuses or crashes on, and nothing
+// else; Undo brings them back.
+func (m *Model) Repair(a *App) (Change, error) {
+	t := target(a)
+	before, after, err := m.User.Update(t, func(f *overrides.File) error {
+		_, err := f.Repair(m.Dialect)
+		return err
+	})
+	return Change{Target: t, Before: before, After: after}, err
+}
+
 // Reset deletes the user's override for an app (nil: the global one).
 func (m *Model) Reset(a *App) (Change, error) {
 	t := target(a)
@@ -409,7 +433,7 @@ func (m *Model) Override(t string, ops []overrides.Op) (Change, error) {
 		return Change{}, err
 	}
 	for _, o := range ops {
-		if _, err := o.Validate(); err != nil {
+		if _, err := o.Validate(m.Dialect); err != nil {
 			return Change{}, err
 		}
 		if key, _, ok := overrides.FixedFlagKey(o.Flag); ok {
@@ -418,6 +442,6 @@ func (m *Model) Override(t string, ops []overrides.Op) (Change, error) {
 			}
 		}
 	}
-	before, after, err := m.User.Update(t, func(f *overrides.File) error { return f.ApplyOps(ops) })
+	before, after, err := m.User.Update(t, func(f *overrides.File) error { return f.ApplyOps(m.Dialect, ops) })
 	return Change{Target: t, Before: before, After: after}, err
 }

@@ -362,6 +362,7 @@ func TestUnsupportedPermissionsAreRefused(t *testing.T) {
 		t.Fatal("--device=input accepted on 1.14")
 	}
 	m.Flatpak = MustVersion("1.16.0")
+	m.Dialect = DialectOf(m.Flatpak)
 	if _, err := m.SetFixed(a, overrides.KeyDevices, "usb", overrides.Grant); err != nil {
 		t.Fatal(err)
 	}
@@ -571,11 +572,11 @@ func TestCatalogueIsConsistent(t *testing.T) {
 		seen[p.ID] = true
 		switch p.Group {
 		case GroupShare, GroupSockets, GroupDevices, GroupFeatures:
-			if err := overrides.ValidateName(p.Key, p.Value); err != nil {
+			if err := overrides.Flatpak119.ValidateName(p.Key, p.Value); err != nil {
 				t.Errorf("%s: %v", p.ID, err)
 			}
 		case GroupFilesystem:
-			if _, err := overrides.NormaliseLocation(p.Value); err != nil {
+			if _, err := overrides.NormaliseLocation(overrides.Flatpak119, p.Value); err != nil {
 				t.Errorf("%s: %v", p.ID, err)
 			}
 		}

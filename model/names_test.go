@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/confine-app/confine/overrides"
@@ -36,7 +37,8 @@ func TestTalksTo(t *testing.T) {
 		{map[string]BusState{"org.freedesktop.secrets.*": {Policy: overrides.PolicyTalk}}, true},
 		{nil, false},
 	} {
-		e := &Effective{SessionBus: tc.bus}
+		e := newEffective(overrides.Flatpak114)
+		maps.Copy(e.SessionBus, tc.bus)
 		if got := e.TalksTo("org.freedesktop.secrets"); got != tc.want {
 			t.Errorf("%v: TalksTo = %v, want %v", tc.bus, got, tc.want)
 		}

@@ -77,8 +77,17 @@ func (e *Effective) TalksTo(name string) bool {
 func (e *Effective) Holds(p *Permission) (held bool, src Source, grant string) {
 	switch p.Group {
 	case GroupShare, GroupSockets, GroupDevices, GroupFeatures:
-		on, src := e.FixedOn(p.Key, p.Value)
-		return on, src, p.Key + "=" + p.Value
+		// Held when the layers grant it in some session: a grant under a
+		// condition that never holds (`if:network:false`) is not one.
+		// (What x11 says, before fallback-x11 is applied at start: the
+		// advice on X11 is about that.)
+		s := e.Fixed[p.Key][p.Value]
+		held := e.Dialect.Granted(s.Perm, WaylandSession) || e.Dialect.Granted(s.Perm, X11Session)
+		grant := p.Key + "=" + p.Value
+		if s.Conditional() {
+			grant = p.Key + "=" + strings.Join(overrides.SerializePerm(p.Value, s.Perm), ";")
+		}
+		return held, s.Source, grant
 	case GroupFilesystem:
 		s, ok := e.Filesystems[p.Value]
 		if !ok || s.Mode == overrides.ModeNone {
@@ -104,10 +113,12 @@ func (m *Model) AuditOf(a *App, e *Effective) []Finding {
 		out = append(out, globalFindings()...)
 	} else {
 		out = appFindings(e)
+		out = append(out, displayFindings(e, m.declared(a))...)
 		if gained := m.Gained(a); len(gained) > 0 {
-			out = append(out, updateFinding(gained))
+			out = append(out, updateFinding(m.Dialect, gained))
 		}
 	}
+	out = append(out, m.brokenFindings(a, e)...)
 	dismissed := m.Dismissed(target(a))
 	for i := range out {
 		out[i].Dismissed = dismissed[out[i].ID]
@@ -138,7 +149,7 @@ var adviceOrder = []*Permission{
 	SessionBusSocket, SystemBusSocket, FlatpakPortal, Devel,
 	X11, IPC,
 	Network, PulseAudio, AllDevices, SSHAuth, GPGAgent, Secrets,
-	Host, Home, HostOS, HostEtc,
+	Host, HostRoot, Home, HostOS, HostEtc,
 }
 
 var writeEscapesAfter = Devel
@@ -149,7 +160,7 @@ func appFindings(e *Effective) []Finding {
 	for _, p := range adviceOrder {
 		if held, src, grant := e.Holds(p); held {
 			for _, adv := range p.Advice {
-				if adv.Only == WaylandNativeApps && !native || adv.Only == OtherApps && native {
+				if adv.Only == WaylandNativeApps && !native || adv.Only == OtherApps && native || !adv.Releases.includes(e.Dialect) {
 					continue
 				}
 				out = append(out, p.finding(adv, src, grant))
@@ -220,7 +231,7 @@ func writeEscapes(e *Effective) []Finding {
 				reason, args = N_("Writing %s is enough: %s."), []any{p.loc, p.why}
 			}
 		}
-		if loc == overrides.LocationHost {
+		if loc == overrides.LocationHost || loc == overrides.LocationHostRoot {
 			reason, args = N_("It can change every file you can, including the programs your session starts and Flatpak's own files."), nil
 		}
 		if reason == "" {
@@ -236,4 +247,80 @@ func writeEscapes(e *Effective) []Finding {
 			Ops: []overrides.Op{{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: overrides.ModeRead}.String()}}})
 	}
 	return out
+}
+
+// declared is what the app's metadata alone gives it.
+func (m *Model) declared(a *App) *Effective { return Merge(m.Dialect, m.Layers(a)[:1]) }
+
+// displayFindings: an app that could show its windows in a kind of session
+// with what it declares, but cannot with the overrides. On 1.18 that is
+// what `!wayland` does to an app that falls back to X11 (no display in a
+// Wayland session), and `!x11` (no X11 in X11 sessions either).
+func displayFindings(e, declared *Effective) []Finding {
+	var out []Finding
+	for _, d := range []struct {
+		id      string
+		session overrides.Session
+		fix     *Permission
+		title   string
+		reason  string
+	}{
+		{"display/wayland", WaylandSession, Wayland, N_("Cannot show windows in a Wayland session"),
+			N_("The overrides take Wayland away, and this Flatpak gives the app X11 only where no Wayland session runs: started in a Wayland session, it opens no window.")},
+		{"display/x11", X11Session, FallbackX11, N_("Cannot show windows in an X11 session"),
+			N_("On this Flatpak, an x11 or !x11 in an override also discards the app's fallback-x11: started in an X11 session, it has no X11 and opens no window.")},
+	} {
+		if !declared.Display(d.session) || e.Display(d.session) {
+			continue
+		}
+		f := Finding{ID: d.id, Severity: SeverityHigh, Level: LevelRecommended, Ref: d.fix.Ref(), Perm: d.fix,
+			Permission: d.fix.Syntax(), Source: e.Fixed[d.fix.Key][d.fix.Value].Source,
+			Title: d.title, Reason: d.reason, Fix: N_("Give it back, so the app has a display in both kinds of session."),
+			Ops: []overrides.Op{d.fix.Grant()}}
+		out = append(out, f)
+	}
+	return out
+}
+
+// brokenFindings: a layer the installed Flatpak refuses, or crashes on,
+// stops the app from starting. The user's own file can be repaired.
+func (m *Model) brokenFindings(a *App, e *Effective) []Finding {
+	var out []Finding
+	for _, l := range m.Layers(a) {
+		if l.Err == nil {
+			continue
+		}
+		own := l.Source == SourceUser || a == nil && l.Source == SourceGlobal
+		f := Finding{ID: "broken/" + l.Source.String(), Severity: SeverityHigh, Level: LevelInfo, Source: l.Source,
+			Title: N_("Flatpak cannot use an override file"), Reason: N_("%s"), ReasonArgs: []any{l.Err.Error()},
+			Fix: N_("Ask the administrator to fix it; until then Flatpak refuses to start the app.")}
+		if crashes(l.Problems) {
+			f.Title = N_("An override file makes Flatpak crash")
+		}
+		if own {
+			f.Level = LevelRecommended
+			f.Repair = true
+			f.Fix = N_("Repair removes just the entries this Flatpak cannot read; Undo brings them back.")
+			if l.File == nil || repairFails(m.Dialect, l.File) {
+				f.Repair = false
+				f.Fix = N_("Reset the override (Undo brings it back) or fix it in a text editor.")
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func crashes(probs []overrides.Problem) bool {
+	for _, p := range probs {
+		if p.Fatal && p.Crash {
+			return true
+		}
+	}
+	return false
+}
+
+func repairFails(d *overrides.Dialect, f *overrides.File) bool {
+	_, err := f.Clone().Repair(d)
+	return err != nil
 }

@@ -34,10 +34,11 @@ func PersistentSyntax(p string) string { return overrides.KeyPersistent + "=" + 
 // EnvSyntax is a variable as the page shows it: NAME=value.
 func EnvSyntax(name, value string) string { return name + "=" + value }
 
-// ParseFolder reads a folder as a person types it, with the command line's
-// rules: "~/Games", "xdg-music:ro", "/opt/data:create".
-func ParseFolder(s string) (loc string, mode overrides.Mode, err error) {
-	fs, _, err := overrides.ParseFilesystemArg(strings.TrimSpace(s), false)
+// ParseFolder reads a folder as a person types it, with the installed
+// Flatpak's command-line rules: "~/Games", "xdg-music:ro",
+// "/opt/data:create".
+func (m *Model) ParseFolder(s string) (loc string, mode overrides.Mode, err error) {
+	fs, _, err := overrides.ParseFilesystemArg(m.Dialect, strings.TrimSpace(s), false)
 	if err != nil {
 		return "", 0, err
 	}
@@ -73,7 +74,7 @@ func (e *Effective) OwnState(p *Permission) overrides.State {
 	if e.Own == nil {
 		return overrides.Inherit
 	}
-	return e.Own.Fixed(p.Key, p.Value)
+	return e.Own.Fixed(e.Dialect, p.Key, p.Value)
 }
 
 // OwnLocations lists the folders the page's own override names, in file
@@ -83,7 +84,7 @@ func (e *Effective) OwnLocations() []string {
 		return nil
 	}
 	var out []string
-	for _, fs := range e.Own.Filesystems() {
+	for _, fs := range e.Own.Filesystems(e.Dialect) {
 		if fs.Location != overrides.ResetLocation {
 			out = append(out, fs.Location)
 		}
@@ -126,8 +127,8 @@ func (m *Model) OwnCommand(target string) string {
 	if err != nil {
 		return "# " + err.Error()
 	}
-	c, _ := f.Context()
-	ops := overrides.OpsFor(overrides.NewContext(), c)
+	c, _ := f.Context(m.Dialect)
+	ops := overrides.OpsFor(m.Dialect, overrides.NewContext(), c)
 	if len(ops) == 0 {
 		return commandLine(target, "--reset")
 	}

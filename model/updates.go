@@ -28,8 +28,13 @@ func declaredGrants(a *App) []overrides.Op {
 	var ops []overrides.Op
 	for _, key := range overrides.FixedKeys {
 		for _, n := range overrides.Names(key) {
-			if c.Fixed[key][n] {
-				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Grant), Value: n})
+			p := c.Fixed[key][n]
+			grant := overrides.FixedFlag(key, overrides.Grant)
+			if p.Allowed {
+				ops = append(ops, overrides.Op{Flag: grant, Value: n})
+			}
+			for _, cond := range p.Conditions {
+				ops = append(ops, overrides.Op{Flag: grant + "-if", Value: n + ":" + cond})
 			}
 		}
 	}
@@ -105,13 +110,17 @@ func (m *Model) AcknowledgeUpdate(a *App) error {
 }
 
 // revocation is the option that takes a declared grant back.
-func revocation(o overrides.Op) overrides.Op {
+func revocation(d *overrides.Dialect, o overrides.Op) overrides.Op {
 	if key, s, ok := overrides.FixedFlagKey(o.Flag); ok && s == overrides.Grant {
 		return overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: o.Value}
 	}
+	if key, ok := overrides.IfFlagKey(o.Flag); ok {
+		name, _, _ := strings.Cut(o.Value, ":")
+		return overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: name}
+	}
 	switch o.Flag {
 	case "filesystem":
-		fs, _, _ := overrides.ParseFilesystemArg(o.Value, false)
+		fs, _, _ := overrides.ParseFilesystemArg(d, o.Value, false)
 		return overrides.Op{Flag: "nofilesystem", Value: overrides.Filesystem{Location: fs.Location, Mode: overrides.ModeNone}.String()[1:]}
 	case "talk-name", "own-name":
 		return overrides.Op{Flag: "no-talk-name", Value: o.Value}
@@ -122,13 +131,13 @@ func revocation(o overrides.Op) overrides.Op {
 }
 
 // updateFinding turns gained permissions into a finding.
-func updateFinding(gained []overrides.Op) Finding {
+func updateFinding(d *overrides.Dialect, gained []overrides.Op) Finding {
 	var names []string
 	var ops []overrides.Op
 	h := fnv.New32a()
 	for _, o := range gained {
 		names = append(names, o.String())
-		ops = append(ops, revocation(o))
+		ops = append(ops, revocation(d, o))
 		h.Write([]byte(o.String()))
 	}
 	return Finding{
@@ -152,12 +161,24 @@ func (m *Model) Lock(a *App) (Change, error) {
 	e := m.Effective(a)
 	var ops []overrides.Op
 	for _, key := range overrides.FixedKeys {
-		for _, n := range overrides.Names(key) {
-			if on, _ := e.FixedOn(key, n); !on && LookupFixed(key, n).Supported(m.Flatpak) {
+		for _, n := range m.Dialect.Names(key) {
+			s := e.Fixed[key][n]
+			switch {
+			case s.Allowed || !LookupFixed(key, n).Supported(m.Flatpak):
+			case s.Conditional():
+				// Pinned as it is: its conditions, and no others an
+				// update could add below.
+				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: n})
+				for _, c := range s.Conditions {
+					ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Grant) + "-if", Value: n + ":" + c})
+				}
+			default:
 				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: n})
 			}
 		}
 	}
+	// From 1.18 on, !x11 would also discard the app's fallback-x11.
+	ops = m.keepDisplay(a, ops)
 	ops = append(ops, overrides.Op{Flag: "nofilesystem", Value: "host:reset"})
 	for _, loc := range e.Granted() {
 		ops = append(ops, overrides.Op{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: e.Filesystems[loc].Mode}.String()})

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/confine-app/confine/overrides"
 )
 
 // Version is a Flatpak release number. The zero Version means unknown.
@@ -81,4 +83,21 @@ func DetectFlatpakVersion(env Env) (Version, error) {
 		return Version{}, fmt.Errorf("cannot run flatpak --version: %w", err)
 	}
 	return ParseVersion(string(out))
+}
+
+// DialectOf is how a Flatpak release reads, merges and writes override
+// files. Development series speak the dialect of the release they lead to;
+// an unknown version gets the newest stable one.
+func DialectOf(v Version) *overrides.Dialect {
+	switch {
+	case v.IsZero():
+		return overrides.Flatpak118
+	case v.Less(Version{1, 15, 0}):
+		return overrides.Flatpak114
+	case v.Less(Version{1, 17, 0}):
+		return overrides.Flatpak116
+	case v.Less(Version{1, 19, 0}):
+		return overrides.Flatpak118
+	}
+	return overrides.Flatpak119
 }

@@ -1,0 +1,126 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/confine-app/confine/overrides"
+)
+
+// Status is how a fixed-name permission stands for an app as the installed
+// Flatpak would start it: on, off, or on only under conditions — with its
+// value in each kind of session.
+type Status struct {
+	// On: granted outright. Otherwise it is granted while one of the
+	// Conditions holds (none: off). For X11 the conditions include what
+	// fallback-x11 does ("!has-wayland").
+	On         bool
+	Conditions []string
+	// Wayland and X11: granted when the app starts in a Wayland session,
+	// in an X11 session; Now: in the session Confine runs in.
+	Wayland, X11, Now bool
+	Source            Source
+	// Words is what each layer said about it, lowest first.
+	Words []Word
+}
+
+// Conditional reports a grant that depends on conditions.
+func (s Status) Conditional() bool { return !s.On && len(s.Conditions) > 0 }
+
+// Value is "on", "off" or "conditional".
+func (s Status) Value() string {
+	switch {
+	case s.On:
+		return "on"
+	case s.Conditional():
+		return "conditional"
+	}
+	return "off"
+}
+
+// StatusOf says how a fixed-name permission stands for the app; now is the
+// running session (Model.Session).
+func (e *Effective) StatusOf(key, name string, now overrides.Session) Status {
+	fs := e.Fixed[key][name]
+	st := Status{Source: fs.Source, Words: fs.Words}
+	withPortal := func(s overrides.Session) overrides.Session { s.USBPortal = now.USBPortal; return s }
+	st.Wayland = e.Allowed(key, name, withPortal(WaylandSession))
+	st.X11 = e.Allowed(key, name, withPortal(X11Session))
+	st.Now = e.Allowed(key, name, now)
+	p := fs.Perm
+	if key == overrides.KeySockets && name == overrides.SocketX11 {
+		if fb := e.Fixed[key][overrides.SocketFallbackX11]; fb.Allowed {
+			// fallback-x11 decides X11 in the end: say so as the
+			// condition 1.18 makes of it.
+			switch {
+			case e.Dialect.Conditional:
+				p.Allowed = false
+				if !slices.Contains(p.Conditions, "!"+overrides.CondHasWayland) {
+					p.Conditions = append(slices.Clone(p.Conditions), "!"+overrides.CondHasWayland)
+				}
+			case st.Wayland:
+				// Before 1.18 an app without Wayland gets X11 everywhere.
+				p = overrides.Perm{Allowed: true, Reset: true}
+			default:
+				p = overrides.Perm{Conditions: []string{"!" + overrides.CondHasWayland}}
+			}
+			if fb.Source > st.Source {
+				st.Source = fb.Source
+			}
+		}
+	}
+	st.On = p.Allowed
+	if !p.Allowed {
+		st.Conditions = p.Conditions
+	}
+	return st
+}
+
+// StatusIn is StatusOf for a catalogue entry.
+func (e *Effective) StatusIn(p *Permission, now overrides.Session) Status {
+	return e.StatusOf(p.Key, p.Value, now)
+}
+
+// ConditionText says in words when a condition holds, as the release d
+// evaluates it (untranslated format and its arguments).
+func ConditionText(d *overrides.Dialect, cond string) (string, []any) {
+	c, neg := strings.CutPrefix(cond, "!")
+	if !slices.Contains(overrides.KnownConditions, c) {
+		return N_("Never: this Flatpak does not know the condition “%s”"), []any{cond}
+	}
+	if neg && d.NegatedTrueBug && (c == overrides.CondTrue || c == overrides.CondHasInputDevice || c == overrides.CondHasUSBDevice) {
+		// 1.18.1 evaluates these as true (fixed in 1.19).
+		return N_("Always on this Flatpak: it wrongly holds “%s” true (fixed in Flatpak 1.19)"), []any{cond}
+	}
+	texts := map[string][2]string{
+		overrides.CondTrue:           {N_("Always"), N_("Never")},
+		overrides.CondFalse:          {N_("Never"), N_("Always")},
+		overrides.CondHasWayland:     {N_("Only in a Wayland session"), N_("Only when no Wayland session is running")},
+		overrides.CondHasUSBPortal:   {N_("Only with the USB portal"), N_("Only without the USB portal")},
+		overrides.CondHasInputDevice: {N_("Always: this Flatpak can give input devices alone"), N_("Only when Flatpak cannot give input devices alone")},
+		overrides.CondHasUSBDevice:   {N_("Always: this Flatpak can give USB devices alone"), N_("Only when Flatpak cannot give USB devices alone")},
+	}[c]
+	if neg {
+		return texts[1], nil
+	}
+	return texts[0], nil
+}
+
+// ConditionsText says in words when a conditional grant holds (any of its
+// conditions), translated by tr.
+func ConditionsText(d *overrides.Dialect, conds []string, tr func(string) string) string {
+	var parts []string
+	for _, c := range conds {
+		f, args := ConditionText(d, c)
+		parts = append(parts, fmt.Sprintf(tr(f), args...))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	text := parts[0]
+	for _, p := range parts[1:] {
+		text = fmt.Sprintf(tr("%s, or: %s"), text, p)
+	}
+	return text
+}
