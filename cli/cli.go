@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -201,15 +202,22 @@ func (c *command) list(args []string) error {
 
 // ShowPermission is one decided permission in `confine show --json`.
 type ShowPermission struct {
-	Key    string `json:"key"`   // "sockets", "filesystems", "session-bus", "environment", …
-	Name   string `json:"name"`  // "x11", "~/Music", "org.a.b", "PATH"
-	Value  string `json:"value"` // "on"/"off", "ro"/"rw"/"create"/"none", "talk", the value or "unset"
+	Key    string `json:"key"`   // "sockets", "filesystems", "session-bus", "environment", "usb-devices", …
+	Name   string `json:"name"`  // "x11", "~/Music", "org.a.b", "PATH", "vnd:091e"
+	Value  string `json:"value"` // "on"/"off"/"conditional", "ro"/"rw"/"create"/"none", "talk", the value or "unset", "enumerable"/"hidden"
 	Source string `json:"source"`
+	// For shared, sockets, devices and features: when a conditional
+	// grant holds (in words), and whether the app gets it when started
+	// in a Wayland session and in an X11 session.
+	Condition string `json:"condition,omitempty"`
+	Wayland   string `json:"wayland_session,omitempty"` // "on" or "off"
+	X11       string `json:"x11_session,omitempty"`
 }
 
 // ShowResult is `confine show --json`.
 type ShowResult struct {
 	Target        string           `json:"target"`
+	Flatpak       string           `json:"flatpak"` // the release whose rules apply: "1.14", "1.16", "1.18", "1.19"
 	Installation  string           `json:"installation,omitempty"`
 	WaylandNative bool             `json:"wayland_native"`
 	FilesystemRst string           `json:"filesystem_reset_by,omitempty"`
@@ -230,8 +238,9 @@ func (c *command) show(args []string) error {
 	if err != nil {
 		return err
 	}
-	e := c.model().Effective(a)
-	res := ShowResult{Target: fs.Arg(0), WaylandNative: a != nil && e.WaylandNative(), Permissions: Permissions(e)}
+	m := c.model()
+	e := m.Effective(a)
+	res := ShowResult{Target: fs.Arg(0), Flatpak: m.Dialect.Name, WaylandNative: a != nil && e.WaylandNative(), Permissions: Permissions(e, m.Session())}
 	if a != nil {
 		res.Installation = a.Installation.ID
 	}
@@ -246,9 +255,9 @@ func (c *command) show(args []string) error {
 	}
 	out := c.env.Stdout
 	if a != nil {
-		fmt.Fprintf(out, "%s (%s) — %s installation\n", a.Name, a.ID, a.Installation.Label())
+		fmt.Fprintf(out, "%s (%s) — %s installation, Flatpak %s rules\n", a.Name, a.ID, a.Installation.Label(), res.Flatpak)
 		if res.WaylandNative {
-			fmt.Fprintln(out, "Wayland-native: X11 and IPC can be revoked")
+			fmt.Fprintln(out, "Wayland-native: shows its windows with Wayland and gets no X11 in a Wayland session")
 		}
 	} else {
 		fmt.Fprintln(out, "All applications (global overrides)")
@@ -256,9 +265,17 @@ func (c *command) show(args []string) error {
 	for _, b := range res.Broken {
 		fmt.Fprintln(out, "BROKEN:", b)
 	}
-	tw := newTable(out, "KEY", "NAME", "VALUE", "DECIDED BY")
+	tw := newTable(out, "KEY", "NAME", "VALUE", "DECIDED BY", "WAYLAND/X11 SESSION")
 	for _, p := range res.Permissions {
-		tw.row(p.Key, p.Name, p.Value, p.Source)
+		v := p.Value
+		if p.Condition != "" {
+			v += ": " + p.Condition
+		}
+		sessions := ""
+		if p.Wayland != "" {
+			sessions = p.Wayland + "/" + p.X11
+		}
+		tw.row(p.Key, p.Name, v, p.Source, sessions)
 	}
 	if res.FilesystemRst != "" {
 		tw.row("filesystems", "!host:reset", "drops lower grants", res.FilesystemRst)
@@ -266,22 +283,26 @@ func (c *command) show(args []string) error {
 	return tw.flush()
 }
 
-// Permissions lists every decided permission of an effective set, sorted.
-func Permissions(e *model.Effective) []ShowPermission {
+// Permissions lists every decided permission of an effective set, sorted;
+// now is the running session (for conditions such as the USB portal).
+func Permissions(e *model.Effective, now overrides.Session) []ShowPermission {
 	var out []ShowPermission
+	onOff := map[bool]string{true: "on", false: "off"}
 	for _, key := range overrides.FixedKeys {
-		for _, n := range overrides.Names(key) {
-			if s, ok := e.Fixed[key][n]; ok {
-				out = append(out, ShowPermission{key, n, map[bool]string{true: "on", false: "off"}[s.On], s.Source.String()})
+		for _, n := range e.Dialect.Names(key) {
+			if _, ok := e.Fixed[key][n]; ok || key == overrides.KeySockets && n == model.X11.Value && e.On(model.FallbackX11) {
+				st := e.StatusOf(key, n, now)
+				out = append(out, ShowPermission{Key: key, Name: n, Value: st.Value(), Source: st.Source.String(),
+					Condition: model.ConditionsText(e.Dialect, st.Conditions, model.English), Wayland: onOff[st.Wayland], X11: onOff[st.X11]})
 			}
 		}
 	}
 	for _, l := range slices.Sorted(maps.Keys(e.Filesystems)) {
 		s := e.Filesystems[l]
-		out = append(out, ShowPermission{overrides.KeyFilesystems, l, s.Mode.String(), s.Source.String()})
+		out = append(out, ShowPermission{Key: overrides.KeyFilesystems, Name: l, Value: s.Mode.String(), Source: s.Source.String()})
 	}
 	for _, p := range slices.Sorted(maps.Keys(e.Persistent)) {
-		out = append(out, ShowPermission{overrides.KeyPersistent, p, "on", e.Persistent[p].String()})
+		out = append(out, ShowPermission{Key: overrides.KeyPersistent, Name: p, Value: "on", Source: e.Persistent[p].String()})
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Env)) {
 		s := e.Env[k]
@@ -289,14 +310,22 @@ func Permissions(e *model.Effective) []ShowPermission {
 		if s.Unset {
 			v = "unset"
 		}
-		out = append(out, ShowPermission{"environment", k, v, s.Source.String()})
+		out = append(out, ShowPermission{Key: "environment", Name: k, Value: v, Source: s.Source.String()})
 	}
 	for _, b := range []struct {
 		key string
 		m   map[string]model.BusState
 	}{{string(model.GroupSessionBus), e.SessionBus}, {string(model.GroupSystemBus), e.SystemBus}} {
 		for _, n := range slices.Sorted(maps.Keys(b.m)) {
-			out = append(out, ShowPermission{b.key, n, b.m[n].Policy.String(), b.m[n].Source.String()})
+			out = append(out, ShowPermission{Key: b.key, Name: n, Value: b.m[n].Policy.String(), Source: b.m[n].Source.String()})
+		}
+	}
+	for _, u := range []struct {
+		value string
+		m     map[string]model.USBState
+	}{{"enumerable", e.USBEnumerable}, {"hidden", e.USBHidden}} {
+		for _, q := range slices.Sorted(maps.Keys(u.m)) {
+			out = append(out, ShowPermission{Key: "usb-devices", Name: q, Value: u.value, Source: u.m[q].Source.String()})
 		}
 	}
 	if out == nil {
@@ -322,16 +351,30 @@ func reorder(args []string) []string {
 // ---- override / reset -----------------------------------------------------
 
 func (c *command) override(args []string) error {
-	ops, rest, err := overrides.ParseArgs(args)
+	// The options are those of the installed Flatpak's `flatpak override`.
+	m := c.model()
+	d := m.Dialect
+	ops, rest, err := overrides.ParseArgs(d, args)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	for i, o := range ops {
+		if o.Flag != "usb-list-file" {
+			continue
+		}
+		// Read here, where the caller's current folder is.
+		data, err := os.ReadFile(o.Value)
+		if err != nil {
+			return fail("%v", err)
+		}
+		ops[i] = overrides.Op{Flag: "usb-list", Value: string(data)}
 	}
 	var target string
 	show, reset := false, false
 	for _, a := range rest {
 		switch {
 		case a == "--help" || a == "-h":
-			fmt.Fprintln(c.env.Stdout, "Usage: confine override [OPTION…] APP|global\n\nThe permission options of `flatpak override` ("+strings.Join(overrides.OverrideFlags, ", ")+
+			fmt.Fprintln(c.env.Stdout, "Usage: confine override [OPTION…] APP|global\n\nThe permission options of the installed Flatpak's `flatpak override` ("+d.String()+": "+strings.Join(d.Flags(), ", ")+
 				"), plus --show and --reset. Confine writes only your own overrides (like --user).")
 			return nil
 		case a == "--user" || a == "-u":
@@ -357,7 +400,7 @@ func (c *command) override(args []string) error {
 	}
 	var warnings []string
 	for _, o := range ops {
-		warns, err := o.Validate()
+		warns, err := o.Validate(d)
 		if err != nil {
 			return err
 		}
@@ -366,7 +409,6 @@ func (c *command) override(args []string) error {
 	for _, w := range warnings {
 		fmt.Fprintln(c.env.Stderr, "warning:", w)
 	}
-	m := c.model()
 	if reset {
 		if _, err := m.User.Reset(target); err != nil {
 			return err

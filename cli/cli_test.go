@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -11,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/confine-app/confine/cli"
+	"github.com/confine-app/confine/internal/fptest"
 	"github.com/confine-app/confine/internal/portaltest"
-	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
 )
@@ -63,40 +64,58 @@ func userEnv(dir string) []string {
 		"FLATPAK_CONFIG_DIR=" + filepath.Join(dir, "etc"), "XDG_STATE_HOME=" + filepath.Join(dir, "state"), "HOME=" + dir}
 }
 
-// meaning asks flatpak what a file means (it loads it and writes it back).
-func meaning(t *testing.T, data []byte) string {
+// meaning asks an oracle what a file means (it loads it and writes it
+// back), read by Confine in the oracle's dialect.
+func meaning(t *testing.T, o fptest.Oracle, data []byte) string {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "user", "overrides", "org.confine.Cli")
 	os.MkdirAll(filepath.Dir(p), 0o755)
 	os.WriteFile(p, data, 0o644)
-	if r := execIn(t, userEnv(dir), "flatpak", "override", "--user", "org.confine.Cli"); r.code != 0 {
-		t.Fatalf("flatpak refuses %q: %s", data, r.stderr)
+	if r := execIn(t, userEnv(dir), o.Bin, "override", "--user", "org.confine.Cli"); r.code != 0 {
+		t.Fatalf("flatpak %s refuses %q: %s", o.Version, data, r.stderr)
 	}
 	back, _ := os.ReadFile(p)
 	f, err := overrides.Parse(back)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := f.Context()
+	c, _ := f.Context(model.DialectOf(model.MustVersion(o.Version)))
 	return c.Canonical()
 }
 
-func randomFlags(r *rand.Rand) []string {
+// versionEnv is the environment for Confine to speak an oracle's release.
+func versionEnv(o fptest.Oracle, env []string) []string {
+	return append(env, "CONFINE_FLATPAK_VERSION="+o.Version)
+}
+
+func randomFlags(r *rand.Rand, d *overrides.Dialect) []string {
 	pick := func(s ...string) string { return s[r.Intn(len(s))] }
 	var out []string
 	for i := 0; i < 1+r.Intn(5); i++ {
-		switch r.Intn(6) {
+		switch r.Intn(8) {
 		case 0:
 			out = append(out, "--"+pick("share", "unshare")+"="+pick("network", "ipc", "bogus"))
 		case 1:
-			out = append(out, "--"+pick("socket", "nosocket")+"="+pick("x11", "wayland", "fallback-x11", "pulseaudio", "cups"))
+			out = append(out, "--"+pick("socket", "nosocket")+"="+pick("x11", "wayland", "fallback-x11", "pulseaudio", "cups", "inherit-wayland-socket"))
 		case 2:
-			out = append(out, "--"+pick("device", "nodevice", "allow", "disallow")+"="+pick("dri", "all", "devel", "bluetooth"))
+			out = append(out, "--"+pick("device", "nodevice", "allow", "disallow")+"="+pick("dri", "all", "devel", "bluetooth", "input", "usb"))
 		case 3:
-			out = append(out, "--"+pick("filesystem", "nofilesystem")+"="+pick("home", "~/Music", "xdg-download/x", "/opt/a//b/", "host:reset", "xdg-run", "/a/../b")+pick("", ":ro", ":create"))
+			out = append(out, "--"+pick("filesystem", "nofilesystem")+"="+pick("home", "~/Music", "xdg-download/x", "/opt/a//b/", "host:reset", "xdg-run", "/a/../b", "host-root")+pick("", ":ro", ":create"))
 		case 4:
 			out = append(out, "--"+pick("env", "unset-env", "persist")+"="+pick("A=1", "B", "C=x;y"))
+		case 5:
+			if d.USB || r.Intn(10) == 0 {
+				out = append(out, pick("--usb=", "--nousb=")+pick("vnd:091E", "cls:03:*", "vnd:1234+dev:0001", "1234:5678"), "--a11y-own-name="+pick("org.a.b", "bad"))
+				continue
+			}
+			fallthrough
+		case 6:
+			if d.Conditional || r.Intn(10) == 0 {
+				out = append(out, "--"+pick("socket-if", "device-if", "share-if")+"="+pick("x11", "all", "network", "fallback-x11")+":"+pick("!has-wayland", "true", "!has-input-device", "has-usb-portal"))
+				continue
+			}
+			fallthrough
 		default:
 			out = append(out, "--"+pick("talk-name", "no-talk-name", "own-name", "system-talk-name")+"="+pick("org.a.b", "org.c.*", "bad"))
 		}
@@ -104,53 +123,81 @@ func randomFlags(r *rand.Rand) []string {
 	return out
 }
 
-// TestOverrideLikeFlatpak runs the same random option sets through
-// `flatpak override --user` and `confine override` in two installations.
+// TestOverrideLikeFlatpak runs the same random option sets through each
+// release's `flatpak override --user` and `confine override` speaking that
+// release, in two installations.
 func TestOverrideLikeFlatpak(t *testing.T) {
-	testbin.Need(t, "flatpak")
-	for seed := int64(1); seed <= 40; seed++ {
-		r := rand.New(rand.NewSource(seed))
-		fpDir, cfDir := t.TempDir(), t.TempDir()
-		for inv := 0; inv < 1+r.Intn(3); inv++ {
-			flags := randomFlags(r)
-			fp := execIn(t, userEnv(fpDir), "flatpak", append(append([]string{"override", "--user"}, flags...), "org.confine.Cli")...)
-			cf := confine(t, userEnv(cfDir), append(append([]string{"override", "--user"}, flags...), "org.confine.Cli")...)
-			if (fp.code == 0) != (cf.code == 0) {
-				t.Fatalf("seed %d %v: flatpak rc %d (%s), confine rc %d (%s)", seed, flags, fp.code, fp.stderr, cf.code, cf.stderr)
-			}
-			if cf.code != 0 && !strings.HasPrefix(cf.stderr, "confine override: ") {
-				t.Fatalf("error not one clear line: %q", cf.stderr)
-			}
-			a, _ := os.ReadFile(filepath.Join(fpDir, "user", "overrides", "org.confine.Cli"))
-			b, _ := os.ReadFile(filepath.Join(cfDir, "user", "overrides", "org.confine.Cli"))
-			if meaning(t, a) != meaning(t, b) {
-				t.Fatalf("seed %d %v:\nflatpak wrote %q\nconfine wrote %q", seed, flags, a, b)
+	fptest.ForEachOracle(t, func(t *testing.T, o fptest.Oracle) {
+		d := model.DialectOf(model.MustVersion(o.Version))
+		for seed := int64(1); seed <= 40; seed++ {
+			r := rand.New(rand.NewSource(seed))
+			fpDir, cfDir := t.TempDir(), t.TempDir()
+			for inv := 0; inv < 1+r.Intn(3); inv++ {
+				flags := randomFlags(r, d)
+				fp := execIn(t, userEnv(fpDir), o.Bin, append(append([]string{"override", "--user"}, flags...), "org.confine.Cli")...)
+				cf := confine(t, versionEnv(o, userEnv(cfDir)), append(append([]string{"override", "--user"}, flags...), "org.confine.Cli")...)
+				if (fp.code == 0) != (cf.code == 0) {
+					t.Fatalf("seed %d %v: flatpak rc %d (%s), confine rc %d (%s)", seed, flags, fp.code, fp.stderr, cf.code, cf.stderr)
+				}
+				if cf.code != 0 && !strings.HasPrefix(cf.stderr, "confine override: ") {
+					t.Fatalf("error not one clear line: %q", cf.stderr)
+				}
+				a, _ := os.ReadFile(filepath.Join(fpDir, "user", "overrides", "org.confine.Cli"))
+				b, _ := os.ReadFile(filepath.Join(cfDir, "user", "overrides", "org.confine.Cli"))
+				if meaning(t, o, a) != meaning(t, o, b) {
+					t.Fatalf("seed %d %v:\nflatpak wrote %q\nconfine wrote %q", seed, flags, a, b)
+				}
 			}
 		}
-	}
+	})
 }
 
+// TestBadValuesRejectedLikeFlatpak gives each release's flatpak and
+// Confine speaking that release the same bad options: both refuse them,
+// nothing is written, and Confine says why in one line — in flatpak's words.
 func TestBadValuesRejectedLikeFlatpak(t *testing.T) {
-	testbin.Need(t, "flatpak")
-	for _, args := range [][]string{
+	bad := [][]string{
 		{"--socket=bogus"}, {"--share=internet"}, {"--device=gpu"}, {"--allow=root"},
 		{"--filesystem=xdg-run"}, {"--filesystem=/"}, {"--filesystem=/a/../b"}, {"--filesystem=relative"}, {"--filesystem=host:reset"},
 		{"--filesystem=host-reset"}, {"--filesystem=~/a\tb"}, {"--talk-name=bad"}, {"--own-name=org.*"}, {"--system-talk-name=:1.2"},
 		{"--env=NOEQ"}, {"--env==x"}, {"--socket"},
-	} {
-		dir := t.TempDir()
-		fp := execIn(t, userEnv(dir), "flatpak", append(append([]string{"override", "--user"}, args...), "org.confine.Cli")...)
-		cf := confine(t, userEnv(dir), append(append([]string{"override"}, args...), "org.confine.Cli")...)
-		if fp.code == 0 || cf.code == 0 {
-			t.Errorf("%v: flatpak rc %d, confine rc %d (%s)", args, fp.code, cf.code, cf.stdout)
-		}
-		if _, err := os.Stat(filepath.Join(dir, "user", "overrides", "org.confine.Cli")); err == nil {
-			t.Errorf("%v: a file was written", args)
-		}
-		if n := strings.Count(strings.TrimSpace(cf.stderr), "\n"); n > 0 {
-			t.Errorf("%v: error is not one line: %q", args, cf.stderr)
-		}
+		// Newer options and names, refused by the releases without them.
+		{"--socket=inherit-wayland-socket"}, {"--device=input"}, {"--usb=vnd:1234"}, {"--a11y-own-name=org.a.b"}, {"--socket-if=x11:true"}, {"--filesystem=host-root"},
+		// Refused by the releases that have them.
+		{"--usb=1234:5678"}, {"--nousb=0fd9:*"}, {"--usb=vnd:12345"}, {"--usb=all+vnd:1234"}, {"--usb=dev:0001"}, {"--usb="},
+		{"--a11y-own-name=bad"}, {"--socket-if=fallback-x11:true"}, {"--socket-if=x11"}, {"--device-if=gpu:true"},
+		{"--filesystem=~/.."},
 	}
+	fptest.ForEachOracle(t, func(t *testing.T, o fptest.Oracle) {
+		for _, args := range bad {
+			dir := t.TempDir()
+			fp := execIn(t, userEnv(dir), o.Bin, append(append([]string{"override", "--user"}, args...), "org.confine.Cli")...)
+			cf := confine(t, versionEnv(o, userEnv(dir)), append(append([]string{"override"}, args...), "org.confine.Cli")...)
+			if (fp.code == 0) != (cf.code == 0) {
+				t.Errorf("%v: flatpak rc %d (%s), confine rc %d (%s)", args, fp.code, strings.TrimSpace(fp.stderr), cf.code, strings.TrimSpace(cf.stderr))
+				continue
+			}
+			if fp.code == 0 {
+				continue // accepted by this release, and by Confine
+			}
+			if _, err := os.Stat(filepath.Join(dir, "user", "overrides", "org.confine.Cli")); err == nil {
+				t.Errorf("%v: a file was written", args)
+			}
+			if n := strings.Count(strings.TrimSpace(cf.stderr), "\n"); n > 0 {
+				t.Errorf("%v: error is not one line: %q", args, cf.stderr)
+			}
+			fpMsg := strings.TrimPrefix(strings.TrimSpace(fp.stderr), "error: ")
+			cfMsg := strings.TrimPrefix(strings.TrimSpace(cf.stderr), "confine override: ")
+			if *showMessages {
+				t.Logf("%v\n  flatpak: %s\n  confine: %s", args, fpMsg, cfMsg)
+			}
+			// Confine names a control character and the whole location
+			// ("U+0009 in filesystem location …"); flatpak prints it raw.
+			if fpMsg != cfMsg && !strings.HasPrefix(fpMsg, "Non-graphical character") {
+				t.Errorf("%v: flatpak says %q, Confine %q", args, fpMsg, cfMsg)
+			}
+		}
+	})
 	dir := t.TempDir()
 	for _, id := range []string{"../evil", "org.a", "org.a.B/../../x"} {
 		if r := confine(t, userEnv(dir), "override", "--share=network", id); r.code == 0 {
@@ -161,6 +208,8 @@ func TestBadValuesRejectedLikeFlatpak(t *testing.T) {
 		t.Errorf("--system: %+v", r)
 	}
 }
+
+var showMessages = flag.Bool("messages", false, "print flatpak's and Confine's error messages side by side")
 
 func TestExportResetImportRestoresBytes(t *testing.T) {
 	dir := t.TempDir()
@@ -301,24 +350,45 @@ func TestListAndShowJSON(t *testing.T) {
 	if byID["com.broken.Example"].Error == "" {
 		t.Error("broken app has no error")
 	}
-	r = confine(t, env, "show", "net.waveline.Browser", "--json")
-	var show cli.ShowResult
-	if err := json.Unmarshal([]byte(r.stdout), &show); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{"sockets/x11": "off user", "devices/dri": "on user", "sockets/ssh-auth": "off system-global", "shared/network": "on app",
-		"session-bus/org.freedesktop.Flatpak": "none global", "filesystems/xdg-download": "rw app"}
-	for _, p := range show.Permissions {
-		k := p.Key + "/" + p.Name
-		if w, ok := want[k]; ok {
-			if got := p.Value + " " + p.Source; got != w {
-				t.Errorf("%s: %s, want %s", k, got, w)
+	// The demo's browser falls back to X11 and the user revoked x11. On
+	// 1.14 fallback-x11 still gives X11 where no Wayland session runs; on
+	// 1.18 the !x11 discards fallback-x11, and X11 is gone everywhere.
+	for _, tc := range []struct {
+		version string
+		want    map[string]string
+	}{
+		{"1.14.10", map[string]string{"sockets/x11": "conditional user Only when no Wayland session is running wayland:off x11:on", "devices/dri": "on user  wayland:on x11:on",
+			"sockets/ssh-auth": "off system-global  wayland:off x11:off", "shared/network": "on app  wayland:on x11:on",
+			"session-bus/org.freedesktop.Flatpak": "none global  wayland: x11:", "filesystems/xdg-download": "rw app  wayland: x11:"}},
+		{"1.18.1", map[string]string{"sockets/x11": "off user  wayland:off x11:off", "sockets/wayland": "on app  wayland:on x11:on"}},
+	} {
+		r = confine(t, append(env, "CONFINE_FLATPAK_VERSION="+tc.version), "show", "net.waveline.Browser", "--json")
+		var show cli.ShowResult
+		if err := json.Unmarshal([]byte(r.stdout), &show); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range show.Permissions {
+			k := p.Key + "/" + p.Name
+			if w, ok := tc.want[k]; ok {
+				if got := p.Value + " " + p.Source + " " + p.Condition + " wayland:" + p.Wayland + " x11:" + p.X11; got != w {
+					t.Errorf("%s %s: %s, want %s", tc.version, k, got, w)
+				}
+				delete(tc.want, k)
 			}
-			delete(want, k)
+		}
+		if len(tc.want) > 0 || !show.WaylandNative {
+			t.Errorf("%s: missing %v; wayland %v", tc.version, tc.want, show.WaylandNative)
 		}
 	}
-	if len(want) > 0 || !show.WaylandNative {
-		t.Errorf("missing %v; wayland %v", want, show.WaylandNative)
+	// On 1.18 that leaves the browser without a display in X11 sessions,
+	// and the advisor says so.
+	r = confine(t, append(env, "CONFINE_FLATPAK_VERSION=1.18.1"), "audit", "net.waveline.Browser", "--json")
+	if !strings.Contains(r.stdout, `"id": "display/x11"`) {
+		t.Errorf("1.18 audit does not report the lost display:\n%s", r.stdout)
+	}
+	r = confine(t, env, "audit", "net.waveline.Browser", "--json")
+	if strings.Contains(r.stdout, `"id": "display/`) {
+		t.Errorf("1.14 audit reports a lost display:\n%s", r.stdout)
 	}
 	if r := confine(t, env, "show", "global"); r.code != 0 || !strings.Contains(r.stdout, "org.freedesktop.Flatpak") {
 		t.Errorf("show global: %+v", r)

@@ -128,7 +128,7 @@ func (c *command) importFile(args []string) error {
 		if err != nil {
 			return fail("override for %s cannot be read: %v", t, err)
 		}
-		if _, probs := f.Context(); overrides.FatalProblem(probs) != nil {
+		if _, probs := f.Context(c.model().Dialect); overrides.FatalProblem(probs) != nil {
 			return fail("override for %s would make Flatpak refuse the app: %s", t, overrides.FatalProblem(probs))
 		}
 		targets = append(targets, t)
