@@ -212,6 +212,10 @@ type ShowPermission struct {
 	Condition string `json:"condition,omitempty"`
 	Wayland   string `json:"wayland_session,omitempty"` // "on" or "off"
 	X11       string `json:"x11_session,omitempty"`
+	// Merged is what the layers say together, as `flatpak info
+	// --show-permissions` would write it ("x11", "!x11",
+	// "!x11;x11;if:x11:!has-wayland"); empty when no layer names it.
+	Merged string `json:"merged,omitempty"`
 }
 
 // ShowResult is `confine show --json`.
@@ -292,8 +296,12 @@ func Permissions(e *model.Effective, now overrides.Session) []ShowPermission {
 		for _, n := range e.Dialect.Names(key) {
 			if _, ok := e.Fixed[key][n]; ok || key == overrides.KeySockets && n == model.X11.Value && e.On(model.FallbackX11) {
 				st := e.StatusOf(key, n, now)
-				out = append(out, ShowPermission{Key: key, Name: n, Value: st.Value(), Source: st.Source.String(),
-					Condition: model.ConditionsText(e.Dialect, st.Conditions, model.English), Wayland: onOff[st.Wayland], X11: onOff[st.X11]})
+				sp := ShowPermission{Key: key, Name: n, Value: st.Value(), Source: st.Source.String(),
+					Condition: model.ConditionsText(e.Dialect, st.Conditions, model.English), Wayland: onOff[st.Wayland], X11: onOff[st.X11]}
+				if fs, ok := e.Fixed[key][n]; ok {
+					sp.Merged = strings.Join(overrides.SerializePerm(n, fs.Perm), ";")
+				}
+				out = append(out, sp)
 			}
 		}
 	}

@@ -25,6 +25,7 @@ const (
 	GroupSessionBus  Group = "session-bus"
 	GroupSystemBus   Group = "system-bus"
 	GroupPortals     Group = "portals"
+	GroupUSB         Group = "usb-devices"
 )
 
 // GroupInfo describes a group for display.
@@ -45,6 +46,7 @@ var Groups = []GroupInfo{
 	{GroupEnvironment, N_("Environment"), N_("Variables set or removed when the app starts")},
 	{GroupSessionBus, N_("Session Bus"), N_("Desktop services the app can reach over D-Bus")},
 	{GroupSystemBus, N_("System Bus"), N_("System services the app can reach over D-Bus")},
+	{GroupUSB, N_("USB Devices"), N_("Devices the app may find through the USB portal, and devices hidden from it")},
 	{GroupPortals, N_("Portals"), N_("Permissions the desktop asks you about while the app runs")},
 }
 

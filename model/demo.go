@@ -38,6 +38,13 @@ var DemoApps = []DemoApp{
 		Context: "shared=network;ipc;\nsockets=x11;wayland;pulseaudio;ssh-auth;gpg-agent;fallback-x11;\ndevices=all;\nfeatures=devel;\nfilesystems=host;xdg-data/flatpak;\n\n[Session Bus Policy]\norg.freedesktop.Flatpak=talk\norg.freedesktop.secrets=talk\n"},
 	{ID: "org.gnomish.Sketch", Name: "Sketch", Developer: "Sketch Contributors", Summary: "Draw and paint", Version: "46.0", System: true,
 		Context: "shared=ipc;\nsockets=x11;wayland;fallback-x11;\ndevices=dri;\nfilesystems=xdg-pictures;\n"},
+	// Newer syntax: a USB device rule and a device kept for releases without
+	// the USB portal (1.16/1.18), and the conditional Flathub now uses for
+	// game controllers (1.18).
+	{ID: "io.github.trailmap.Sync", Name: "Trailmap", Developer: "Trailmap Contributors", Summary: "Copy tracks from your GPS watch", Version: "2.3", System: true,
+		Context: "shared=network;\nsockets=wayland;fallback-x11;\ndevices=dri;usb;if:usb:!has-usb-portal;\n\n[USB Devices]\nenumerable-devices=vnd:091e;cls:08:*+vnd:091e;\nhidden-devices=vnd:091e+dev:0003;\n"},
+	{ID: "com.pixelarcade.Arcade", Name: "Pixel Arcade", Developer: "Pixel Arcade", Summary: "Classic arcade games", Version: "0.18.2", System: false,
+		Context: "shared=network;\nsockets=wayland;fallback-x11;pulseaudio;\ndevices=dri;all;if:all:!has-input-device;input;\n"},
 	{ID: "org.legacy.Scanner", Name: "Legacy Scanner", Developer: "Legacy Imaging", Summary: "Scan documents and photos", Version: "0.9.4", System: true,
 		Context: "shared=network;ipc;\nsockets=x11;\ndevices=all;\nfilesystems=home;\n"},
 	{ID: "org.sysmon.Monitor", Name: "System Monitor Plus", Developer: "Sysmon", Summary: "See what your computer is doing", Version: "4.1", System: true,
@@ -75,7 +82,12 @@ func GenerateDemo(dir string, synthetic int) (Env, error) {
 	}
 	// The same notebook app is also in the extra installation: Confine
 	// must say which copy `flatpak run` starts.
-	nb := DemoApps[len(DemoApps)-2]
+	var nb DemoApp
+	for _, a := range DemoApps {
+		if a.ID == "org.notes.Notebook" {
+			nb = a
+		}
+	}
 	nb.Version = "5.1"
 	if err := WriteDemoApp(extra, nb); err != nil {
 		return Env{}, err

@@ -83,23 +83,44 @@ func (m *Model) keepDisplay(a *App, ops []overrides.Op) []overrides.Op {
 // session where it has one now, once ops are applied to the user's
 // override.
 func (m *Model) displayAfter(a *App, ops []overrides.Op) bool {
+	return len(m.displayLost(a, func(f *overrides.File) error { return f.ApplyOps(m.Dialect, ops) })) == 0
+}
+
+// DisplayLostBy lists the kinds of session ("Wayland", "X11") in which
+// setting a fixed-name permission would leave the app without a display it
+// has now — e.g. turning X11 off, on Flatpak 1.18, for an app that falls
+// back to X11. The window asks before it writes such a change.
+func (m *Model) DisplayLostBy(a *App, key, name string, want overrides.State) []string {
+	if a == nil {
+		return nil
+	}
+	return m.displayLost(a, func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, want) })
+}
+
+// displayLost applies edit to a copy of the user's override and compares
+// the display the app has in each kind of session.
+func (m *Model) displayLost(a *App, edit func(*overrides.File) error) []string {
 	ls := m.Layers(a)
 	user := &ls[len(ls)-1]
 	f := overrides.NewFile()
 	if user.File != nil {
 		f = user.File.Clone()
 	}
-	if err := f.ApplyOps(m.Dialect, ops); err != nil {
-		return true // refused anyway; the caller reports the error
+	if err := edit(f); err != nil {
+		return nil // refused anyway; the caller reports the error
 	}
 	now := Merge(m.Dialect, ls)
 	user.File = f
 	user.Context, user.Problems = f.Context(m.Dialect)
 	after := Merge(m.Dialect, ls)
-	for _, s := range []overrides.Session{WaylandSession, X11Session} {
-		if now.Display(s) && !after.Display(s) {
-			return false
+	var lost []string
+	for _, s := range []struct {
+		name string
+		s    overrides.Session
+	}{{"Wayland", WaylandSession}, {"X11", X11Session}} {
+		if now.Display(s.s) && !after.Display(s.s) {
+			lost = append(lost, s.name)
 		}
 	}
-	return true
+	return lost
 }

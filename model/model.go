@@ -30,6 +30,8 @@ type Model struct {
 
 	sessionOnce sync.Once
 	session     overrides.Session
+	usbOnce     sync.Once
+	usbNames    *USBNames
 }
 
 // Load discovers installations and apps. It never fails as a whole: every
@@ -265,6 +267,11 @@ func (m *Model) edit(a *App, forget func(*overrides.File) error, satisfied func(
 		lower = ls[:len(ls)-1]
 	}
 	before, after, err := m.User.Update(t, func(f *overrides.File) error {
+		// A file this Flatpak refuses is never written over: Repair or
+		// Reset first.
+		if _, probs := f.Context(m.Dialect); overrides.FatalProblem(probs) != nil {
+			return fmt.Errorf("%s cannot use this override (%s); repair or reset it first", m.Dialect, overrides.FatalProblem(probs))
+		}
 		if write == nil {
 			return forget(f)
 		}
@@ -299,12 +306,57 @@ func (m *Model) SetFixed(a *App, key, name string, want overrides.State) (Change
 		return Change{}, err
 	}
 	forget := func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, overrides.Inherit) }
+	write := func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, want) }
+	if a != nil && key == overrides.KeySockets && name == X11.Value && !m.Dialect.Conditional {
+		// Before 1.18 fallback-x11 decides X11 on its own where the app
+		// has it: X11 on everywhere, or off everywhere, needs it off too;
+		// resetting X11 gives it back.
+		lower := m.Layers(a)
+		lower = lower[:len(lower)-1]
+		fallbackAfter := func(f *overrides.File) bool {
+			c, _ := f.Context(m.Dialect)
+			return Merge(m.Dialect, append(lower, Layer{Source: SourceUser, Context: c})).On(FallbackX11)
+		}
+		forget = func(f *overrides.File) error {
+			if err := f.SetFixed(m.Dialect, key, name, overrides.Inherit); err != nil {
+				return err
+			}
+			probe := f.Clone()
+			if err := probe.SetFixed(m.Dialect, key, FallbackX11.Value, overrides.Inherit); err != nil {
+				return err
+			}
+			if f.Fixed(m.Dialect, key, FallbackX11.Value) == overrides.Revoke && fallbackAfter(probe) {
+				return f.SetFixed(m.Dialect, key, FallbackX11.Value, overrides.Inherit)
+			}
+			return nil
+		}
+		write = func(f *overrides.File) error {
+			if err := f.SetFixed(m.Dialect, key, name, want); err != nil {
+				return err
+			}
+			if fallbackAfter(f) {
+				return f.SetFixed(m.Dialect, key, FallbackX11.Value, overrides.Revoke)
+			}
+			return nil
+		}
+	}
 	if want == overrides.Inherit {
 		return m.edit(a, forget, nil, nil)
 	}
+	// Satisfied when the layers below give it in every session (Grant) or
+	// in none (Revoke): a grant under conditions, or X11 through
+	// fallback-x11, is neither.
 	return m.edit(a, forget,
-		func(e *Effective) bool { on, _ := e.FixedOn(key, name); return on == (want == overrides.Grant) },
-		func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, want) })
+		func(e *Effective) bool {
+			s := m.Session()
+			w, x := s, s
+			w.Wayland, x.Wayland = true, false
+			if want == overrides.Grant {
+				return e.Allowed(key, name, w) && e.Allowed(key, name, x)
+			}
+			return !e.Allowed(key, name, w) && !e.Allowed(key, name, x) && !e.Fixed[key][name].Conditional()
+		},
+		write)
 }
 
 // SetFilesystem gives a location a mode (ModeNone hides it, writing "!loc"

@@ -82,6 +82,16 @@ func (e *Effective) StatusIn(p *Permission, now overrides.Session) Status {
 	return e.StatusOf(p.Key, p.Value, now)
 }
 
+// Syntax is the permission as the app gets it, in key-file form:
+// "sockets=x11", or for a conditional grant "sockets=x11;if:x11:!has-wayland"
+// (what fallback-x11 becomes on 1.18, and what it means before).
+func (s Status) Syntax(p *Permission) string {
+	if !s.Conditional() {
+		return p.Syntax()
+	}
+	return p.Key + "=" + strings.Join(overrides.SerializePerm(p.Value, overrides.Perm{Conditions: s.Conditions}), ";")
+}
+
 // ConditionText says in words when a condition holds, as the release d
 // evaluates it (untranslated format and its arguments).
 func ConditionText(d *overrides.Dialect, cond string) (string, []any) {

@@ -214,14 +214,19 @@ func TestEditsWriteWhatTheReleaseMeans(t *testing.T) {
 		w := newLayerWorld(t, o)
 		sessions := []*fptest.Session{fptest.NewSession(t, true, ":99"), fptest.NewSession(t, false, ":99")}
 		for _, tc := range []struct {
-			user string
-			want overrides.State
+			metadata, user string
+			want           overrides.State
 		}{
-			{"sockets=x11;if:x11:!has-wayland;\n", overrides.Revoke},
-			{"sockets=!x11;x11;if:x11:!has-wayland;\n", overrides.Grant},
-			{"sockets=x11;if:x11:!has-wayland;if:x11:has-usb-portal;\n", overrides.Revoke},
+			{"sockets=wayland;\n", "sockets=x11;if:x11:!has-wayland;\n", overrides.Revoke},
+			{"sockets=wayland;\n", "sockets=!x11;x11;if:x11:!has-wayland;\n", overrides.Grant},
+			{"sockets=wayland;\n", "sockets=x11;if:x11:!has-wayland;if:x11:has-usb-portal;\n", overrides.Revoke},
+			// An app built with --socket=fallback-x11: X11 off means off in
+			// X11 sessions too, on means on in Wayland sessions too.
+			{"sockets=x11;wayland;fallback-x11;\n", "", overrides.Revoke},
+			{"sockets=x11;wayland;fallback-x11;\n", "", overrides.Grant},
+			{"sockets=wayland;fallback-x11;\n", "", overrides.Grant},
 		} {
-			w.set(t, "sockets=wayland;\n", tc.user)
+			w.set(t, tc.metadata, tc.user)
 			m := w.model(t)
 			a := m.Find(layersApp)[0]
 			if _, err := m.SetFixed(a, overrides.KeySockets, X11.Value, tc.want); err != nil {
@@ -289,4 +294,33 @@ func TestBrokenFilesAreFindingsWithRepair(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDisplayLostBy: the window asks before a switch takes an app's display
+// away; on 1.18 that is turning X11 off for an app that falls back to X11.
+func TestDisplayLostBy(t *testing.T) {
+	w := newWorld(t)
+	w.install("system", "org.example.App", "[Application]\nname=org.example.App\n\n[Context]\nsockets=fallback-x11;wayland;\n")
+	for _, tc := range []struct {
+		version string
+		key     string
+		name    string
+		want    overrides.State
+		lost    string
+	}{
+		{"1.18.1", overrides.KeySockets, "x11", overrides.Revoke, "X11"},
+		{"1.18.1", overrides.KeySockets, "wayland", overrides.Revoke, "Wayland"},
+		{"1.18.1", overrides.KeySockets, "x11", overrides.Grant, ""},
+		{"1.14.10", overrides.KeySockets, "x11", overrides.Revoke, ""},
+		{"1.14.10", overrides.KeySockets, "wayland", overrides.Revoke, ""},
+		{"1.14.10", overrides.KeySockets, "fallback-x11", overrides.Revoke, "X11"},
+	} {
+		env := w.env()
+		env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": tc.version})
+		m := Load(env)
+		a, _ := m.App("org.example.App")
+		if got := strings.Join(m.DisplayLostBy(a, tc.key, tc.name, tc.want), ","); got != tc.lost {
+			t.Errorf("%s: %s %v loses the display in %q, want %q", tc.version, tc.name, tc.want, got, tc.lost)
+		}
+	}
 }

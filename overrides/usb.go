@@ -27,6 +27,14 @@ const (
 	GroupA11y = "Accessibility Bus Policy"
 )
 
+// The rule types of a query.
+const (
+	USBAll     = "all"
+	USBClass   = "cls"
+	USBVendor  = "vnd"
+	USBProduct = "dev"
+)
+
 // USBRule is one rule of a query.
 type USBRule struct {
 	Type     string // "all", "cls", "vnd" or "dev"
