@@ -100,6 +100,12 @@ func (h *header) show(a *model.App) {
 	h.shadowed.SetVisible(a.Shadowed)
 }
 
+// bannerState is what the banners say now and their buttons' handlers.
+type bannerState struct {
+	sig   string
+	conns conns
+}
+
 // banner shows problems that keep the page from being the whole truth: a
 // demo installation, an override file that cannot be read, an app whose
 // files are broken.

@@ -46,10 +46,10 @@ func (v *pageView) addEntryRow(title string, validate func(string) error, apply 
 
 func (v *pageView) addFilesystemRow() *entryRow {
 	e := v.addEntryRow(T("Add a folder, e.g. ~/Games or xdg-music"), func(s string) error {
-		_, _, err := model.ParseFolder(s)
+		_, _, err := v.w.m.ParseFolder(s)
 		return err
 	}, func(s string) {
-		loc, mode, _ := model.ParseFolder(s)
+		loc, mode, _ := v.w.m.ParseFolder(s)
 		v.queue(model.Ref{Group: model.GroupFilesystem, Name: loc}, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, mode) })
 	})
 	pick := gtk.NewButtonFromIconName("folder-open-symbolic")

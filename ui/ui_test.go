@@ -392,7 +392,7 @@ func TestPageReuseShowsEachAppsOwnState(t *testing.T) {
 func TestChoicePopoverWrites(t *testing.T) {
 	before := readOverride(t, "global")
 	v := show(t, "global")
-	c := v.fixed["shared/network"].choice
+	c := v.fixedRow("shared/network").choice
 	onMain(func() {
 		if c.pop != nil {
 			t.Error("the popover exists before it was opened")

@@ -9,6 +9,12 @@ import (
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 )
 
+// watcher follows the folders whose changes the window shows.
+type watcher struct {
+	monitors  []gio.FileMonitorrer
+	reloadTmr glib.SourceHandle // coalesces a burst of events
+}
+
 // watch follows the override folders and the installations' app folders,
 // so changes made by `flatpak override` or `flatpak install` show up.
 func (w *Window) watch() {
