@@ -94,7 +94,11 @@ func (m *Model) DisplayLostBy(a *App, key, name string, want overrides.State) []
 	if a == nil {
 		return nil
 	}
-	return m.displayLost(a, func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, want) })
+	forget, _, write := m.fixedEdit(a, key, name, want)
+	if want == overrides.Inherit {
+		write = forget
+	}
+	return m.displayLost(a, write)
 }
 
 // displayLost applies edit to a copy of the user's override and compares

@@ -305,8 +305,19 @@ func (m *Model) SetFixed(a *App, key, name string, want overrides.State) (Change
 	if err := m.Dialect.ValidateName(key, name); err != nil {
 		return Change{}, err
 	}
-	forget := func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, overrides.Inherit) }
-	write := func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, want) }
+	forget, satisfied, write := m.fixedEdit(a, key, name, want)
+	if want == overrides.Inherit {
+		return m.edit(a, forget, nil, nil)
+	}
+	return m.edit(a, forget, satisfied, write)
+}
+
+// fixedEdit is SetFixed's edit: how to forget what the user's override
+// says, when the layers below already give what is wanted, and how to
+// write it.
+func (m *Model) fixedEdit(a *App, key, name string, want overrides.State) (forget func(*overrides.File) error, satisfied func(*Effective) bool, write func(*overrides.File) error) {
+	forget = func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, overrides.Inherit) }
+	write = func(f *overrides.File) error { return f.SetFixed(m.Dialect, key, name, want) }
 	if a != nil && key == overrides.KeySockets && name == X11.Value && !m.Dialect.Conditional {
 		// Before 1.18 fallback-x11 decides X11 on its own where the app
 		// has it: X11 on everywhere, or off everywhere, needs it off too;
@@ -340,23 +351,19 @@ func (m *Model) SetFixed(a *App, key, name string, want overrides.State) (Change
 			return nil
 		}
 	}
-	if want == overrides.Inherit {
-		return m.edit(a, forget, nil, nil)
+	// Satisfied when the layers below give it in every session, outright
+	// (Grant), or in none (Revoke): a grant under conditions, or X11
+	// through fallback-x11, is neither.
+	satisfied = func(e *Effective) bool {
+		s := m.Session()
+		w, x := s, s
+		w.Wayland, x.Wayland = true, false
+		if want == overrides.Grant {
+			return e.Allowed(key, name, w) && e.Allowed(key, name, x) && !e.Fixed[key][name].Conditional()
+		}
+		return !e.Allowed(key, name, w) && !e.Allowed(key, name, x) && !e.Fixed[key][name].Conditional()
 	}
-	// Satisfied when the layers below give it in every session (Grant) or
-	// in none (Revoke): a grant under conditions, or X11 through
-	// fallback-x11, is neither.
-	return m.edit(a, forget,
-		func(e *Effective) bool {
-			s := m.Session()
-			w, x := s, s
-			w.Wayland, x.Wayland = true, false
-			if want == overrides.Grant {
-				return e.Allowed(key, name, w) && e.Allowed(key, name, x)
-			}
-			return !e.Allowed(key, name, w) && !e.Allowed(key, name, x) && !e.Fixed[key][name].Conditional()
-		},
-		write)
+	return forget, satisfied, write
 }
 
 // SetFilesystem gives a location a mode (ModeNone hides it, writing "!loc"

@@ -311,7 +311,9 @@ func TestDisplayLostBy(t *testing.T) {
 		{"1.18.1", overrides.KeySockets, "x11", overrides.Revoke, "X11"},
 		{"1.18.1", overrides.KeySockets, "wayland", overrides.Revoke, "Wayland"},
 		{"1.18.1", overrides.KeySockets, "x11", overrides.Grant, ""},
-		{"1.14.10", overrides.KeySockets, "x11", overrides.Revoke, ""},
+		// Before 1.18, X11 off also takes fallback-x11 (else X11 stays in
+		// X11 sessions).
+		{"1.14.10", overrides.KeySockets, "x11", overrides.Revoke, "X11"},
 		{"1.14.10", overrides.KeySockets, "wayland", overrides.Revoke, ""},
 		{"1.14.10", overrides.KeySockets, "fallback-x11", overrides.Revoke, "X11"},
 	} {

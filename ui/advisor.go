@@ -95,10 +95,18 @@ func (v *pageView) findingSlot(i int) *findingSlot {
 	// pointer, ~1 ms, and this one would change with every app.
 	sl.fix.SetHasTooltip(true)
 	v.cs.add(sl.fix, sl.fix.ConnectQueryTooltip(func(_, _ int, _ bool, tip *gtk.Tooltip) bool {
-		tip.SetText(model.Command(model.Target(v.app), sl.f.Ops))
+		if sl.f.Repair {
+			tip.SetText(T("Remove the entries this Flatpak cannot use from your override; Undo brings them back"))
+		} else {
+			tip.SetText(model.Command(model.Target(v.app), sl.f.Ops))
+		}
 		return true
 	}))
 	v.cs.add(sl.fix, sl.fix.ConnectClicked(func() {
+		if sl.f.Repair {
+			v.w.repairCurrent()
+			return
+		}
 		v.w.flush()
 		c, err := v.w.m.Override(model.Target(v.app), sl.f.Ops)
 		v.w.afterChange(c, err, sl.title)
@@ -117,7 +125,7 @@ func (v *pageView) findingSlot(i int) *findingSlot {
 func (sl *findingSlot) show(v *pageView, f model.Finding) {
 	title, reason := f.Text(T)
 	sl.f, sl.title = f, title
-	key := fmt.Sprintf("%s\x00%v\x00%v\x00%v\x00%s\x00%s\x00%s\x00%v", f.ID, f.Dismissed, f.Severity, f.Level, title, reason, f.Fix, len(f.Ops) > 0)
+	key := fmt.Sprintf("%s\x00%v\x00%v\x00%v\x00%s\x00%s\x00%s\x00%v\x00%v", f.ID, f.Dismissed, f.Severity, f.Level, title, reason, f.Fix, len(f.Ops) > 0, f.Repair)
 	if key == sl.key {
 		return
 	}
@@ -135,7 +143,12 @@ func (sl *findingSlot) show(v *pageView, f model.Finding) {
 	sl.row.SetOpacity(map[bool]float64{true: 0.6, false: 1}[f.Dismissed])
 	sl.undismiss.SetVisible(f.Dismissed)
 	sl.need.SetVisible(!f.Dismissed && f.Level != model.LevelInfo)
-	sl.fix.SetVisible(!f.Dismissed && len(f.Ops) > 0)
+	sl.fix.SetVisible(!f.Dismissed && (len(f.Ops) > 0 || f.Repair))
+	if f.Repair {
+		sl.fix.SetLabel(T("Repair"))
+	} else {
+		sl.fix.SetLabel(T("Apply"))
+	}
 	if f.Level == model.LevelRecommended {
 		sl.fix.AddCSSClass("suggested-action")
 	} else {
@@ -186,7 +199,7 @@ func (v *pageView) advisorRows(e *model.Effective) (string, []gtk.Widgetter) {
 			return ok, nil
 		}))
 	}
-	v.markRows(fs)
+	v.findings = fs // marked on the rows once every group is refreshed
 	return sig.String(), rows
 }
 
@@ -194,7 +207,7 @@ func (v *pageView) advisorRows(e *model.Effective) (string, []gtk.Widgetter) {
 func (v *pageView) markRows(fs []model.Finding) {
 	byRef := map[model.Ref]model.Finding{}
 	for _, f := range fs {
-		if f.Dismissed || f.Perm == nil {
+		if f.Dismissed || f.Ref.Group == "" {
 			continue
 		}
 		if _, ok := byRef[f.Ref]; !ok {
@@ -203,13 +216,39 @@ func (v *pageView) markRows(fs []model.Finding) {
 	}
 	for ref, r := range v.fixed {
 		f, ok := byRef[ref]
-		r.warn.SetVisible(ok)
-		if ok {
-			title, reason := f.Text(T)
-			if tip := title + " — " + reason; tip != r.warnTip {
-				r.warnTip = tip // setting a tooltip costs ~1 ms, see findingSlot
-				r.warn.SetTooltipText(tip)
-			}
-		}
+		r.warn.show(f, ok)
+	}
+	for ref, w := range v.warnShown {
+		f, ok := byRef[ref]
+		w.show(f, ok)
+	}
+}
+
+// warnIcon is a row's warning sign: shown while a finding concerns the row,
+// with the finding as its tooltip.
+type warnIcon struct {
+	img *gtk.Image
+	tip string
+}
+
+func newWarnIcon() *warnIcon {
+	w := &warnIcon{img: gtk.NewImageFromIconName("dialog-warning-symbolic")}
+	w.img.AddCSSClass("warning")
+	w.img.SetVisible(false)
+	return w
+}
+
+func (w *warnIcon) show(f model.Finding, on bool) {
+	if w == nil {
+		return
+	}
+	w.img.SetVisible(on)
+	if !on {
+		return
+	}
+	title, reason := f.Text(T)
+	if tip := title + " — " + reason; tip != w.tip {
+		w.tip = tip // setting a tooltip costs ~1 ms, see findingSlot
+		w.img.SetTooltipText(tip)
 	}
 }

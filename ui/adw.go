@@ -116,7 +116,8 @@ func (r *actionRow) setActivatable(w gtk.Widgetter) {
 // entryRow is an AdwEntryRow with an apply button.
 type entryRow struct {
 	*gtk.ListBoxRow
-	obj *coreglib.Object
+	obj    *coreglib.Object
+	submit func() // what pressing Enter does
 }
 
 func newEntryRow(title string) *entryRow {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
@@ -127,4 +128,47 @@ func (v *pageView) hardenDialog() {
 	})
 	update()
 	dialog.Show()
+}
+
+// confirmDisplayLoss asks before a change that would leave the app without
+// a display in a kind of session ("Wayland", "X11"); yes runs when the
+// person confirms, no when they cancel or close the dialog.
+func (w *Window) confirmDisplayLoss(a *model.App, what string, sessions []string, yes, no func()) {
+	dialog, box := w.newDialog(T("The App Would Have No Display"), 460, 0)
+	var where []string
+	for _, s := range sessions {
+		where = append(where, map[string]string{"Wayland": T("a Wayland session"), "X11": T("an X11 session")}[s])
+	}
+	box.Append(wrapLabel(fmt.Sprintf(T("With this change to “%s”, %s cannot open a window when it starts in %s. The advisor can give the display back."),
+		what, a.Name, strings.Join(where, T(" or ")))))
+	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
+	buttons.SetHAlign(gtk.AlignEnd)
+	cancel := gtk.NewButtonWithLabel(T("Cancel"))
+	change := gtk.NewButtonWithLabel(T("Change Anyway"))
+	change.AddCSSClass("destructive-action")
+	buttons.Append(cancel)
+	buttons.Append(change)
+	box.Append(buttons)
+	decided := false
+	cancel.ConnectClicked(func() { dialog.Close() })
+	change.ConnectClicked(func() {
+		decided = true
+		dialog.Close()
+		yes()
+	})
+	dialog.ConnectCloseRequest(func() bool {
+		if !decided {
+			decided = true
+			no()
+		}
+		return false
+	})
+	w.confirming = &confirmation{dialog: dialog, yes: change, no: cancel}
+	dialog.Show()
+}
+
+// confirmation is a question on screen and its two answers.
+type confirmation struct {
+	dialog  *gtk.Dialog
+	yes, no *gtk.Button
 }

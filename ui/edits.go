@@ -132,6 +132,17 @@ func (w *Window) lockCurrent() {
 	w.afterChange(c, err, T("permissions locked against future updates"))
 }
 
+// repairCurrent removes from the user's override of the shown page the
+// entries the installed Flatpak cannot use, with Undo.
+func (w *Window) repairCurrent() {
+	if w.current == nil || w.current.overview {
+		return
+	}
+	w.edits.pending = nil
+	c, err := w.m.Repair(w.current.app)
+	w.afterChange(c, err, T("repaired"))
+}
+
 func (w *Window) undoLast() {
 	if w.edits.undo == nil {
 		return

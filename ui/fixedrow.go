@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
@@ -21,10 +22,11 @@ type fixedRow struct {
 	prov     *gtk.Image
 	provSrc  model.Source // what prov shows, once provSet
 	provSet  bool
-	warn     *gtk.Image
-	warnTip  string
+	warn     *warnIcon
 	reset    *gtk.Button
 	updating bool
+	subtitle string // what the row's subtitle says now
+	describe string // the switch's accessible description now
 }
 
 var provenanceIcons = map[model.Source]string{
@@ -40,10 +42,8 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 	r.row.SetTooltipText(T(p.Description))
 	r.prov = provenanceIcon(model.SourceDefault)
 	r.row.addPrefix(r.prov)
-	r.warn = gtk.NewImageFromIconName("dialog-warning-symbolic")
-	r.warn.AddCSSClass("warning")
-	r.warn.SetVisible(false)
-	r.row.addSuffix(r.warn)
+	r.warn = newWarnIcon()
+	r.row.addSuffix(r.warn.img)
 	r.reset = v.actionButton("edit-undo-symbolic", T("Reset to the default"), p.Ref(), func() (model.Change, error) {
 		return v.w.m.SetFixed(v.app, p.Key, p.Value, overrides.Inherit)
 	})
@@ -70,7 +70,21 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 			if state {
 				want = overrides.Grant
 			}
-			r.v.queue(p.Ref(), func() (model.Change, error) { return r.v.w.m.SetFixed(r.v.app, p.Key, p.Value, want) })
+			app := r.v.app
+			queue := func() {
+				r.v.queue(p.Ref(), func() (model.Change, error) { return r.v.w.m.SetFixed(app, p.Key, p.Value, want) })
+			}
+			// On Flatpak 1.18, X11 off for an app that falls back to it
+			// leaves it no display in an X11 session: ask first.
+			if lost := r.v.w.m.DisplayLostBy(app, p.Key, p.Value, want); len(lost) > 0 {
+				r.v.w.confirmDisplayLoss(app, T(p.Title), lost, queue, func() {
+					if r.v.app == app {
+						r.update(r.v.w.m.Effective(app))
+					}
+				})
+				return false
+			}
+			queue()
 			return false
 		}))
 		r.row.addSuffix(r.sw)
@@ -86,26 +100,77 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 func (r *fixedRow) update(e *model.Effective) {
 	r.updating = true
 	defer func() { r.updating = false }()
-	on, src := e.FixedOn(r.p.Key, r.p.Value)
+	m := r.v.w.m
+	st := e.StatusIn(r.p, m.Session())
+	src := st.Source
+	subtitle, describe := r.p.Syntax(), ""
 	if r.sw != nil {
-		r.sw.SetActive(on)
-		r.sw.SetState(on)
-		r.reset.SetVisible(src == model.SourceUser)
+		// The switch says what the app gets if it starts now; a grant
+		// under a condition says so, with the condition in words.
+		r.sw.SetActive(st.Now)
+		r.sw.SetState(st.Now)
+		r.reset.SetVisible(ownWord(st.Words, model.SourceUser))
+		if st.Conditional() {
+			describe = model.ConditionsText(e.Dialect, st.Conditions, T)
+			now := T("off now")
+			if st.Now {
+				now = T("on now")
+			}
+			subtitle = fmt.Sprintf("%s\n%s · %s", st.Syntax(r.p), describe, now)
+		}
 	} else {
+		on := st.On
 		state := e.OwnState(r.p)
 		r.choice.SetSelected(uint(map[overrides.State]int{overrides.Inherit: 0, overrides.Grant: 1, overrides.Revoke: 2}[state]))
 		r.reset.SetVisible(false)
 		// What "Default" means here: the administrator's choice, if any.
 		if src == model.SourceSystemGlobal {
-			r.row.setSubtitle(fmt.Sprintf("%s · %s", r.p.Syntax(), map[bool]string{true: T("allowed by the administrator"), false: T("denied by the administrator")}[on]))
+			subtitle = fmt.Sprintf("%s · %s", r.p.Syntax(), map[bool]string{true: T("allowed by the administrator"), false: T("denied by the administrator")}[on])
 		}
 	}
-	// Setting an image's icon relayouts it even when it is the same: on
-	// switching apps most rows keep their source.
-	if !r.provSet || r.provSrc != src {
+	// Setting a text relayouts the row even when it is the same: on
+	// switching apps most rows keep theirs.
+	if subtitle != r.subtitle {
+		r.row.setSubtitle(subtitle)
+		r.subtitle = subtitle
+	}
+	if r.sw != nil && describe != r.describe {
+		r.sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyDescription}, []coreglib.Value{*coreglib.NewValue(describe)})
+		r.describe = describe
+	}
+	if !r.provSet || r.provSrc != src || len(st.Words) > 1 {
 		setProvenance(r.prov, src)
 		r.provSrc, r.provSet = src, true
+		// Where the app asked for one thing and a layer above changed
+		// it, the tooltip says both.
+		if tip := wordsTip(r.p, st.Words); tip != "" {
+			r.prov.SetTooltipText(tip)
+		}
 	}
+}
+
+// ownWord reports whether a layer of the given source said something.
+func ownWord(words []model.Word, src model.Source) bool {
+	for _, w := range words {
+		if w.Source == src {
+			return true
+		}
+	}
+	return false
+}
+
+// wordsTip lists what each layer said about a permission, when more than
+// one did: "Requested by the app: sockets=x11;if:x11:!has-wayland — Changed
+// by you: sockets=!x11".
+func wordsTip(p *model.Permission, words []model.Word) string {
+	if len(words) < 2 {
+		return ""
+	}
+	var parts []string
+	for _, w := range words {
+		parts = append(parts, fmt.Sprintf("%s: %s=%s", T(w.Source.Describe()), p.Key, strings.Join(overrides.SerializePerm(p.Value, w.Perm), ";")))
+	}
+	return strings.Join(parts, "\n")
 }
 
 func setProvenance(img *gtk.Image, src model.Source) {

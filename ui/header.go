@@ -126,8 +126,20 @@ func (v *pageView) banner(eff *model.Effective) {
 		}
 		errs = append(errs, e.Error())
 	}
+	repairable := false
+	for _, f := range v.findings {
+		repairable = repairable || f.Repair && !f.Dismissed
+	}
 	if len(errs) > 0 {
-		bs = append(bs, banner{fmt.Sprintf(T("Flatpak will refuse to start this app until this is fixed: %s. Confine does not write over a file it cannot read."), strings.Join(errs, "; ")), "broken"})
+		text := T("Flatpak cannot start this app until this is fixed: %s. Confine does not write over a file Flatpak cannot use.")
+		if repairable {
+			text = T("Flatpak cannot start this app until this is fixed: %s. Repair removes just the entries it cannot use.")
+		}
+		css := "broken"
+		if repairable {
+			css = "repairable"
+		}
+		bs = append(bs, banner{fmt.Sprintf(text, strings.Join(errs, "; ")), css})
 	}
 	v.bannerOK = len(errs) == 0
 	// Every refresh comes here: the banners are rebuilt only when what
@@ -145,19 +157,27 @@ func (v *pageView) banner(eff *model.Effective) {
 		l := wrapLabel(b.text)
 		l.SetHExpand(true)
 		box.Append(l)
-		if b.css != "broken" {
+		if b.css != "broken" && b.css != "repairable" {
 			box.AddCSSClass(b.css)
 			w.banners.Append(box)
 			continue
 		}
 		box.AddCSSClass("error")
+		buttons := []*gtk.Button{}
+		if b.css == "repairable" {
+			repair := gtk.NewButtonWithLabel(T("Repair"))
+			repair.AddCSSClass("suggested-action")
+			repair.SetTooltipText(T("Remove the entries this Flatpak cannot use from your override; Undo brings them back"))
+			w.banner.conns.add(repair, repair.ConnectClicked(w.repairCurrent))
+			buttons = append(buttons, repair)
+		}
 		open := gtk.NewButtonWithLabel(T("Open Folder"))
 		w.banner.conns.add(open, open.ConnectClicked(w.openFolder))
 		reset := gtk.NewButtonWithLabel(T("Reset"))
 		reset.AddCSSClass("destructive-action")
 		w.banner.conns.add(reset, reset.ConnectClicked(w.resetCurrent))
 		reset.SetTooltipText(T("Delete your override file for this app; Undo brings it back"))
-		for _, b := range []*gtk.Button{open, reset} {
+		for _, b := range append(buttons, open, reset) {
 			b.SetVAlign(gtk.AlignCenter)
 			box.Append(b)
 		}

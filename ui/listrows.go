@@ -31,7 +31,7 @@ func (v *pageView) addEntryRow(title string, validate func(string) error, apply 
 			e.SetTooltipText("")
 		}
 	}))
-	v.cs.add(e.obj, e.onApply(func() {
+	e.submit = func() {
 		s := strings.TrimSpace(e.text())
 		if err := validate(s); err != nil {
 			v.w.toast(err.Error())
@@ -40,7 +40,8 @@ func (v *pageView) addEntryRow(title string, validate func(string) error, apply 
 		apply(s)
 		e.setText("")
 		v.w.flush()
-	}))
+	}
+	v.cs.add(e.obj, e.onApply(e.submit))
 	return e
 }
 
@@ -111,20 +112,28 @@ func (v *pageView) filesystemRows(e *model.Effective) (string, []gtk.Widgetter) 
 }
 
 func (v *pageView) filesystemRow(loc string, mode overrides.Mode, src model.Source) gtk.Widgetter {
-	return v.cachedRow(fmt.Sprintf("fs\x00%s\x00%v\x00%v", loc, mode, src), func() (gtk.Widgetter, func()) {
-		return v.newFilesystemRow(loc, mode, src)
+	key := fmt.Sprintf("fs\x00%s\x00%v\x00%v", loc, mode, src)
+	row := v.cachedRow(key, func() (gtk.Widgetter, func()) {
+		return v.newFilesystemRow(key, loc, mode, src)
 	})
+	// The advisor marks the row shown for this location (markRows).
+	v.warnShown[model.Ref{Group: model.GroupFilesystem, Name: loc}] = v.warnOf[key]
+	return row
 }
 
-func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.Source) (gtk.Widgetter, func()) {
+func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, src model.Source) (gtk.Widgetter, func()) {
 	syncing := false
 	title := loc
 	key := model.Ref{Group: model.GroupFilesystem, Name: loc}
-	if p := key.Permission(); p != nil {
+	p := key.Permission()
+	if p != nil {
 		title = T(p.Title)
 	}
 	row := newActionRow(title, model.FilesystemSyntax(loc, mode))
 	row.addPrefix(provenanceIcon(src))
+	warn := newWarnIcon()
+	row.addSuffix(warn.img)
+	v.warnOf[cacheKey] = warn
 	label := []coreglib.Value{*coreglib.NewValue(title)}
 	if v.ownSource(src) {
 		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) }))
@@ -165,8 +174,14 @@ func (v *pageView) newFilesystemRow(loc string, mode overrides.Mode, src model.S
 	row.addSuffix(dd)
 	row.addSuffix(sw)
 	row.setActivatable(sw)
-	if v.app == nil {
+	switch {
+	case p != nil && !p.Supported(v.w.m.Flatpak):
+		row.SetSensitive(false)
+		row.SetTooltipText(fmt.Sprintf(T("Needs Flatpak %s or newer; this system has %s"), p.MinVersion, v.w.m.Flatpak))
+	case v.app == nil:
 		row.SetTooltipText(T("On All Applications, off writes a denial that every app inherits"))
+	case p != nil:
+		row.SetTooltipText(T(p.Description))
 	}
 	sync := func() {
 		syncing = true
@@ -295,4 +310,60 @@ func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widg
 	})
 	row.addSuffix(dd)
 	return row, func() { dd.SetSelected(uint(s.Policy)) }
+}
+
+// USB device rules (Flatpak 1.16 and later): what the app may find through
+// the USB portal, and what is hidden from it, in words.
+
+func (v *pageView) addUSBEntryRow() *entryRow {
+	e := v.addEntryRow(T("Add a device rule, e.g. vnd:091e or cls:03:* (a leading ! hides it)"), func(s string) error {
+		_, _, err := model.ParseUSBRule(s)
+		return err
+	}, func(s string) {
+		q, hidden, _ := model.ParseUSBRule(s)
+		v.queue(model.Ref{Group: model.GroupUSB, Name: model.USBSyntax(q, hidden)}, func() (model.Change, error) { return v.w.m.AddUSB(v.app, q, hidden) })
+	})
+	if !v.w.m.Dialect.USB {
+		e.SetSensitive(false)
+		e.SetTooltipText(fmt.Sprintf(T("Needs Flatpak %s or newer; this system has %s"), "1.16.0", v.w.m.Flatpak))
+	}
+	return e
+}
+
+func (v *pageView) usbRows(e *model.Effective) (string, []gtk.Widgetter) {
+	var sig strings.Builder
+	var rows []gtk.Widgetter
+	for _, list := range []struct {
+		m      map[string]model.USBState
+		hidden bool
+	}{{e.USBEnumerable, false}, {e.USBHidden, true}} {
+		for _, k := range slices.Sorted(maps.Keys(list.m)) {
+			s := list.m[k]
+			key := fmt.Sprintf("usb\x00%s\x00%v\x00%v", k, list.hidden, s.Source)
+			sig.WriteString(key + ";")
+			rows = append(rows, v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.usbRow(s, list.hidden), nil }))
+		}
+	}
+	return sig.String(), rows
+}
+
+func (v *pageView) usbRow(s model.USBState, hidden bool) gtk.Widgetter {
+	format, args := v.w.m.USBNames().Describe(s.Query)
+	row := newActionRow(fmt.Sprintf(T(format), args...), model.USBSyntax(s.Query, hidden))
+	row.addPrefix(provenanceIcon(s.Source))
+	if hidden {
+		tag := gtk.NewLabel(T("Hidden"))
+		tag.AddCSSClass("tag")
+		tag.SetVAlign(gtk.AlignCenter)
+		tag.SetTooltipText(T("The USB portal never offers these devices to the app"))
+		row.addSuffix(tag)
+	}
+	if v.ownSource(s.Source) {
+		q := s.Query
+		row.addSuffix(v.actionButton("user-trash-symbolic", T("Remove"), model.Ref{Group: model.GroupUSB, Name: model.USBSyntax(q, hidden)},
+			func() (model.Change, error) { return v.w.m.RemoveUSB(v.app, q, hidden) }))
+	} else {
+		row.SetTooltipText(T("Device rules add up: one the app or the administrator gives cannot be removed here, only hidden"))
+	}
+	return row
 }

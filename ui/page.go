@@ -31,8 +31,14 @@ type pageView struct {
 	header      *header
 	harden      *gtk.Button
 	cache       map[string]cachedRow
-	root        *gtk.Box // the page's widgets, swapped into the window
-	ov          *overview
+	// findings are the advisor's for the app shown; warnOf holds each
+	// cached folder row's warning sign by cache key, warnShown the ones
+	// of the rows shown now.
+	findings  []model.Finding
+	warnOf    map[string]*warnIcon
+	warnShown map[model.Ref]*warnIcon
+	root      *gtk.Box // the page's widgets, swapped into the window
+	ov        *overview
 }
 
 // cachedRow returns the row built earlier for the same key — a key that
@@ -152,6 +158,7 @@ const headerHeight, groupHeight, rowHeight = 200, 80, 56
 
 func newPageView(w *Window, a *model.App) *pageView {
 	v := &pageView{w: w, app: a, fixed: map[model.Ref]*fixedRow{}, cs: &conns{}, cache: map[string]cachedRow{},
+		warnOf: map[string]*warnIcon{}, warnShown: map[model.Ref]*warnIcon{},
 		root: gtk.NewBox(gtk.OrientationVertical, 24)}
 	return v
 }
@@ -264,6 +271,8 @@ func (v *pageView) addGroup(g model.GroupInfo) {
 			}))
 	case model.GroupPortals:
 		v.addPortals(g)
+	case model.GroupUSB:
+		v.addList(g, v.usbRows, v.addUSBEntryRow())
 	case model.GroupSessionBus, model.GroupSystemBus:
 		b := overrides.SessionBus
 		if g.ID == model.GroupSystemBus {
@@ -297,6 +306,7 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 			r.update(eff)
 		}
 	}
+	clear(v.warnShown)
 	for _, lg := range v.lists {
 		sig, rows := lg.build(eff)
 		if sig == lg.sig {
@@ -314,5 +324,6 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 	if v.wayland != nil {
 		v.wayland.SetVisible(eff.WaylandNative())
 	}
+	v.markRows(v.findings)
 	v.banner(eff)
 }

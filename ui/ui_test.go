@@ -155,18 +155,18 @@ func TestToggleWritesOverride(t *testing.T) {
 		t.Fatalf("precondition: %q", got)
 	}
 	onMain(func() {
-		if on, ok := v.SwitchState("sockets/x11"); !ok || !on {
-			t.Errorf("x11 switch should start on")
+		if on, ok := v.SwitchState("shared/ipc"); !ok || !on {
+			t.Errorf("ipc switch should start on")
 		}
-		v.Toggle("sockets/x11", false)
+		v.Toggle("shared/ipc", false)
 	})
 	// Debounced: nothing yet, then the file.
 	if got := readOverride(t, "org.gnomish.Sketch"); got != "<none>" {
 		t.Fatalf("written before the debounce: %q", got)
 	}
-	eventually(t, "the override file", 3*time.Second, func() bool { return readOverride(t, "org.gnomish.Sketch") == "[Context]\nsockets=!x11;\n" })
+	eventually(t, "the override file", 3*time.Second, func() bool { return readOverride(t, "org.gnomish.Sketch") == "[Context]\nshared=!ipc;\n" })
 	// Back on: the user override is no longer needed and goes away.
-	onMain(func() { v.Toggle("sockets/x11", true) })
+	onMain(func() { v.Toggle("shared/ipc", true) })
 	eventually(t, "the file to be deleted", 3*time.Second, func() bool { return readOverride(t, "org.gnomish.Sketch") == "<none>" })
 }
 
@@ -335,15 +335,26 @@ func TestSwitchingAppsFlushesPendingEdits(t *testing.T) {
 // TestPageReuseShowsEachAppsOwnState switches between apps on the reused
 // page: every switch must show the new app's own state.
 func TestPageReuseShowsEachAppsOwnState(t *testing.T) {
+	// In this X11 session every one of them gets X11 (the browser through
+	// fallback-x11, although the user revoked x11); all devices tell them
+	// apart.
 	for _, tc := range []struct {
-		id     string
-		x11    bool
-		native bool
-	}{{"org.gnomish.Sketch", true, true}, {"net.waveline.Browser", false, true}, {"org.legacy.Scanner", true, false}, {"dev.codeloom.IDE", true, true}, {"org.gnomish.Sketch", true, true}} {
+		id          string
+		x11, all    bool
+		native      bool
+		x11Subtitle string
+	}{{"org.gnomish.Sketch", true, false, true, "Only when no Wayland session is running"}, {"net.waveline.Browser", true, false, true, "Only when no Wayland session is running"},
+		{"org.legacy.Scanner", true, true, false, ""}, {"dev.codeloom.IDE", true, true, true, "Only when no Wayland session is running"}, {"org.gnomish.Sketch", true, false, true, "Only"}} {
 		v := show(t, tc.id)
 		onMain(func() {
 			if on, _ := v.SwitchState("sockets/x11"); on != tc.x11 {
 				t.Errorf("%s: x11 switch %v, want %v", tc.id, on, tc.x11)
+			}
+			if on, _ := v.SwitchState("devices/all"); on != tc.all {
+				t.Errorf("%s: all devices switch %v, want %v", tc.id, on, tc.all)
+			}
+			if sub := v.fixedRow("sockets/x11").subtitle; strings.Contains(sub, "Only") != (tc.x11Subtitle != "") || !strings.Contains(sub, tc.x11Subtitle) {
+				t.Errorf("%s: the X11 row says %q", tc.id, sub)
 			}
 			if v.wayland.IsVisible() != tc.native {
 				t.Errorf("%s: Wayland-native tag %v, want %v", tc.id, v.wayland.IsVisible(), tc.native)

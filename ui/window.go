@@ -56,6 +56,9 @@ type Window struct {
 	icons    *iconCache
 	settings *gio.Settings
 
+	// confirming is the confirmation on screen, if any.
+	confirming *confirmation
+
 	firstFrame bool     // the window has painted once
 	onReady    []func() // run once every app is rated
 }
