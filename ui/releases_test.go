@@ -256,7 +256,9 @@ func TestUSBRules(t *testing.T) {
 	if got := flatpakMeaning(t, o, data); got != c.Canonical() || !strings.Contains(got, "vnd:abcd+dev:0001") {
 		t.Fatalf("flatpak 1.18 reads %q as\n%s\nConfine as\n%s", data, got, c.Canonical())
 	}
-	eventually(t, "the new row", 2*time.Second, func() bool { return strings.Contains(strings.Join(rowTexts(), "\n"), "hidden-devices=vnd:abcd+dev:0001") })
+	eventually(t, "the new row", 2*time.Second, func() bool {
+		return strings.Contains(strings.Join(rowTexts(), "\n"), "hidden-devices=vnd:abcd+dev:0001")
+	})
 	// A bad rule is refused with Flatpak's words and writes nothing.
 	before := readOverride(t, id)
 	onMain(func() {
