@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -77,11 +77,21 @@ func (e *WriteError) Error() string {
 	return "cannot save " + e.Path + ": " + why + "; the file was not changed"
 }
 
+// mkdirError reports a folder that could not be made: what was lacking is
+// the right to write in the folder above the one MkdirAll tried to make.
+func mkdirError(p, dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Op == "mkdir" {
+		dir = filepath.Dir(pe.Path)
+	}
+	return &WriteError{Path: p, Dir: dir, Err: err}
+}
+
 // lock takes the store's write lock and returns the function that releases
 // it. It waits at most LockTimeout.
 func (s *Store) lock(p string) (unlock func(), err error) {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return nil, &WriteError{Path: p, Dir: s.Dir, Err: err}
+		return nil, mkdirError(p, s.Dir, err)
 	}
 	lp := filepath.Join(s.Dir, LockName)
 	f, err := os.OpenFile(lp, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
@@ -94,31 +104,78 @@ func (s *Store) lock(p string) (unlock func(), err error) {
 			// still keeps it from writing over anybody's change.
 			return func() {}, nil
 		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is in the message already
+		}
 		return nil, fmt.Errorf("cannot open Confine's lock file %s: %w", lp, err)
 	}
-	deadline := time.Now().Add(LockTimeout)
-	wait := time.Millisecond
+	// Readable by everyone whatever the umask, so a lock file made by
+	// `sudo confine` does not lock the user out.
+	if st, err := f.Stat(); err == nil && st.Mode().Perm() != 0o644 {
+		f.Chmod(0o644)
+	}
+	fd := int(f.Fd())
+	err = flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		err = s.waitLock(f, fd, p)
+		if _, busy := err.(*BusyError); busy {
+			return nil, err
+		}
+	}
+	if err != nil {
+		// A file system without flock: the writes are no longer
+		// serialised, but commit still never replaces bytes it did not
+		// expect; concurrent writers get conflicts and retry.
+		f.Close()
+		return func() {}, nil
+	}
+	return func() { f.Close() }, nil
+}
+
+// waitLock waits for the lock for at most LockTimeout. The wait is a
+// blocking flock, so the kernel hands the lock over the moment its holder
+// lets go (polling would leave it idle between polls and let a waiter lose
+// every round); it runs in a goroutine so the wait can be cut short. A
+// goroutine that gets the lock after its caller gave up releases it at
+// once: f is then its to close.
+func (s *Store) waitLock(f *os.File, fd int, p string) error {
+	var mu sync.Mutex
+	abandoned := false
+	got := make(chan error, 1)
+	go func() {
+		err := flock(fd, syscall.LOCK_EX)
+		mu.Lock()
+		defer mu.Unlock()
+		if abandoned {
+			f.Close()
+			return
+		}
+		got <- err
+	}()
+	timer := time.NewTimer(LockTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-got:
+		return err
+	case <-timer.C:
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	select {
+	case err := <-got:
+		return err
+	default:
+		abandoned = true
+		return &BusyError{Path: p}
+	}
+}
+
+func flock(fd, how int) error {
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return func() { f.Close() }, nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case !errors.Is(err, syscall.EWOULDBLOCK):
-			// A file system without flock: the writes are no longer
-			// serialised, but commit still never replaces bytes it did
-			// not expect; concurrent writers get conflicts and retry.
-			f.Close()
-			return func() {}, nil
+		if err := syscall.Flock(fd, how); !errors.Is(err, syscall.EINTR) {
+			return err
 		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return nil, &BusyError{Path: p}
-		}
-		// Jittered back-off so waiting writers do not poll in step.
-		time.Sleep(wait + rand.N(wait))
-		wait = min(2*wait, 20*time.Millisecond)
 	}
 }
 

@@ -258,7 +258,7 @@ func (s *Store) replace(p string, expect, data []byte) error {
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return &WriteError{Path: path, Dir: dir, Err: err}
+		return mkdirError(path, dir, err)
 	}
 	removeStaleTemps(dir)
 	tmp, err := writeTemp(dir, filepath.Base(path), data, perm)
