@@ -350,3 +350,21 @@ func TestStaleTemporariesAreRemovedOnTheNextWrite(t *testing.T) {
 		t.Fatalf("stale state temporary kept: %v", err)
 	}
 }
+
+// The lock file is never taken for an override, by Confine or by Flatpak:
+// its name is not a valid app ID.
+func TestLockFileIsNotAnOverride(t *testing.T) {
+	if ValidateTarget(LockName) == nil {
+		t.Fatalf("%s is a valid target", LockName)
+	}
+	s := &Store{Dir: t.TempDir()}
+	if _, _, err := s.Update("org.a.App", setEnv("A")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, LockName)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.List(); err != nil || !slices.Equal(got, []string{"org.a.App"}) {
+		t.Fatalf("List: %v %v", got, err)
+	}
+}
