@@ -19,7 +19,10 @@
 // store.go locates override folders and writes atomically. Update is the
 // only write path for edits: it re-reads the file, refuses files that do not
 // parse, applies the edit and replaces the file (or deletes it when nothing
-// is left).
+// is left). commit.go makes those writes safe against each other: a lock
+// all Confine processes share, a replace that checks the bytes it displaces
+// (so writers that do not take the lock are never overwritten), and clean-up
+// of temporary files a killed write left.
 //
 // Why not gopkg.in/ini.v1 (which DESIGN.md proposed): measured with v1.67.0
 // and the options DESIGN.md lists, an edit of one key rewrote

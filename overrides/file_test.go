@@ -253,7 +253,7 @@ func TestStoreUpdateWritesAtomicallyAndDeletesEmpty(t *testing.T) {
 		t.Fatalf("mode not kept: %v", st.Mode())
 	}
 	ents, _ := os.ReadDir(s.Dir)
-	if len(ents) != 1 {
+	if len(ents) != 2 || ents[0].Name() != LockName || ents[1].Name() != "org.a.App" {
 		t.Fatalf("temp files left behind: %v", ents)
 	}
 	_, after, err = s.Update("org.a.App", func(f *File) error {

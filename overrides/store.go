@@ -1,7 +1,6 @@
 package overrides
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -134,20 +133,24 @@ func (s *Store) Load(target string) (*File, error) {
 	return f, nil
 }
 
-// ConflictError reports that the file changed on disk between the read an
-// edit was based on and the write.
+// ConflictError reports that another program kept changing the file while
+// Confine was writing it; the file holds the other program's version.
 type ConflictError struct{ Path string }
 
 func (e *ConflictError) Error() string {
-	return e.Path + ": changed by another program while Confine was writing it; try again"
+	return e.Path + ": changed by another program while Confine was writing it; Confine's change was not saved; try again"
 }
 
-// Update is the one way to change an override: it reads the file as it is on
-// disk now, applies edit, and writes the result atomically, so changes made
-// meanwhile by `flatpak override` or another Confine are kept. A file that
-// cannot be read or parsed is left untouched and its error returned. An
-// empty result deletes the file, as `flatpak override --reset` does. It
-// returns the file's bytes before and after (nil for "no file").
+// Update is the one way to change an override: under the write lock shared
+// by all Confine processes, it reads the file as it is on disk now, applies
+// edit, and writes the result atomically, so changes made meanwhile by
+// `flatpak override` or another Confine are kept. When a program that does
+// not take the lock changes the file before the write lands, the edit is
+// applied again to the new content (edit must be a function of the file it
+// is given); after a few such attempts it gives up with a *ConflictError. A
+// file that cannot be read or parsed is left untouched and its error
+// returned. An empty result deletes the file, as `flatpak override --reset`
+// does. It returns the file's bytes before and after (nil for "no file").
 func (s *Store) Update(target string, edit func(*File) error) (before, after []byte, err error) {
 	if s.ReadOnly {
 		return nil, nil, ErrReadOnly
@@ -156,6 +159,21 @@ func (s *Store) Update(target string, edit func(*File) error) (before, after []b
 	if err != nil {
 		return nil, nil, err
 	}
+	unlock, err := s.lock(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+	for attempt := 1; ; attempt++ {
+		before, after, err = s.update(target, p, edit)
+		var ce *ConflictError
+		if !errors.As(err, &ce) || attempt == updateAttempts {
+			return before, after, err
+		}
+	}
+}
+
+func (s *Store) update(target, p string, edit func(*File) error) (before, after []byte, err error) {
 	before, err = s.Read(target)
 	if err != nil {
 		return nil, nil, err
@@ -169,19 +187,22 @@ func (s *Store) Update(target string, edit func(*File) error) (before, after []b
 	if err := edit(f); err != nil {
 		return before, before, err
 	}
-	if f.IsEmpty() {
-		after = nil
-	} else {
+	if !f.IsEmpty() {
 		after = f.Bytes()
 	}
-	if bytes.Equal(before, after) && (before == nil) == (after == nil) {
+	if same(before, after) {
 		return before, after, nil
 	}
-	return before, after, s.replace(p, before, after)
+	if err := s.replace(p, before, after); err != nil {
+		return before, before, err
+	}
+	return before, after, nil
 }
 
-// Write replaces an override with exactly data (nil deletes it), provided the
-// file still holds expect; used to undo an edit.
+// Write replaces an override with exactly data (nil deletes it), provided
+// the file still holds expect; used to undo an edit, to import and to apply
+// a plan the user has seen. It never retries: the user approved a change
+// from expect, not from whatever is there now.
 func (s *Store) Write(target string, expect, data []byte) error {
 	if s.ReadOnly {
 		return ErrReadOnly
@@ -195,79 +216,58 @@ func (s *Store) Write(target string, expect, data []byte) error {
 			return fmt.Errorf("refusing to write an override GLib cannot read: %w", err)
 		}
 	}
+	unlock, err := s.lock(p)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return s.replace(p, expect, data)
 }
 
-// replace writes data over p atomically (temp file in the same folder,
-// fsync, rename, fsync of the folder), keeping the old file's permissions.
-// It first checks that the file still holds expect.
+// replace writes data over p atomically (temporary file in the same folder,
+// fsync, rename, fsync of the folder), keeping the old file's permissions,
+// provided the file holds expect; see commit. The caller holds the lock, so
+// Confine's leftover temporary files in the folder can be cleaned up without
+// racing another Confine's write.
 func (s *Store) replace(p string, expect, data []byte) error {
-	cur, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		cur, err = nil, nil
-	}
-	if err != nil {
-		return &LoadError{Path: p, Err: err}
-	}
-	if !bytes.Equal(cur, expect) || (cur == nil) != (expect == nil) {
-		return &ConflictError{Path: p}
-	}
-	if data == nil {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return syncDir(s.Dir)
-	}
 	perm := fs.FileMode(0o644)
 	target := p
 	if st, err := os.Lstat(p); err == nil {
-		if st.Mode()&fs.ModeSymlink != 0 {
+		if st.Mode()&fs.ModeSymlink != 0 && data != nil {
 			// Write through the link so a user who keeps overrides in a
 			// dotfiles repository keeps the link.
 			if target, err = filepath.EvalSymlinks(p); err != nil {
 				return err
 			}
-			st, err = os.Stat(target)
-			if err != nil {
+			if st, err = os.Stat(target); err != nil {
 				return err
 			}
 		}
 		perm = st.Mode().Perm()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return &LoadError{Path: p, Err: err}
 	}
-	return WriteFileAtomic(target, data, perm)
+	removeStaleTemps(filepath.Dir(target))
+	return commit(p, target, expect, data, perm)
 }
 
 // WriteFileAtomic replaces path with data: a temporary file in the same
 // folder, fsync, rename, fsync of the folder — a reader sees the old file or
 // the new one, never a mix, even after a crash. The folder is created when
-// missing.
+// missing, and temporary files a killed Confine left there are removed.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return mkdirError(path, dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".confine-*")
+	removeStaleTemps(dir)
+	tmp, err := writeTemp(dir, filepath.Base(path), data, perm)
 	if err != nil {
-		return err
+		return &WriteError{Path: path, Dir: dir, Err: err}
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return &WriteError{Path: path, Dir: dir, Err: err}
 	}
 	return syncDir(dir)
 }
@@ -286,8 +286,10 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Reset deletes an override (flatpak override --reset) and returns what it
-// held so the caller can offer Undo.
+// Reset deletes an override (flatpak override --reset), even one that does
+// not parse, and returns what it held so the caller can offer Undo. Like
+// Update it takes the lock and tries again when another program changes the
+// file meanwhile, so what it returns is exactly what it deleted.
 func (s *Store) Reset(target string) ([]byte, error) {
 	if s.ReadOnly {
 		return nil, ErrReadOnly
@@ -296,14 +298,22 @@ func (s *Store) Reset(target string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, err := s.Read(target)
+	unlock, err := s.lock(p)
 	if err != nil {
 		return nil, err
 	}
-	if before == nil {
-		return nil, nil
+	defer unlock()
+	for attempt := 1; ; attempt++ {
+		before, err := s.Read(target)
+		if err != nil || before == nil {
+			return nil, err
+		}
+		err = s.replace(p, before, nil)
+		var ce *ConflictError
+		if !errors.As(err, &ce) || attempt == updateAttempts {
+			return before, err
+		}
 	}
-	return before, s.replace(p, before, nil)
 }
 
 // List returns the targets ("global" and app IDs) that have an override
