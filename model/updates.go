@@ -150,7 +150,12 @@ func updateFinding(gained []overrides.Op) Finding {
 // (org.freedesktop.Flatpak, org.freedesktop.secrets) are denied when not
 // granted.
 func (m *Model) Lock(a *App) (Change, error) {
-	e := m.Effective(a)
+	return m.Override(a.ID, m.lockOps(m.Effective(a)))
+}
+
+// lockOps are the options that lock an app with these effective
+// permissions.
+func (m *Model) lockOps(e *Effective) []overrides.Op {
 	var ops []overrides.Op
 	for _, key := range overrides.FixedKeys {
 		for _, n := range overrides.Names(key) {
@@ -168,5 +173,5 @@ func (m *Model) Lock(a *App) (Change, error) {
 			ops = append(ops, overrides.Op{Flag: "no-talk-name", Value: n})
 		}
 	}
-	return m.Override(a.ID, ops)
+	return ops
 }
