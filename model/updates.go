@@ -159,6 +159,11 @@ func (m *Model) lockOps(e *Effective) []overrides.Op {
 	var ops []overrides.Op
 	for _, key := range overrides.FixedKeys {
 		for _, n := range overrides.Names(key) {
+			// --nosocket=fallback-x11 also revokes x11, as flatpak
+			// does: an X11 app would lose its display.
+			if key == overrides.KeySockets && n == "fallback-x11" && e.Socket("x11") {
+				continue
+			}
 			if on, _ := e.FixedOn(key, n); !on && LookupFixed(key, n).Supported(m.Flatpak) {
 				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: n})
 			}
