@@ -306,11 +306,11 @@ func Permissions(e *model.Effective) []ShowPermission {
 }
 
 // reorder moves flags before positional arguments so "show APP --json"
-// works like "show --json APP".
+// works like "show --json APP". A lone "-" (standard input) is positional.
 func reorder(args []string) []string {
 	var flags, pos []string
 	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
+		if strings.HasPrefix(a, "-") && a != "-" {
 			flags = append(flags, a)
 		} else {
 			pos = append(pos, a)
