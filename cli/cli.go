@@ -43,6 +43,9 @@ type Env struct {
 	Model          model.Env
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Root reports whether the process may write the system overrides;
+	// nil means "the effective user is root".
+	Root func() bool
 }
 
 // exitError carries an exit status; its message (if any) goes to stderr.
@@ -218,13 +221,17 @@ type ShowResult struct {
 }
 
 func (c *command) show(args []string) error {
-	fs := c.flags("APP|global [--json]")
+	fs := c.flags("APP|global [--system] [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
+	system := fs.Bool("system", false, "what the administrator's overrides give, before any user's own")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageErr("name one app ID or global")
+	}
+	if *system {
+		return c.showSystem(fs.Arg(0), *asJSON)
 	}
 	a, err := c.target(fs.Arg(0))
 	if err != nil {
@@ -327,16 +334,19 @@ func (c *command) override(args []string) error {
 		return usageErr("%v", err)
 	}
 	var target string
-	show, reset := false, false
+	show, reset, user, system := false, false, false, false
 	for _, a := range rest {
 		switch {
 		case a == "--help" || a == "-h":
-			fmt.Fprintln(c.env.Stdout, "Usage: confine override [OPTION…] APP|global\n\nThe permission options of `flatpak override` ("+strings.Join(overrides.OverrideFlags, ", ")+
-				"), plus --show and --reset. Confine writes only your own overrides (like --user).")
+			fmt.Fprintln(c.env.Stdout, "Usage: confine override [--user|--system] [OPTION…] APP|global\n\nThe permission options of `flatpak override` ("+strings.Join(overrides.OverrideFlags, ", ")+
+				"), plus --show and --reset. Confine writes your own overrides (--user, the default), or as root with --system the administrator's.")
 			return nil
 		case a == "--user" || a == "-u":
-		case a == "--system" || strings.HasPrefix(a, "--installation"):
-			return usageErr("Confine writes only your own overrides; use `flatpak override --system` for system-wide ones")
+			user = true
+		case a == "--system":
+			system = true
+		case strings.HasPrefix(a, "--installation"):
+			return usageErr("Confine writes your own overrides or, with --system, the administrator's (which Flatpak keeps in the default system installation for every installation)")
 		case a == "--show":
 			show = true
 		case a == "--reset":
@@ -348,6 +358,9 @@ func (c *command) override(args []string) error {
 		default:
 			return usageErr("too many arguments: %q", a)
 		}
+	}
+	if user && system {
+		return usageErr("Multiple installations specified for a command that works on one installation")
 	}
 	if target == "" {
 		target = overrides.Global
@@ -367,18 +380,22 @@ func (c *command) override(args []string) error {
 		fmt.Fprintln(c.env.Stderr, "warning:", w)
 	}
 	m := c.model()
+	store, err := c.store(system, reset || len(ops) > 0)
+	if err != nil {
+		return err
+	}
 	if reset {
-		if _, err := m.User.Reset(target); err != nil {
+		if _, err := store.Reset(target); err != nil {
 			return err
 		}
 	}
 	if len(ops) > 0 {
-		if _, err := m.Override(target, ops); err != nil {
+		if _, err := m.OverrideIn(store, target, ops); err != nil {
 			return err
 		}
 	}
 	if show {
-		data, err := m.User.Read(target)
+		data, err := store.Read(target)
 		if err != nil {
 			return err
 		}
@@ -388,8 +405,9 @@ func (c *command) override(args []string) error {
 }
 
 func (c *command) reset(args []string) error {
-	fs := c.flags("APP|global")
-	if err := fs.Parse(args); err != nil {
+	fs := c.flags("APP|global [--system]")
+	system := fs.Bool("system", false, "remove the administrator's override (root only)")
+	if err := fs.Parse(reorder(args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -398,7 +416,11 @@ func (c *command) reset(args []string) error {
 	if err := overrides.ValidateTarget(fs.Arg(0)); err != nil {
 		return err
 	}
-	_, err := c.model().User.Reset(fs.Arg(0))
+	store, err := c.store(*system, true)
+	if err != nil {
+		return err
+	}
+	_, err = store.Reset(fs.Arg(0))
 	return err
 }
 
