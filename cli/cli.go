@@ -24,6 +24,7 @@ var handlers = []struct {
 	{"list", (*command).list}, {"show", (*command).show}, {"override", (*command).override},
 	{"reset", (*command).reset}, {"audit", (*command).audit}, {"harden", (*command).harden},
 	{"lock", (*command).lock}, {"export", (*command).export}, {"import", (*command).importFile},
+	{"apply", (*command).apply},
 }
 
 // Commands are the subcommands Main handles.
@@ -62,7 +63,8 @@ func usageErr(format string, a ...any) error {
 }
 
 // Main runs one subcommand and returns the exit status: 0 success, 1
-// failure (or findings at the --fail-on level, for audit), 2 bad usage.
+// failure (or findings at the --fail-on level, for audit), 2 bad usage,
+// 3 changed (apply).
 func Main(env Env, args []string) int {
 	if len(args) == 0 || !IsCommand(args[0]) {
 		fmt.Fprintln(env.Stderr, "confine: unknown command; one of", strings.Join(Commands, ", "))
