@@ -25,6 +25,7 @@ var handlers = []struct {
 	{"list", (*command).list}, {"show", (*command).show}, {"override", (*command).override},
 	{"reset", (*command).reset}, {"audit", (*command).audit}, {"harden", (*command).harden},
 	{"lock", (*command).lock}, {"export", (*command).export}, {"import", (*command).importFile},
+	{"apply", (*command).apply},
 }
 
 // Commands are the subcommands Main handles.
@@ -44,6 +45,9 @@ type Env struct {
 	Model          model.Env
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Root reports whether the process may write the system overrides;
+	// nil means "the effective user is root".
+	Root func() bool
 }
 
 // exitError carries an exit status; its message (if any) goes to stderr.
@@ -60,7 +64,8 @@ func usageErr(format string, a ...any) error {
 }
 
 // Main runs one subcommand and returns the exit status: 0 success, 1
-// failure (or findings at the --fail-on level, for audit), 2 bad usage.
+// failure (or findings at the --fail-on level, for audit), 2 bad usage,
+// 3 changed (apply).
 func Main(env Env, args []string) int {
 	if len(args) == 0 || !IsCommand(args[0]) {
 		fmt.Fprintln(env.Stderr, "confine: unknown command; one of", strings.Join(Commands, ", "))
@@ -230,13 +235,17 @@ type ShowResult struct {
 }
 
 func (c *command) show(args []string) error {
-	fs := c.flags("APP|global [--json]")
+	fs := c.flags("APP|global [--system] [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
+	system := fs.Bool("system", false, "what the administrator's overrides give, before any user's own")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageErr("name one app ID or global")
+	}
+	if *system {
+		return c.showSystem(fs.Arg(0), *asJSON)
 	}
 	a, err := c.target(fs.Arg(0))
 	if err != nil {
@@ -343,11 +352,11 @@ func Permissions(e *model.Effective, now overrides.Session) []ShowPermission {
 }
 
 // reorder moves flags before positional arguments so "show APP --json"
-// works like "show --json APP".
+// works like "show --json APP". A lone "-" (standard input) is positional.
 func reorder(args []string) []string {
 	var flags, pos []string
 	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
+		if strings.HasPrefix(a, "-") && a != "-" {
 			flags = append(flags, a)
 		} else {
 			pos = append(pos, a)
@@ -378,16 +387,19 @@ func (c *command) override(args []string) error {
 		ops[i] = overrides.Op{Flag: "usb-list", Value: string(data)}
 	}
 	var target string
-	show, reset := false, false
+	show, reset, user, system := false, false, false, false
 	for _, a := range rest {
 		switch {
 		case a == "--help" || a == "-h":
-			fmt.Fprintln(c.env.Stdout, "Usage: confine override [OPTION…] APP|global\n\nThe permission options of the installed Flatpak's `flatpak override` ("+d.String()+": "+strings.Join(d.Flags(), ", ")+
-				"), plus --show and --reset. Confine writes only your own overrides (like --user).")
+			fmt.Fprintln(c.env.Stdout, "Usage: confine override [--user|--system] [OPTION…] APP|global\n\nThe permission options of the installed Flatpak's `flatpak override` ("+d.String()+": "+strings.Join(d.Flags(), ", ")+
+				"), plus --show and --reset. Confine writes your own overrides (--user, the default), or as root with --system the administrator's.")
 			return nil
 		case a == "--user" || a == "-u":
-		case a == "--system" || strings.HasPrefix(a, "--installation"):
-			return usageErr("Confine writes only your own overrides; use `flatpak override --system` for system-wide ones")
+			user = true
+		case a == "--system":
+			system = true
+		case strings.HasPrefix(a, "--installation"):
+			return usageErr("Confine writes your own overrides or, with --system, the administrator's (which Flatpak keeps in the default system installation for every installation)")
 		case a == "--show":
 			show = true
 		case a == "--reset":
@@ -399,6 +411,9 @@ func (c *command) override(args []string) error {
 		default:
 			return usageErr("too many arguments: %q", a)
 		}
+	}
+	if user && system {
+		return usageErr("Multiple installations specified for a command that works on one installation")
 	}
 	if target == "" {
 		target = overrides.Global
@@ -417,18 +432,22 @@ func (c *command) override(args []string) error {
 	for _, w := range warnings {
 		fmt.Fprintln(c.env.Stderr, "warning:", w)
 	}
+	store, err := c.store(system, reset || len(ops) > 0)
+	if err != nil {
+		return err
+	}
 	if reset {
-		if _, err := m.User.Reset(target); err != nil {
+		if _, err := store.Reset(target); err != nil {
 			return err
 		}
 	}
 	if len(ops) > 0 {
-		if _, err := m.Override(target, ops); err != nil {
+		if _, err := m.OverrideIn(store, target, ops); err != nil {
 			return err
 		}
 	}
 	if show {
-		data, err := m.User.Read(target)
+		data, err := store.Read(target)
 		if err != nil {
 			return err
 		}
@@ -438,8 +457,9 @@ func (c *command) override(args []string) error {
 }
 
 func (c *command) reset(args []string) error {
-	fs := c.flags("APP|global")
-	if err := fs.Parse(args); err != nil {
+	fs := c.flags("APP|global [--system]")
+	system := fs.Bool("system", false, "remove the administrator's override (root only)")
+	if err := fs.Parse(reorder(args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -448,7 +468,11 @@ func (c *command) reset(args []string) error {
 	if err := overrides.ValidateTarget(fs.Arg(0)); err != nil {
 		return err
 	}
-	_, err := c.model().User.Reset(fs.Arg(0))
+	store, err := c.store(*system, true)
+	if err != nil {
+		return err
+	}
+	_, err = store.Reset(fs.Arg(0))
 	return err
 }
 

@@ -204,8 +204,8 @@ func TestBadValuesRejectedLikeFlatpak(t *testing.T) {
 			t.Errorf("app ID %q accepted", id)
 		}
 	}
-	if r := confine(t, userEnv(dir), "override", "--system", "--share=network", "org.a.B"); r.code != 2 || !strings.Contains(r.stderr, "only your own") {
-		t.Errorf("--system: %+v", r)
+	if r := confine(t, userEnv(dir), "override", "--installation=extra", "--share=network", "org.a.B"); r.code != 2 || !strings.Contains(r.stderr, "--system") {
+		t.Errorf("--installation: %+v", r)
 	}
 }
 

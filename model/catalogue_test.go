@@ -52,6 +52,7 @@ func TestNamesOnlyInCatalogueAndGrammar(t *testing.T) {
 		"cli/advise.go:all":             "the --all option of harden",
 		"model/demo.go:home":            "the demo's home folder",
 		"ui/header.go:wayland":          "a CSS class",
+		"model/policy.go:all":           "a policy's harden level",
 		"overrides/file.go:session-bus": "Canonical's section name for the session bus",
 		"overrides/flags.go:usb":        "the --usb option",
 		"overrides/usb.go:all":          "the USB query rule that matches every device",

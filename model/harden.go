@@ -20,19 +20,7 @@ type HardenPlan struct {
 // later update cannot widen them again.
 func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
 	p := HardenPlan{Target: a.ID}
-	seen := map[string]bool{}
-	for _, f := range m.Audit(a) {
-		if f.Dismissed || len(f.Ops) == 0 || f.Level == LevelInfo || (f.Level == LevelSuggested && !includeSuggested) {
-			continue
-		}
-		p.Findings = append(p.Findings, f)
-		for _, o := range f.Ops {
-			if !seen[o.String()] {
-				seen[o.String()] = true
-				p.Ops = append(p.Ops, o)
-			}
-		}
-	}
+	p.Findings, p.Ops = fixes(m.Audit(a), includeSuggested)
 	// Checked before it is offered: a plan never leaves the app without a
 	// display in a kind of session where it has one now.
 	p.Ops = m.keepDisplay(a, p.Ops)
@@ -54,6 +42,25 @@ func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
 		p.After = f.Bytes()
 	}
 	return p, nil
+}
+
+// fixes picks the findings hardening acts on (recommended always,
+// suggested on request, dismissed never) and their options, each once.
+func fixes(all []Finding, includeSuggested bool) (picked []Finding, ops []overrides.Op) {
+	seen := map[string]bool{}
+	for _, f := range all {
+		if f.Dismissed || len(f.Ops) == 0 || f.Level == LevelInfo || (f.Level == LevelSuggested && !includeSuggested) {
+			continue
+		}
+		picked = append(picked, f)
+		for _, o := range f.Ops {
+			if !seen[o.String()] {
+				seen[o.String()] = true
+				ops = append(ops, o)
+			}
+		}
+	}
+	return picked, ops
 }
 
 // Apply writes a plan; it fails if the override changed since the plan was

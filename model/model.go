@@ -114,9 +114,15 @@ func (m *Model) RunnableApps() []*App {
 func usesSystemOverrides(a *App) bool { return a != nil && a.Installation.Kind != KindUser }
 
 func (m *Model) layer(src Source, s *overrides.Store, target string) Layer {
-	l := Layer{Source: src}
-	l.Path, _ = s.Path(target)
+	path, _ := s.Path(target)
 	data, err := s.Read(target)
+	return m.layerOf(src, path, data, err)
+}
+
+// layerOf interprets an override's bytes (nil: no file) or the error
+// reading it.
+func (m *Model) layerOf(src Source, path string, data []byte, err error) Layer {
+	l := Layer{Source: src, Path: path}
 	if err != nil {
 		l.Err = err
 		return l
@@ -488,6 +494,12 @@ func (m *Model) Reset(a *App) (Change, error) {
 // collapsed into the defaults. Options naming permissions newer than the
 // installed Flatpak are refused, as that Flatpak's CLI would.
 func (m *Model) Override(t string, ops []overrides.Op) (Change, error) {
+	return m.OverrideIn(m.User, t, ops)
+}
+
+// OverrideIn is Override on a given store: the system one, for an
+// administrator's `confine override --system`.
+func (m *Model) OverrideIn(s *overrides.Store, t string, ops []overrides.Op) (Change, error) {
 	if err := overrides.ValidateTarget(t); err != nil {
 		return Change{}, err
 	}
@@ -501,6 +513,6 @@ func (m *Model) Override(t string, ops []overrides.Op) (Change, error) {
 			}
 		}
 	}
-	before, after, err := m.User.Update(t, func(f *overrides.File) error { return f.ApplyOps(m.Dialect, ops) })
+	before, after, err := s.Update(t, func(f *overrides.File) error { return f.ApplyOps(m.Dialect, ops) })
 	return Change{Target: t, Before: before, After: after}, err
 }

@@ -158,13 +158,25 @@ func updateFinding(d *overrides.Dialect, gained []overrides.Op) Finding {
 // cannot all be listed in advance; the two that open the sandbox or the
 // keyring (FlatpakPortal, Secrets) are denied when not granted.
 func (m *Model) Lock(a *App) (Change, error) {
-	e := m.Effective(a)
+	// A last check: no display is lost in any kind of session.
+	return m.Override(a.ID, m.keepDisplay(a, m.lockOps(m.Effective(a))))
+}
+
+// lockOps are the options that lock an app with these effective
+// permissions.
+func (m *Model) lockOps(e *Effective) []overrides.Op {
 	var ops []overrides.Op
 	for _, key := range overrides.FixedKeys {
 		for _, n := range m.Dialect.Names(key) {
 			s := e.Fixed[key][n]
 			switch {
 			case s.Allowed || !LookupFixed(key, n).Supported(m.Flatpak):
+			case key == overrides.KeySockets && n == FallbackX11.Value && !m.Dialect.Conditional && e.On(X11):
+				// Before 1.18 --nosocket=fallback-x11 also revokes x11:
+				// an X11 app would lose its display.
+			case key == overrides.KeySockets && n == X11.Value && m.Dialect.Conditional && e.On(FallbackX11):
+				// From 1.18 on, !x11 discards fallback-x11: the app
+				// would lose X11 in X11 sessions.
 			case s.Conditional():
 				// Pinned as it is: its conditions, and no others an
 				// update could add below.
@@ -177,8 +189,6 @@ func (m *Model) Lock(a *App) (Change, error) {
 			}
 		}
 	}
-	// From 1.18 on, !x11 would also discard the app's fallback-x11.
-	ops = m.keepDisplay(a, ops)
 	ops = append(ops, overrides.Op{Flag: "nofilesystem", Value: "host:reset"})
 	for _, loc := range e.Granted() {
 		ops = append(ops, overrides.Op{Flag: "filesystem", Value: overrides.Filesystem{Location: loc, Mode: e.Filesystems[loc].Mode}.String()})
@@ -188,5 +198,5 @@ func (m *Model) Lock(a *App) (Change, error) {
 			ops = append(ops, p.Revocation())
 		}
 	}
-	return m.Override(a.ID, ops)
+	return ops
 }

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/confine-app/confine/model"
+)
+
+// ApplyFile is one override file in `confine apply --json`.
+type ApplyFile struct {
+	Path    string `json:"path"`
+	Target  string `json:"target"`
+	Scope   string `json:"scope"` // "user" or "system"
+	Changed bool   `json:"changed"`
+	// Diff is the unified diff of the change ("" when unchanged).
+	Diff string `json:"diff"`
+	// Before and After (with --diff) are the whole file now and after
+	// applying; "" for no file.
+	Before *string `json:"before,omitempty"`
+	After  *string `json:"after,omitempty"`
+}
+
+// ApplyFinding is a note about the apply in `confine apply --json`.
+type ApplyFinding struct {
+	Target   string `json:"target,omitempty"`
+	Severity string `json:"severity"` // "info" or "warning"
+	ID       string `json:"id,omitempty"`
+	Message  string `json:"message"`
+}
+
+// ApplyResult is `confine apply --json`.
+type ApplyResult struct {
+	Changed  bool           `json:"changed"`
+	Check    bool           `json:"check"`
+	Files    []ApplyFile    `json:"files"`
+	Findings []ApplyFinding `json:"findings"`
+	// Error says why the apply failed or was refused (exit status 1);
+	// Written then lists the targets already written, if any.
+	Error   string   `json:"error,omitempty"`
+	Written []string `json:"written,omitempty"`
+}
+
+// Exit statuses of apply beyond the usual ones.
+const exitChanged = 3
+
+func (c *command) apply(args []string) error {
+	fs := c.flags("POLICY|- [--system] [--check] [--diff] [--json]\n\n" +
+		"Makes the overrides match a policy (see README: Many computers). Exit status:\n" +
+		"0 nothing to change, 3 changed (or would change, with --check), 1 failed or refused, 2 bad usage.")
+	system := fs.Bool("system", false, "the administrator's overrides (root; --check needs no rights)")
+	check := fs.Bool("check", false, "write nothing; report what would change")
+	showDiff := fs.Bool("diff", false, "print a unified diff per changed file (with --json: add before and after)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.Parse(reorder(args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitError{code: 2} // the flag package has said why
+	}
+	if fs.NArg() != 1 {
+		return usageErr("name one policy file (- for standard input)")
+	}
+	res := ApplyResult{Check: *check, Files: []ApplyFile{}, Findings: []ApplyFinding{}}
+	failed := func(err error) error {
+		if *asJSON {
+			res.Error = oneLine(err.Error())
+			if perr := c.printJSON(res); perr != nil {
+				return perr
+			}
+		}
+		return fail("%s", oneLine(err.Error()))
+	}
+	if *system && !*check && !c.isRoot() {
+		return failed(errNeedRoot)
+	}
+	name := fs.Arg(0)
+	var data []byte
+	var err error
+	if name == "-" {
+		name = "standard input"
+		data, err = io.ReadAll(io.LimitReader(c.env.Stdin, 64<<20))
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return failed(fmt.Errorf("cannot read the policy: %w", err))
+	}
+	m := c.model()
+	pol, err := model.ParsePolicy(name, data, m.Flatpak)
+	if err != nil {
+		return failed(err)
+	}
+	if *system && !*check {
+		m.EnableSystemWrites()
+	}
+	plan, err := m.PlanPolicy(pol, *system)
+	if err != nil {
+		return failed(err)
+	}
+	scope := "user"
+	if *system {
+		scope = "system"
+	}
+	for _, f := range plan.Files {
+		af := ApplyFile{Path: f.Path, Target: f.Target, Scope: scope, Changed: f.Changed()}
+		if af.Changed {
+			af.Diff = model.UnifiedDiff(f.Path, f.Before, f.After)
+			res.Changed = true
+		}
+		if *showDiff && *asJSON {
+			before, after := string(f.Before), string(f.After)
+			af.Before, af.After = &before, &after
+		}
+		res.Files = append(res.Files, af)
+	}
+	for _, n := range plan.Notes {
+		res.Findings = append(res.Findings, ApplyFinding{Target: n.Target, Severity: n.Severity, ID: n.ID, Message: n.Message})
+	}
+	if !*check {
+		written, err := m.WritePolicy(plan)
+		res.Written = written
+		if err != nil {
+			if len(written) > 0 {
+				err = fmt.Errorf("%w; already written: %s; the other files are unchanged", err, strings.Join(written, ", "))
+			} else {
+				err = fmt.Errorf("%w; nothing was written", err)
+			}
+			return failed(err)
+		}
+	}
+	if *asJSON {
+		if err := c.printJSON(res); err != nil {
+			return err
+		}
+	} else {
+		c.reportApply(res, *check, *showDiff)
+	}
+	if res.Changed {
+		return &exitError{code: exitChanged}
+	}
+	return nil
+}
+
+func (c *command) reportApply(res ApplyResult, check, showDiff bool) {
+	for _, f := range res.Findings {
+		where := ""
+		if f.Target != "" {
+			where = f.Target + ": "
+		}
+		if f.Severity == "warning" {
+			fmt.Fprintln(c.env.Stderr, "warning: "+where+f.Message)
+		} else {
+			fmt.Fprintln(c.env.Stdout, "# "+where+f.Message)
+		}
+	}
+	verb := "changed"
+	if check {
+		verb = "would change"
+	}
+	n := 0
+	for _, f := range res.Files {
+		if !f.Changed {
+			continue
+		}
+		n++
+		fmt.Fprintf(c.env.Stdout, "%s: %s\n", verb, f.Path)
+		if showDiff {
+			fmt.Fprint(c.env.Stdout, f.Diff)
+		}
+	}
+	if n == 0 {
+		fmt.Fprintf(c.env.Stdout, "unchanged: %d override files already match\n", len(res.Files))
+	}
+}
