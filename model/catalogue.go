@@ -201,6 +201,19 @@ func portal(table, id, title, desc string, risk Severity) *Permission {
 	return &Permission{ID: "portals/" + id, Group: GroupPortals, Key: table, Value: id, Title: title, Description: desc, Risk: risk}
 }
 
+// The tables of the permission store Confine reads and writes. Table names
+// only ever come from this list: the store makes a file of whatever name it
+// is given.
+const (
+	OpenWithTable = "desktop-used-apps"
+	USBTable      = "usb"
+)
+
+var portalTables = []string{
+	"background", "devices", "gamemode", "inhibit", "input-capture", "location", "notifications",
+	"realtime", "remote-desktop", "screencast", "screenshot", USBTable, "wallpaper", OpenWithTable,
+}
+
 // busName is a session-bus name the advisor knows; such entries are not
 // rows of their own (bus names are listed as the layers give them).
 func busName(name, title, desc string, risk Severity, advice ...Advice) *Permission {
@@ -325,13 +338,19 @@ var Catalogue = []*Permission{
 	folder("xdg-pictures", N_("Pictures folder"), N_("Your Pictures folder"), SeverityLow),
 	folder("xdg-videos", N_("Videos folder"), N_("Your Videos folder"), SeverityLow),
 
-	portal("background", "background", N_("Run in background"), N_("Keep running after its windows are closed"), SeverityLow),
-	portal("notifications", "notification", N_("Notifications"), N_("Show notifications"), SeverityNone),
 	portal("devices", "camera", N_("Camera"), N_("Use the camera"), SeverityHigh),
 	portal("devices", "microphone", N_("Microphone"), N_("Record from the microphone"), SeverityHigh),
 	portal("devices", "speakers", N_("Speakers"), N_("Play sound"), SeverityLow),
 	portal("location", "location", N_("Location"), N_("Know where you are"), SeverityHigh),
 	portal("screenshot", "screenshot", N_("Screenshots"), N_("Take screenshots without asking each time"), SeverityMedium),
+	portal("wallpaper", "wallpaper", N_("Wallpaper"), N_("Change the desktop and lock screen background"), SeverityLow),
+	portal("background", "background", N_("Run in background"), N_("Keep running after its windows are closed"), SeverityLow),
+	portal("notifications", "notification", N_("Notifications"), N_("Show notifications"), SeverityNone),
+	portal("inhibit", "inhibit", N_("Keep the session awake"), N_("Stop logging out, user switching, suspend or the session going idle"), SeverityLow),
+	portal("gamemode", "gamemode", N_("Game mode"), N_("Ask the system to tune itself for a game"), SeverityNone),
+	portal("realtime", "realtime", N_("Realtime scheduling"), N_("Run threads at realtime or raised priority"), SeverityLow),
+	// Shown in the USB Devices group, next to the device rules.
+	portal(USBTable, "usb", N_("USB portal"), N_("Ask the desktop for USB devices"), SeverityMedium),
 
 	FlatpakPortal, Secrets,
 }

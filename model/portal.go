@@ -2,12 +2,16 @@ package model
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -15,13 +19,17 @@ import (
 
 // Portal permissions are not in any keyfile: the desktop asks while the app
 // runs and xdg-permission-store keeps the answer. This client talks to the
-// store (org.freedesktop.impl.portal.PermissionStore on the session bus).
+// store (org.freedesktop.impl.portal.PermissionStore on the session bus)
+// and asks the portal frontend (org.freedesktop.portal.Desktop) which
+// portals this desktop has.
 
 const (
 	storeName  = "org.freedesktop.impl.portal.PermissionStore"
 	storePath  = dbus.ObjectPath("/org/freedesktop/impl/portal/PermissionStore")
 	storeIface = "org.freedesktop.impl.portal.PermissionStore"
 	errorNotFd = "org.freedesktop.portal.Error.NotFound"
+	portalName = "org.freedesktop.portal.Desktop"
+	portalPath = dbus.ObjectPath("/org/freedesktop/portal/desktop")
 	// callTimeout bounds every call: a hung store must never hang Confine.
 	callTimeout = 3 * time.Second
 )
@@ -33,10 +41,10 @@ var ErrNotFound = errors.New("no such entry in the permission store")
 type PortalState int
 
 const (
-	PortalUnset       PortalState = iota // never asked, or reset: the portal will ask
-	PortalAllowed                        // "yes" (location: any accuracy but NONE)
-	PortalDenied                         // "no" (location: NONE)
-	PortalAsk                            // "ask": ask every time (devices)
+	PortalUnset       PortalState = iota // nothing stored: see the table's default
+	PortalAllowed                        // "yes" (location: any accuracy but NONE; inhibit: some flags)
+	PortalDenied                         // "no" (location: NONE; inhibit: no flag)
+	PortalAsk                            // "ask": ask every time
 	PortalUnsupported                    // see PortalStatus.Why
 )
 
@@ -48,14 +56,31 @@ func (s PortalState) String() string {
 type PortalStatus struct {
 	Perm  *Permission
 	State PortalState
-	Raw   []string // the store's value, e.g. ["yes"] or ["EXACT", "1700000000"]
-	Why   string   // for PortalUnsupported: what is missing (untranslated format)
+	Raw   []string // the store's value, e.g. ["yes"] or ["EXACT", "734512345678"]
+	// Understood is false for a stored value the portal does not read as
+	// it stands (it then acts as if nothing were stored, or as NONE).
+	Understood bool
+	// Level is the stored location accuracy ("CITY"); Flags what the app
+	// may inhibit ("suspend", "idle"; all four when nothing is stored).
+	Level string
+	Flags []string
+	// Table: the store has the permission's table. Portal: the version of
+	// the portal's interface on this desktop, 0 when it has none.
+	Table  bool
+	Portal uint32
+	// ReadOnly rows are shown but not changed (Why says why): Confine
+	// never creates a table.
+	ReadOnly bool
+	Why      string // untranslated format
 	// WhyArgs fill Why's %s after translation.
 	WhyArgs []any
 }
 
 // WhyText formats Why with tr (a translation function).
 func (s PortalStatus) WhyText(tr func(string) string) string {
+	if s.Why == "" {
+		return ""
+	}
 	if len(s.WhyArgs) > 0 {
 		return fmt.Sprintf(tr(s.Why), s.WhyArgs...)
 	}
@@ -68,17 +93,24 @@ type PortalStore struct {
 	obj  dbus.BusObject
 }
 
-// ConnectPortalStore connects to the session bus of env
-// ($DBUS_SESSION_BUS_ADDRESS, else D-Bus's own default). A missing bus is
+// ConnectPortalStore connects to the session bus of env: its
+// $DBUS_SESSION_BUS_ADDRESS, else the bus in its $XDG_RUNTIME_DIR. Only
+// env is consulted (never this process's own variables, never autolaunch),
+// so a test's environment cannot reach the real desktop. A missing bus is
 // an error the caller shows as "portal permissions unavailable".
 func ConnectPortalStore(env Env) (*PortalStore, error) {
-	var conn *dbus.Conn
-	var err error
-	if addr := env.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" {
-		conn, err = dbus.Connect(addr)
-	} else {
-		conn, err = dbus.ConnectSessionBus()
+	addr := env.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	if addr == "" {
+		if rt := env.Getenv("XDG_RUNTIME_DIR"); rt != "" {
+			if fi, err := os.Stat(filepath.Join(rt, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
+				addr = "unix:path=" + filepath.Join(rt, "bus")
+			}
+		}
 	}
+	if addr == "" {
+		return nil, errors.New("no session bus: DBUS_SESSION_BUS_ADDRESS is not set")
+	}
+	conn, err := dbus.Connect(addr)
 	if err != nil {
 		return nil, fmt.Errorf("no session bus: %w", err)
 	}
@@ -102,6 +134,13 @@ func (s *PortalStore) call(method string, args ...any) *dbus.Call {
 func notFound(err error) bool {
 	var de dbus.Error
 	return errors.As(err, &de) && de.Name == errorNotFd
+}
+
+func orNotFound(err error) error {
+	if notFound(err) {
+		return ErrNotFound
+	}
+	return err
 }
 
 // Version reads the store's interface version (Confine needs 2).
@@ -129,33 +168,46 @@ func (s *PortalStore) List(table string) ([]string, error) {
 
 // Lookup returns an ID's permissions per app; ErrNotFound when missing.
 func (s *PortalStore) Lookup(table, id string) (map[string][]string, error) {
-	var perms map[string][]string
-	var data dbus.Variant
-	err := s.call("Lookup", table, id).Store(&perms, &data)
-	if notFound(err) {
-		return nil, ErrNotFound
-	}
+	perms, _, err := s.LookupEntry(table, id)
 	return perms, err
 }
 
-// SetPermission sets one app's value. create allows adding the ID row to
-// an existing table; callers never use it on a table the portal has not
-// created (see PortalManager).
+// LookupEntry returns an ID's permissions per app and its data.
+func (s *PortalStore) LookupEntry(table, id string) (map[string][]string, dbus.Variant, error) {
+	var perms map[string][]string
+	var data dbus.Variant
+	err := s.call("Lookup", table, id).Store(&perms, &data)
+	return perms, data, orNotFound(err)
+}
+
+// SetPermission sets one app's value. create allows adding the ID to the
+// table (the store then also creates the table: callers check that it
+// exists first, see PortalManager).
 func (s *PortalStore) SetPermission(table string, create bool, id, app string, perms []string) error {
-	err := s.call("SetPermission", table, create, id, app, perms).Err
-	if notFound(err) {
-		return ErrNotFound
-	}
-	return err
+	return orNotFound(s.call("SetPermission", table, create, id, app, perms).Err)
 }
 
 // DeletePermission removes one app's value, so the portal asks again.
 func (s *PortalStore) DeletePermission(table, id, app string) error {
-	err := s.call("DeletePermission", table, id, app).Err
-	if notFound(err) {
-		return ErrNotFound
+	return orNotFound(s.call("DeletePermission", table, id, app).Err)
+}
+
+// Set replaces a whole entry: every app's value and the data.
+func (s *PortalStore) Set(table string, create bool, id string, perms map[string][]string, data dbus.Variant) error {
+	if perms == nil {
+		perms = map[string][]string{}
 	}
-	return err
+	return orNotFound(s.call("Set", table, create, id, perms, data).Err)
+}
+
+// SetValue replaces an entry's data and keeps its apps' values.
+func (s *PortalStore) SetValue(table string, create bool, id string, data dbus.Variant) error {
+	return orNotFound(s.call("SetValue", table, create, id, data).Err)
+}
+
+// Delete removes a whole entry.
+func (s *PortalStore) Delete(table, id string) error {
+	return orNotFound(s.call("Delete", table, id).Err)
 }
 
 // PortalChange is one Changed signal of the store.
@@ -163,6 +215,7 @@ type PortalChange struct {
 	Table, ID string
 	Deleted   bool
 	Perms     map[string][]string
+	Data      dbus.Variant
 }
 
 // Watch delivers the store's Changed signals (changes made by GNOME
@@ -186,6 +239,7 @@ func (s *PortalStore) Watch(f func(PortalChange)) (stop func(), err error) {
 				c.Table, _ = sig.Body[0].(string)
 				c.ID, _ = sig.Body[1].(string)
 				c.Deleted, _ = sig.Body[2].(bool)
+				c.Data, _ = sig.Body[3].(dbus.Variant)
 				c.Perms, _ = sig.Body[4].(map[string][]string)
 				f(c)
 			case <-done:
@@ -200,15 +254,61 @@ func (s *PortalStore) Watch(f func(PortalChange)) (stop func(), err error) {
 	}, nil
 }
 
+// DesktopPortals asks the portal frontend (xdg-desktop-portal) which
+// portals it exports, with each interface's version: "Camera" → 1. The
+// frontend exports a portal only when the desktop has a backend for it,
+// so this is what the desktop can ask about. An error means no frontend
+// answered.
+func (s *PortalStore) DesktopPortals() (map[string]uint32, error) {
+	obj := s.conn.Object(portalName, portalPath)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	var data string
+	if err := obj.CallWithContext(ctx, "org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&data); err != nil {
+		return nil, err
+	}
+	var node struct {
+		Interfaces []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"interface"`
+	}
+	if err := xml.Unmarshal([]byte(data), &node); err != nil {
+		return nil, err
+	}
+	out := map[string]uint32{}
+	for _, in := range node.Interfaces {
+		short, ok := strings.CutPrefix(in.Name, "org.freedesktop.portal.")
+		if !ok || !slices.Contains(portalInterfaces, short) {
+			continue
+		}
+		var v dbus.Variant
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		err := obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, in.Name, "version").Store(&v)
+		cancel()
+		if n, ok := v.Value().(uint32); err == nil && ok {
+			out[short] = n
+		}
+	}
+	return out, nil
+}
+
 // PortalManager answers the window's and the command line's questions
 // about portal permissions with the rules Confine follows: an unreachable
-// store, a store older than version 2 and a table the portal never created
-// make a permission unsupported (and say which), and no table is ever
-// created by Confine.
+// store or one older than version 2 makes every permission unsupported;
+// a row is shown where the desktop has the table or the portal; and no
+// table is ever created by Confine (the store would create one for any
+// name it is given, as a file).
 type PortalManager struct {
 	Store   *PortalStore
 	Err     error // why there is no store
 	version uint32
+
+	mu sync.Mutex
+	// seen are tables seen with entries: the store never removes a table
+	// file, so a table seen once stays (and an entry deleted from it can
+	// be put back without creating anything).
+	seen    map[string]bool
+	portals map[string]uint32 // nil until asked
 }
 
 // NewPortalManager connects to the store of the session bus.
@@ -221,7 +321,7 @@ func NewPortalManager(env Env) *PortalManager {
 func NewPortalManagerFor(s *PortalStore) *PortalManager { return newPortalManager(s, nil) }
 
 func newPortalManager(s *PortalStore, err error) *PortalManager {
-	pm := &PortalManager{Store: s, Err: err}
+	pm := &PortalManager{Store: s, Err: err, seen: map[string]bool{}}
 	if err != nil {
 		return pm
 	}
@@ -237,105 +337,199 @@ func newPortalManager(s *PortalStore, err error) *PortalManager {
 	return pm
 }
 
+// Close closes the manager's connection.
+func (pm *PortalManager) Close() {
+	if pm.Store != nil {
+		pm.Store.Close()
+	}
+}
+
+// Portals is DesktopPortals, asked once: the frontend's portals do not
+// change while it runs. Without a frontend the map is empty.
+func (pm *PortalManager) Portals() map[string]uint32 {
+	pm.mu.Lock()
+	have := pm.portals
+	pm.mu.Unlock()
+	if have != nil {
+		return have
+	}
+	have, err := pm.Store.DesktopPortals()
+	if err != nil {
+		have = map[string]uint32{}
+	}
+	pm.mu.Lock()
+	pm.portals = have
+	pm.mu.Unlock()
+	return have
+}
+
+// tableIDs lists a table of the fixed list, and remembers it when it has
+// entries.
+func (pm *PortalManager) tableIDs(table string) (ids []string, exists bool, err error) {
+	if !KnownPortalTable(table) {
+		return nil, false, fmt.Errorf("%q is not a portal table Confine knows", table)
+	}
+	ids, err = pm.Store.List(table)
+	if err != nil {
+		return nil, false, err
+	}
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if len(ids) > 0 {
+		pm.seen[table] = true
+	}
+	return ids, pm.seen[table], nil
+}
+
+// TableExists reports whether the store has a table (one of Confine's
+// fixed list).
+func (pm *PortalManager) TableExists(table string) (bool, error) {
+	if pm.Err != nil {
+		return false, pm.Err
+	}
+	_, ok, err := pm.tableIDs(table)
+	return ok, err
+}
+
+// errNoTable is the refusal to create a table.
+func errNoTable(table string) error {
+	return fmt.Errorf("the desktop has no %s table yet (no app has been asked); Confine never creates portal tables", table)
+}
+
 // PortalPermissions are the catalogue's portal rows.
 func PortalPermissions() []*Permission { return InGroup(GroupPortals) }
 
-func interpret(p *Permission, raw []string) PortalState {
-	if len(raw) == 0 {
-		return PortalUnset
+// present is the rule for showing a permission: the desktop has its
+// portal, or the store has its table (its ID, for the two that only old
+// portals write).
+func (pm *PortalManager) present(p *Permission, ids []string, table bool) (bool, uint32) {
+	spec := specOf(p)
+	v := pm.Portals()[spec.iface]
+	if v < spec.min {
+		v = 0
 	}
-	if p.Key == "location" {
-		if raw[0] == "NONE" {
-			return PortalDenied
-		}
-		return PortalAllowed
+	if spec.needsID {
+		return v > 0 || slices.Contains(ids, p.Value), v
 	}
-	switch raw[0] {
-	case "yes":
-		return PortalAllowed
-	case "no":
-		return PortalDenied
-	case "ask":
-		return PortalAsk
-	}
-	return PortalUnset
+	return v > 0 || table, v
 }
 
-// Status reads every portal permission of an app.
+// Status reads every portal permission the desktop has for an app (the
+// rows to show); without a store, every permission, unsupported.
 func (pm *PortalManager) Status(appID string) []PortalStatus {
 	var out []PortalStatus
-	tables := map[string]bool{}
+	if pm.Err != nil {
+		for _, p := range PortalPermissions() {
+			out = append(out, PortalStatus{Perm: p, State: PortalUnsupported, Why: pm.Err.Error(), ReadOnly: true})
+		}
+		return out
+	}
+	type listing struct {
+		ids    []string
+		exists bool
+		err    error
+	}
+	tables := map[string]listing{}
 	for _, p := range PortalPermissions() {
-		st := PortalStatus{Perm: p}
-		switch {
-		case pm.Err != nil:
-			st.State, st.Why = PortalUnsupported, pm.Err.Error()
-		default:
-			exists, ok := tables[p.Key]
-			if !ok {
-				ids, err := pm.Store.List(p.Key)
-				exists = err == nil && len(ids) > 0
-				tables[p.Key] = exists
-			}
-			if !exists {
-				st.State, st.Why, st.WhyArgs = PortalUnsupported, N_("The %s portal has not stored any permission yet; it will once an app asks"), []any{p.Key}
-				break
-			}
+		l, ok := tables[p.Key]
+		if !ok {
+			l.ids, l.exists, l.err = pm.tableIDs(p.Key)
+			tables[p.Key] = l
+		}
+		if l.err != nil {
+			out = append(out, PortalStatus{Perm: p, State: PortalUnsupported, Why: l.err.Error(), ReadOnly: true})
+			continue
+		}
+		shown, version := pm.present(p, l.ids, l.exists)
+		if !shown {
+			continue
+		}
+		st := PortalStatus{Perm: p, Table: l.exists, Portal: version}
+		if slices.Contains(l.ids, p.Value) {
 			perms, err := pm.Store.Lookup(p.Key, p.Value)
 			if err != nil && !errors.Is(err, ErrNotFound) {
-				st.State, st.Why = PortalUnsupported, err.Error()
-				break
+				out = append(out, PortalStatus{Perm: p, State: PortalUnsupported, Why: err.Error(), ReadOnly: true})
+				continue
 			}
 			st.Raw = perms[appID]
-			st.State = interpret(p, st.Raw)
+		}
+		st.interpret()
+		if !st.Table {
+			st.ReadOnly = true
+			st.Why, st.WhyArgs = N_("Read-only: the desktop has no %s table yet, and Confine never creates one; it appears when the desktop first stores an answer"), []any{p.Key}
 		}
 		out = append(out, st)
 	}
 	return out
 }
 
-// Set allows (true) or denies (false) a portal permission for an app.
-func (pm *PortalManager) Set(appID string, p *Permission, allow bool) error {
+// Write stores an app's value for a permission; nil removes the app's
+// answer (the portal then acts as if never asked). The table must exist.
+func (pm *PortalManager) Write(appID string, p *Permission, value []string) error {
 	if pm.Err != nil {
 		return pm.Err
 	}
-	ids, err := pm.Store.List(p.Key)
+	return pm.write(p.Key, p.Value, appID, value)
+}
+
+func (pm *PortalManager) write(table, id, appID string, value []string) error {
+	if !KnownPortalTable(table) {
+		return fmt.Errorf("%q is not a portal table Confine knows", table)
+	}
+	if value == nil {
+		err := pm.Store.DeletePermission(table, id, appID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	_, exists, err := pm.tableIDs(table)
 	if err != nil {
 		return err
 	}
-	if len(ids) == 0 {
-		return fmt.Errorf("the %s portal has not created its table yet; Confine does not create it", p.Key)
+	if !exists {
+		return errNoTable(table)
 	}
-	var value []string
-	switch {
-	case p.Key == "location" && allow:
-		value = []string{"EXACT", fmt.Sprint(time.Now().Unix())}
-	case p.Key == "location":
-		value = []string{"NONE", fmt.Sprint(time.Now().Unix())}
-	case allow:
-		value = []string{"yes"}
-	default:
-		value = []string{"no"}
+	return pm.Store.SetPermission(table, true, id, appID, value)
+}
+
+// Set allows (true) or denies (false) a portal permission for an app.
+func (pm *PortalManager) Set(appID string, p *Permission, allow bool) error {
+	var old []string
+	if pm.Err == nil {
+		if perms, err := pm.Store.Lookup(p.Key, p.Value); err == nil {
+			old = perms[appID]
+		}
 	}
-	return pm.Store.SetPermission(p.Key, true, p.Value, appID, value)
+	switch specOf(p).kind {
+	case PortalLocation:
+		level := "NONE"
+		if allow {
+			level = "EXACT"
+		}
+		return pm.Write(appID, p, LocationValue(level, old))
+	case PortalInhibit:
+		if allow {
+			return pm.Write(appID, p, nil)
+		}
+		return pm.Write(appID, p, InhibitValue(nil))
+	}
+	if allow {
+		return pm.Write(appID, p, []string{"yes"})
+	}
+	return pm.Write(appID, p, []string{"no"})
 }
 
 // Unset removes the app's answer so the portal asks again.
 func (pm *PortalManager) Unset(appID string, p *Permission) error {
-	if pm.Err != nil {
-		return pm.Err
-	}
-	err := pm.Store.DeletePermission(p.Key, p.Value, appID)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	return err
+	return pm.Write(appID, p, nil)
 }
 
-// Snapshot is an app's stored portal values, for undo.
+// Snapshot is an app's stored portal values, for undo and export.
 type Snapshot map[string][]string // "table/id" → value
 
-// Reset removes every portal answer of an app and returns what it held.
+// Reset removes every portal answer of an app (the permission rows, not
+// the saved sessions) and returns what it held.
 func (pm *PortalManager) Reset(appID string) (Snapshot, error) {
 	snap := Snapshot{}
 	if pm.Err != nil {
@@ -353,19 +547,79 @@ func (pm *PortalManager) Reset(appID string) (Snapshot, error) {
 	return snap, nil
 }
 
-// Restore puts a snapshot back.
-func (pm *PortalManager) Restore(appID string, snap Snapshot) error {
+// CheckSnapshot says why a snapshot cannot be restored here, before
+// anything is written: a key Confine does not know, or a table the
+// desktop does not have.
+func (pm *PortalManager) CheckSnapshot(snap Snapshot) error {
+	if pm.Err != nil {
+		return pm.Err
+	}
 	for _, k := range slices.Sorted(maps.Keys(snap)) {
 		table, id, _ := strings.Cut(k, "/")
-		if err := pm.Store.SetPermission(table, true, id, appID, snap[k]); err != nil {
+		if err := CheckPortalKey(table, id, snap[k]); err != nil {
+			return err
+		}
+		ok, err := pm.TableExists(table)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%s: %w", k, errNoTable(table))
+		}
+	}
+	return nil
+}
+
+// Restore puts a snapshot back (undo of Reset, import). Every key is
+// checked first; nothing is written when one cannot be restored.
+func (pm *PortalManager) Restore(appID string, snap Snapshot) error {
+	if err := pm.CheckSnapshot(snap); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(snap)) {
+		table, id, _ := strings.Cut(k, "/")
+		if err := pm.write(table, id, appID, snap[k]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// WithAccess lists the apps a portal permission is granted to (who can use
-// my camera?).
+// Export is an app's stored answers: the permission rows, its Open With
+// choices and its USB portal decisions (not the saved sessions, whose
+// data only the desktop it was saved on can use).
+func (pm *PortalManager) Export(appID string) (Snapshot, error) {
+	snap := Snapshot{}
+	if pm.Err != nil {
+		return snap, pm.Err
+	}
+	for _, st := range pm.Status(appID) {
+		if st.State == PortalUnsupported {
+			return snap, errors.New(st.WhyText(English))
+		}
+		if st.Raw != nil {
+			snap[st.Perm.Key+"/"+st.Perm.Value] = st.Raw
+		}
+	}
+	ow, err := pm.OpenWith(appID)
+	if err != nil {
+		return snap, err
+	}
+	for _, o := range ow {
+		snap[OpenWithTable+"/"+o.ContentType] = o.Raw
+	}
+	devs, err := pm.USBDevices(appID)
+	if err != nil {
+		return snap, err
+	}
+	for _, d := range devs {
+		snap[USBTable+"/"+d.ID] = d.Raw
+	}
+	return snap, nil
+}
+
+// WithAccess lists the apps a portal permission is granted to by a stored
+// answer (who can use my camera?).
 func (pm *PortalManager) WithAccess(p *Permission) ([]string, error) {
 	if pm.Err != nil {
 		return nil, pm.Err
@@ -379,7 +633,9 @@ func (pm *PortalManager) WithAccess(p *Permission) ([]string, error) {
 	}
 	var out []string
 	for app, v := range perms {
-		if interpret(p, v) == PortalAllowed {
+		st := PortalStatus{Perm: p, Raw: v}
+		st.interpret()
+		if st.State == PortalAllowed {
 			out = append(out, app)
 		}
 	}

@@ -41,11 +41,17 @@ func TestPortalStoreReadSetUnset(t *testing.T) {
 	if st["portals/notification"].State != model.PortalAllowed {
 		t.Errorf("notification: %+v", st["portals/notification"])
 	}
-	if st["portals/camera"].State != model.PortalUnset || st["portals/microphone"].State != model.PortalUnset {
-		t.Errorf("camera/microphone: %+v %+v", st["portals/camera"], st["portals/microphone"])
+	if s, ok := st["portals/camera"]; !ok || s.State != model.PortalUnset || s.ReadOnly {
+		t.Errorf("camera: %+v", s)
 	}
-	if s := st["portals/location"]; s.State != model.PortalUnsupported || !strings.Contains(s.WhyText(model.English), "location portal has not stored") {
-		t.Errorf("location: %+v", s)
+	// Only portals before 1.19 (with the Device portal) write the
+	// microphone: no such portal here and no such ID, no row.
+	if s, ok := st["portals/microphone"]; ok {
+		t.Errorf("microphone shown: %+v", s)
+	}
+	// No location table and no portal frontend on this bus: no row.
+	if s, ok := st["portals/location"]; ok {
+		t.Errorf("location shown: %+v", s)
 	}
 	// Allow the camera: the ID row exists, the devices table exists.
 	cam := model.Lookup("portals/camera")

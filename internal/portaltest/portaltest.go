@@ -16,8 +16,12 @@ import (
 	"github.com/confine-app/confine/internal/testbin"
 )
 
-// StorePath is where Debian's xdg-desktop-portal package installs the store.
-const StorePath = "/usr/libexec/xdg-permission-store"
+// StorePath is where Debian's xdg-desktop-portal package installs the
+// store, PortalPath the portal frontend.
+const (
+	StorePath  = "/usr/libexec/xdg-permission-store"
+	PortalPath = "/usr/libexec/xdg-desktop-portal"
+)
 
 // Bus is a private session bus, optionally with the store running on it.
 type Bus struct {
@@ -25,6 +29,7 @@ type Bus struct {
 	DataDir string
 	Conn    *dbus.Conn
 	store   *exec.Cmd
+	portal  *exec.Cmd
 }
 
 const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -86,6 +91,43 @@ func (b *Bus) Connect(t testing.TB) *dbus.Conn {
 	return conn
 }
 
+// waitName waits until a name has an owner on the bus.
+func (b *Bus) waitName(t testing.TB, name string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var has bool
+		if err := b.Conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has); err == nil && has {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear on the bus", name)
+}
+
+// TableFile is the file the store keeps a table in.
+func (b *Bus) TableFile(table string) string {
+	return filepath.Join(b.DataDir, "data", "flatpak", "db", table)
+}
+
+// StartPortal runs the real portal frontend (xdg-desktop-portal) on the
+// bus with no backends: it then exports only the portals that need none
+// (on 1.16: GameMode 4, Realtime 1 and the monitors), which is what a
+// desktop without a portal backend offers.
+func (b *Bus) StartPortal(t testing.TB) {
+	t.Helper()
+	testbin.Need(t, PortalPath)
+	cmd := exec.Command(PortalPath, "--replace")
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+b.Address, "XDG_DATA_HOME="+filepath.Join(b.DataDir, "data"),
+		"XDG_DESKTOP_PORTAL_DIR="+filepath.Join(b.DataDir, "no-backends"), "XDG_CURRENT_DESKTOP=none")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b.portal = cmd
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	b.waitName(t, "org.freedesktop.portal.Desktop")
+}
+
 // StartStore runs xdg-permission-store on the bus and waits until it owns
 // its name.
 func (b *Bus) StartStore(t testing.TB) {
@@ -98,15 +140,7 @@ func (b *Bus) StartStore(t testing.TB) {
 	}
 	b.store = cmd
 	t.Cleanup(b.StopStore)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		var has bool
-		if err := b.Conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.impl.portal.PermissionStore").Store(&has); err == nil && has {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("xdg-permission-store did not appear on the bus")
+	b.waitName(t, "org.freedesktop.impl.portal.PermissionStore")
 }
 
 // StopStore ends the store (to test a store that went away).

@@ -1,0 +1,700 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// Saved sessions: when a person ticks "Remember" in a screen-sharing,
+// remote-desktop or input-capture dialog, the portal stores what was shared
+// under a restore token the app keeps. The token is the entry's ID, the
+// app has ["yes"], and the data is (suv): the backend's name, its format
+// version and its own variant. When the app hands the token back, the
+// portal deletes the entry and gives the data to the backend, which
+// restores the same monitors and windows without asking. Deleting the
+// entry (Revoke) makes the next request ask again.
+
+// SessionTable is one table of saved sessions.
+type SessionTable struct {
+	Table    string
+	Title    string // untranslated: "Screen sharing"
+	Question string // the Overview's question
+	iface    string
+	min      uint32 // the interface version that saves sessions
+}
+
+// SessionTables are the tables of saved sessions.
+var SessionTables = []SessionTable{
+	{"screencast", N_("Screen sharing"), N_("Saved screen-sharing sessions"), "ScreenCast", 4},
+	{"remote-desktop", N_("Remote desktop"), N_("Saved remote-desktop sessions"), "RemoteDesktop", 2},
+	{"input-capture", N_("Input capture"), N_("Saved input-capture sessions"), "InputCapture", 2},
+}
+
+func sessionTable(table string) SessionTable {
+	for _, t := range SessionTables {
+		if t.Table == table {
+			return t
+		}
+	}
+	return SessionTable{}
+}
+
+// SourceKind is what a saved stream shows.
+type SourceKind int
+
+const (
+	SourceMonitor SourceKind = iota
+	SourceWindow
+	SourceVirtual
+	SourceOther
+)
+
+// SessionSource is one monitor or window a session restores.
+type SessionSource struct {
+	Kind SourceKind
+	// Name: the monitor's product or connector, or the window's title.
+	// Detail: the monitor's vendor and serial, or the window's app ID.
+	Name, Detail string
+}
+
+// Session is one saved session.
+type Session struct {
+	Table string
+	Token string
+	Apps  []string // who may restore it ("" is an unsandboxed app)
+	// Backend and Format name the data's layout ("GNOME", 1); empty when
+	// the data is not a saved session's (the portal then ignores it).
+	Backend string
+	Format  uint32
+	// Decoded: Confine understood the backend's data; what follows is
+	// then what it restores (zero times when it does not say).
+	Decoded           bool
+	Created, LastUsed time.Time
+	Sources           []SessionSource
+	// Devices are the input devices a remote-desktop or input-capture
+	// session may use (keyboard 1, pointer 2, touchscreen 4); Clipboard
+	// whether it shares the clipboard (nil: it does not say).
+	Devices   uint32
+	Clipboard *bool
+}
+
+// Session device bits, as GNOME and KDE store them.
+const (
+	DeviceKeyboard    = 1
+	DevicePointer     = 2
+	DeviceTouchscreen = 4
+)
+
+// Sessions lists an app's saved sessions in every session table.
+func (pm *PortalManager) Sessions(appID string) ([]Session, error) {
+	if pm.Err != nil {
+		return nil, pm.Err
+	}
+	var out []Session
+	for _, t := range SessionTables {
+		ss, err := pm.sessions(t.Table, appID)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ss...)
+	}
+	return out, nil
+}
+
+// sessions reads one table; appID "" means every app's.
+func (pm *PortalManager) sessions(table, appID string) ([]Session, error) {
+	ids, _, err := pm.tableIDs(table)
+	if err != nil {
+		return nil, err
+	}
+	var out []Session
+	for _, id := range ids {
+		perms, data, err := pm.Store.LookupEntry(table, id)
+		if errors.Is(err, ErrNotFound) {
+			continue // restored (and so deleted) meanwhile
+		}
+		if err != nil {
+			return out, err
+		}
+		if len(perms) == 0 {
+			continue // no app can restore it
+		}
+		if appID != "" {
+			if _, ok := perms[appID]; !ok {
+				continue
+			}
+		}
+		s := decodeSession(table, id, data)
+		for a := range perms {
+			s.Apps = append(s.Apps, a)
+		}
+		sort.Strings(s.Apps)
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].LastUsed.After(out[j].LastUsed) })
+	return out, nil
+}
+
+// decodeSession reads the (suv) data the portal stores.
+func decodeSession(table, token string, data dbus.Variant) Session {
+	s := Session{Table: table, Token: token}
+	if data.Signature().String() != "(suv)" {
+		return s
+	}
+	f, _ := data.Value().([]any)
+	if len(f) != 3 {
+		return s
+	}
+	s.Backend, _ = f[0].(string)
+	s.Format, _ = f[1].(uint32)
+	inner, _ := f[2].(dbus.Variant)
+	switch {
+	case s.Backend == "GNOME" && s.Format == 1:
+		s.Decoded = s.decodeGNOME(inner)
+	case s.Backend == "wlroots" && s.Format == 1:
+		s.Decoded = s.decodeWlroots(inner)
+	}
+	return s
+}
+
+// decodeGNOME reads xdg-desktop-portal-gnome's layouts: screen casts
+// (x creation, x last use, a(uuv) streams), remote desktop (x, x,
+// u devices, b clipboard, a(uuv)) and input capture (x, x, u, b); times in
+// microseconds since 1970.
+func (s *Session) decodeGNOME(v dbus.Variant) bool {
+	f, _ := v.Value().([]any)
+	var streams []any
+	switch v.Signature().String() {
+	case "(xxa(uuv))":
+		streams = anySlice(f[2])
+	case "(xxuba(uuv))":
+		streams = anySlice(f[4])
+		fallthrough
+	case "(xxub)":
+		s.Devices, _ = f[2].(uint32)
+		b, _ := f[3].(bool)
+		s.Clipboard = &b
+	default:
+		return false
+	}
+	created, _ := f[0].(int64)
+	last, _ := f[1].(int64)
+	s.Created, s.LastUsed = microTime(created), microTime(last)
+	for _, st := range streams {
+		sf, _ := st.([]any)
+		if len(sf) != 3 {
+			return false
+		}
+		kind, _ := sf[1].(uint32)
+		src, _ := sf[2].(dbus.Variant)
+		switch kind {
+		case 1: // monitor: "vendor:product:serial", or a connector name
+			m, _ := src.Value().(string)
+			parts := strings.Split(m, ":")
+			if len(parts) == 3 {
+				s.Sources = append(s.Sources, SessionSource{Kind: SourceMonitor, Name: parts[1], Detail: parts[0] + " " + parts[2]})
+			} else {
+				s.Sources = append(s.Sources, SessionSource{Kind: SourceMonitor, Name: m})
+			}
+		case 2: // window: (app ID, title)
+			w, _ := src.Value().([]any)
+			if len(w) == 2 {
+				app, _ := w[0].(string)
+				title, _ := w[1].(string)
+				s.Sources = append(s.Sources, SessionSource{Kind: SourceWindow, Name: title, Detail: app})
+			}
+		case 4:
+			s.Sources = append(s.Sources, SessionSource{Kind: SourceVirtual})
+		default:
+			s.Sources = append(s.Sources, SessionSource{Kind: SourceOther})
+		}
+	}
+	return true
+}
+
+// decodeWlroots reads xdg-desktop-portal-wlr's {"output_name": <s>}.
+func (s *Session) decodeWlroots(v dbus.Variant) bool {
+	m, ok := v.Value().(map[string]dbus.Variant)
+	if !ok {
+		return false
+	}
+	name, ok := m["output_name"].Value().(string)
+	if !ok {
+		return false
+	}
+	s.Sources = append(s.Sources, SessionSource{Kind: SourceMonitor, Name: name})
+	return true
+}
+
+func anySlice(v any) []any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return nil
+	}
+	out := make([]any, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).Interface()
+	}
+	return out
+}
+
+func microTime(us int64) time.Time {
+	if us <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us)
+}
+
+// Describe says what a session restores, in words (tr translates).
+func (s Session) Describe(tr func(string) string) string {
+	if s.Backend == "" {
+		return tr(N_("No data the desktop can restore: the portal ignores this entry"))
+	}
+	if !s.Decoded {
+		if s.Backend == "KDE" {
+			return tr(N_("Saved by KDE Plasma in its own format: Confine cannot show what it restores"))
+		}
+		return fmt.Sprintf(tr(N_("Saved by %s (format %d): Confine cannot show what it restores")), s.Backend, s.Format)
+	}
+	var parts []string
+	for _, src := range s.Sources {
+		switch src.Kind {
+		case SourceMonitor:
+			parts = append(parts, fmt.Sprintf(tr(N_("monitor %s")), src.Name))
+		case SourceWindow:
+			parts = append(parts, fmt.Sprintf(tr(N_("window “%s” of %s")), src.Name, src.Detail))
+		case SourceVirtual:
+			parts = append(parts, tr(N_("a virtual monitor")))
+		default:
+			parts = append(parts, tr(N_("a stream Confine does not know")))
+		}
+	}
+	for _, d := range []struct {
+		bit  uint32
+		name string
+	}{{DeviceKeyboard, N_("keyboard")}, {DevicePointer, N_("pointer")}, {DeviceTouchscreen, N_("touchscreen")}} {
+		if s.Devices&d.bit != 0 {
+			parts = append(parts, tr(d.name))
+		}
+	}
+	if s.Clipboard != nil && *s.Clipboard {
+		parts = append(parts, tr(N_("clipboard")))
+	}
+	if len(parts) == 0 {
+		return tr(N_("Restores nothing Confine can name"))
+	}
+	return fmt.Sprintf(tr(N_("Restores: %s")), strings.Join(parts, ", "))
+}
+
+// When says when a session was saved and last used, if the data says.
+func (s Session) When(tr func(string) string) string {
+	const layout = "2006-01-02 15:04"
+	switch {
+	case !s.Created.IsZero() && !s.LastUsed.IsZero():
+		return fmt.Sprintf(tr(N_("saved %s, last used %s")), s.Created.Local().Format(layout), s.LastUsed.Local().Format(layout))
+	case !s.LastUsed.IsZero():
+		return fmt.Sprintf(tr(N_("last used %s")), s.LastUsed.Local().Format(layout))
+	}
+	return ""
+}
+
+// RevokedEntry is a deleted store entry, kept for Undo.
+type RevokedEntry struct {
+	Table, ID string
+	Perms     map[string][]string
+	// Data is the entry's data in a form that encodes to the same bytes
+	// (see exactVariant).
+	Data dbus.Variant
+}
+
+// ErrSavedAgain is Undo's answer when the entry exists again (the app's
+// session saved itself meanwhile): the newer one is kept.
+var ErrSavedAgain = errors.New("the session was saved again meanwhile; the newer one is kept")
+
+// Revoke deletes a saved session: the app's next request with its token
+// asks again. It returns the entry for Undo, read just before deleting.
+// Note that an app's screen-sharing session that is still open saves
+// itself again (under the same token) when it ends.
+func (pm *PortalManager) Revoke(table, token string) (*RevokedEntry, error) {
+	if pm.Err != nil {
+		return nil, pm.Err
+	}
+	if sessionTable(table).Table == "" {
+		return nil, fmt.Errorf("%q is not a table of saved sessions", table)
+	}
+	perms, data, err := pm.Store.LookupEntry(table, token)
+	if err != nil {
+		return nil, err
+	}
+	exact, err := exactVariant(data)
+	if err != nil {
+		return nil, fmt.Errorf("Confine cannot keep a copy of this session for Undo, so it leaves it: %v", err)
+	}
+	if err := pm.Store.Delete(table, token); err != nil {
+		return nil, err
+	}
+	return &RevokedEntry{Table: table, ID: token, Perms: perms, Data: exact}, nil
+}
+
+// Unrevoke puts a revoked session back as it was.
+func (pm *PortalManager) Unrevoke(e *RevokedEntry) error {
+	if pm.Err != nil {
+		return pm.Err
+	}
+	if _, _, err := pm.Store.LookupEntry(e.Table, e.ID); err == nil {
+		return ErrSavedAgain
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	// The table exists: the entry was in it (tables are never removed).
+	return pm.Store.Set(e.Table, true, e.ID, e.Perms, e.Data)
+}
+
+// exactVariant turns a variant as godbus decodes it into one godbus
+// encodes to the same D-Bus bytes, so the store keeps the same GVariant:
+// godbus decodes a struct as []any (which it would send as an array of
+// variants) and a dict as a Go map. Structs become Go structs built for
+// the signature, dicts slices of key-value structs (same wire form). A
+// dict's entries come back ordered by key: the map lost their order (the
+// backends' data has no dict with more than one entry). Unix file
+// descriptors are refused.
+func exactVariant(v dbus.Variant) (dbus.Variant, error) {
+	x, err := exactValue(v.Signature().String(), v.Value())
+	if err != nil {
+		return dbus.Variant{}, err
+	}
+	return dbus.MakeVariantWithSignature(x.Interface(), v.Signature()), nil
+}
+
+var basicTypes = map[byte]reflect.Type{
+	'y': reflect.TypeOf(byte(0)), 'b': reflect.TypeOf(false), 'n': reflect.TypeOf(int16(0)), 'q': reflect.TypeOf(uint16(0)),
+	'i': reflect.TypeOf(int32(0)), 'u': reflect.TypeOf(uint32(0)), 'x': reflect.TypeOf(int64(0)), 't': reflect.TypeOf(uint64(0)),
+	'd': reflect.TypeOf(float64(0)), 's': reflect.TypeOf(""), 'o': reflect.TypeOf(dbus.ObjectPath("")),
+	'g': reflect.TypeOf(dbus.Signature{}), 'v': reflect.TypeOf(dbus.Variant{}),
+}
+
+// firstType splits a signature after its first complete type.
+func firstType(sig string) (string, string, error) {
+	if sig == "" {
+		return "", "", errors.New("empty signature")
+	}
+	switch sig[0] {
+	case 'a':
+		t, rest, err := firstType(sig[1:])
+		return "a" + t, rest, err
+	case '(', '{':
+		closing := map[byte]byte{'(': ')', '{': '}'}[sig[0]]
+		i := 1
+		for i < len(sig) && sig[i] != closing {
+			_, rest, err := firstType(sig[i:])
+			if err != nil {
+				return "", "", err
+			}
+			i = len(sig) - len(rest)
+		}
+		if i >= len(sig) {
+			return "", "", fmt.Errorf("unterminated %q", sig)
+		}
+		return sig[:i+1], sig[i+1:], nil
+	}
+	if _, ok := basicTypes[sig[0]]; !ok {
+		return "", "", fmt.Errorf("type %q is not supported", sig[:1])
+	}
+	return sig[:1], sig[1:], nil
+}
+
+func sigMembers(sig string) ([]string, error) {
+	var out []string
+	for sig != "" {
+		t, rest, err := firstType(sig)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+		sig = rest
+	}
+	return out, nil
+}
+
+// goType is the Go type godbus encodes with exactly signature sig.
+func goType(sig string) (reflect.Type, error) {
+	if t, ok := basicTypes[sig[0]]; ok && len(sig) == 1 {
+		return t, nil
+	}
+	switch sig[0] {
+	case 'a':
+		if sig[1] == '{' {
+			st, err := structType(sig[2 : len(sig)-1])
+			if err != nil {
+				return nil, err
+			}
+			return reflect.SliceOf(st), nil
+		}
+		et, err := goType(sig[1:])
+		if err != nil {
+			return nil, err
+		}
+		return reflect.SliceOf(et), nil
+	case '(':
+		return structType(sig[1 : len(sig)-1])
+	}
+	return nil, fmt.Errorf("signature %q is not supported", sig)
+}
+
+func structType(inner string) (reflect.Type, error) {
+	ms, err := sigMembers(inner)
+	if err != nil {
+		return nil, err
+	}
+	var fields []reflect.StructField
+	for i, m := range ms {
+		t, err := goType(m)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, reflect.StructField{Name: "F" + strconv.Itoa(i), Type: t})
+	}
+	return reflect.StructOf(fields), nil
+}
+
+// exactValue converts val (as godbus decoded it for sig) to goType(sig).
+func exactValue(sig string, val any) (reflect.Value, error) {
+	t, err := goType(sig)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	rv := reflect.ValueOf(val)
+	bad := func() (reflect.Value, error) {
+		return reflect.Value{}, fmt.Errorf("a %T where %q was expected", val, sig)
+	}
+	switch {
+	case sig == "v":
+		v, ok := val.(dbus.Variant)
+		if !ok {
+			return bad()
+		}
+		x, err := exactVariant(v)
+		return reflect.ValueOf(x), err
+	case len(sig) == 1:
+		if !rv.IsValid() || rv.Type() != t {
+			return bad()
+		}
+		return rv, nil
+	case strings.HasPrefix(sig, "a{"):
+		if rv.Kind() != reflect.Map {
+			return bad()
+		}
+		kv, _ := sigMembers(sig[2 : len(sig)-1])
+		keys := rv.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return lessKey(keys[i], keys[j]) })
+		out := reflect.MakeSlice(t, 0, len(keys))
+		for _, k := range keys {
+			e := reflect.New(t.Elem()).Elem()
+			kx, err := exactValue(kv[0], k.Interface())
+			if err != nil {
+				return reflect.Value{}, err
+			}
+			vx, err := exactValue(kv[1], rv.MapIndex(k).Interface())
+			if err != nil {
+				return reflect.Value{}, err
+			}
+			e.Field(0).Set(kx)
+			e.Field(1).Set(vx)
+			out = reflect.Append(out, e)
+		}
+		return out, nil
+	case sig[0] == 'a':
+		if rv.Kind() != reflect.Slice {
+			return bad()
+		}
+		out := reflect.MakeSlice(t, 0, rv.Len())
+		for i := 0; i < rv.Len(); i++ {
+			x, err := exactValue(sig[1:], rv.Index(i).Interface())
+			if err != nil {
+				return reflect.Value{}, err
+			}
+			out = reflect.Append(out, x)
+		}
+		return out, nil
+	case sig[0] == '(':
+		f, ok := val.([]any)
+		ms, _ := sigMembers(sig[1 : len(sig)-1])
+		if !ok || len(f) != len(ms) {
+			return bad()
+		}
+		out := reflect.New(t).Elem()
+		for i, m := range ms {
+			x, err := exactValue(m, f[i])
+			if err != nil {
+				return reflect.Value{}, err
+			}
+			out.Field(i).Set(x)
+		}
+		return out, nil
+	}
+	return bad()
+}
+
+func lessKey(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.String:
+		return a.String() < b.String()
+	case reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() < b.Int()
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return a.Uint() < b.Uint()
+	case reflect.Float64:
+		return a.Float() < b.Float()
+	case reflect.Bool:
+		return !a.Bool() && b.Bool()
+	}
+	return false
+}
+
+// OpenWith is one of an app's Open With choices (the desktop-used-apps
+// table): when the app asks the desktop to open a file or link of a type,
+// the desktop's chooser remembers the handler picked and, once it was
+// picked Threshold times in a row, opens with it without asking.
+type OpenWith struct {
+	ContentType string // "application/pdf", "x-scheme-handler/https"
+	Handler     string // the chosen app's desktop-file ID without ".desktop"
+	Count       int
+	Threshold   int
+	// AlwaysAsk: the entry's data says to show the chooser every time,
+	// for every app.
+	AlwaysAsk  bool
+	Raw        []string
+	Understood bool
+}
+
+// Skips reports whether the desktop opens the type without asking.
+func (o OpenWith) Skips() bool {
+	return o.Understood && !o.AlwaysAsk && o.Threshold < math.MaxInt32 && o.Count >= o.Threshold
+}
+
+// OpenWith lists an app's Open With choices.
+func (pm *PortalManager) OpenWith(appID string) ([]OpenWith, error) {
+	if pm.Err != nil {
+		return nil, pm.Err
+	}
+	ids, _, err := pm.tableIDs(OpenWithTable)
+	if err != nil {
+		return nil, err
+	}
+	var out []OpenWith
+	for _, id := range ids {
+		perms, data, err := pm.Store.LookupEntry(OpenWithTable, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		raw, ok := perms[appID]
+		if !ok {
+			continue
+		}
+		o := OpenWith{ContentType: id, Raw: raw}
+		if len(raw) == 3 {
+			c, err1 := strconv.Atoi(raw[1])
+			t, err2 := strconv.Atoi(raw[2])
+			o.Handler, o.Count, o.Threshold, o.Understood = raw[0], c, t, err1 == nil && err2 == nil
+		}
+		if m, ok := data.Value().(map[string]dbus.Variant); ok {
+			o.AlwaysAsk, _ = m["always-ask"].Value().(bool)
+		}
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ContentType < out[j].ContentType })
+	return out, nil
+}
+
+// USBDevice is the USB portal's decision about one device for an app: the
+// portal stores "yes" when the desktop gave the app the device, and hides
+// a device stored "no" from the app altogether.
+type USBDevice struct {
+	ID                      string // "usb:VENDOR/MODEL/SERIAL", as udev names them
+	Vendor, Product, Serial string
+	Raw                     []string
+	Hidden                  bool
+}
+
+// USBDevices lists an app's per-device USB decisions.
+func (pm *PortalManager) USBDevices(appID string) ([]USBDevice, error) {
+	if pm.Err != nil {
+		return nil, pm.Err
+	}
+	ids, _, err := pm.tableIDs(USBTable)
+	if err != nil {
+		return nil, err
+	}
+	var out []USBDevice
+	for _, id := range ids {
+		rest, ok := strings.CutPrefix(id, "usb:")
+		if !ok {
+			continue
+		}
+		perms, err := pm.Store.Lookup(USBTable, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		raw, ok := perms[appID]
+		if !ok {
+			continue
+		}
+		d := USBDevice{ID: id, Raw: raw, Hidden: len(raw) == 1 && raw[0] == "no"}
+		parts := strings.SplitN(rest, "/", 3)
+		for len(parts) < 3 {
+			parts = append(parts, "")
+		}
+		d.Vendor, d.Product, d.Serial = parts[0], parts[1], parts[2]
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Forget removes an app's stored answer for one ID of the Open With or
+// USB table and returns it for Undo (Remember). The entry stays, so
+// nothing is created when it is put back.
+func (pm *PortalManager) Forget(table, id, appID string) ([]string, error) {
+	if pm.Err != nil {
+		return nil, pm.Err
+	}
+	if table != OpenWithTable && table != USBTable {
+		return nil, fmt.Errorf("%q is not a table Confine forgets single answers in", table)
+	}
+	perms, err := pm.Store.Lookup(table, id)
+	if err != nil {
+		return nil, err
+	}
+	old := perms[appID]
+	return old, pm.Store.DeletePermission(table, id, appID)
+}
+
+// Remember stores an app's answer for an existing ID again (Undo of
+// Forget, a device hidden from the app).
+func (pm *PortalManager) Remember(table, id, appID string, value []string) error {
+	if pm.Err != nil {
+		return pm.Err
+	}
+	if table != OpenWithTable && table != USBTable {
+		return fmt.Errorf("%q is not a table Confine writes single answers in", table)
+	}
+	if len(value) == 0 {
+		return pm.Store.DeletePermission(table, id, appID)
+	}
+	// create=false: only an entry the store has.
+	return pm.Store.SetPermission(table, false, id, appID, slices.Clone(value))
+}

@@ -1,0 +1,541 @@
+package model_test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/confine-app/confine/internal/portaltest"
+	"github.com/confine-app/confine/internal/testbin"
+	"github.com/confine-app/confine/model"
+)
+
+// Every table against the real xdg-permission-store, seeded the way
+// xdg-desktop-portal (or a settings panel, for the tables the portal only
+// reads) writes them.
+
+const app = "org.a.App"
+
+func get(t *testing.T, s *model.PortalStore, table, id, app string) string {
+	t.Helper()
+	perms, err := s.Lookup(table, id)
+	if err != nil {
+		t.Fatalf("lookup %s/%s: %v", table, id, err)
+	}
+	return strings.Join(perms[app], ",")
+}
+
+// pick stores the choice labelled label, as the window does.
+func pick(t *testing.T, pm *model.PortalManager, id, label string) {
+	t.Helper()
+	st := status(t, pm, app)[id]
+	cs, _ := st.Choices()
+	for _, c := range cs {
+		if c.Label == label {
+			if err := pm.Write(app, st.Perm, c.Value); err != nil {
+				t.Fatalf("%s → %s: %v", id, label, err)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s has no choice %q (%+v)", id, label, cs)
+}
+
+func choice(t *testing.T, st model.PortalStatus) string {
+	t.Helper()
+	cs, sel := st.Choices()
+	if sel < 0 {
+		return "<none>"
+	}
+	return cs[sel].Label
+}
+
+func TestPortalTablesEveryValue(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := model.NewPortalStore(bus.Conn)
+	// What the portal writes for another app makes each table exist.
+	for _, e := range []struct {
+		table, id string
+		v         []string
+	}{
+		{"devices", "camera", []string{"yes"}},
+		{"location", "location", []string{"EXACT", "734512345678"}},
+		{"screenshot", "screenshot", []string{"no"}},
+		{"wallpaper", "wallpaper", []string{"yes"}},
+		{"background", "background", []string{"yes"}},
+		{"notifications", "notification", []string{"yes"}},
+		{"inhibit", "inhibit", []string{""}},
+		{"gamemode", "gamemode", []string{"no"}},
+		{"realtime", "realtime", []string{"no"}},
+		{"usb", "usb", []string{"no"}},
+	} {
+		seed(t, s, e.table, e.id, "org.other.App", e.v...)
+	}
+	pm := model.NewPortalManagerFor(s)
+
+	// Nothing stored for our app: each table's own default.
+	st := status(t, pm, app)
+	for id, want := range map[string]string{
+		"portals/camera": "Ask", "portals/location": "Ask", "portals/screenshot": "Ask", "portals/wallpaper": "Ask",
+		"portals/background": "Allow", "portals/notification": "Allow", "portals/gamemode": "Allow",
+		"portals/realtime": "Allow", "portals/usb": "Allow",
+	} {
+		s, ok := st[id]
+		if !ok || s.State != model.PortalUnset || s.ReadOnly || !s.Table {
+			t.Errorf("%s: %+v", id, s)
+			continue
+		}
+		if got := choice(t, s); got != want {
+			t.Errorf("%s unset shows %q, want %q", id, got, want)
+		}
+		if s.Granted() != (want == "Allow") {
+			t.Errorf("%s unset granted=%v", id, s.Granted())
+		}
+	}
+	if s := st["portals/inhibit"]; strings.Join(s.Flags, ",") != "logout,switch,suspend,idle" || !s.Granted() {
+		t.Errorf("inhibit with nothing stored: %+v", s)
+	}
+
+	// Each choice writes what the portal reads, and reads back as chosen.
+	for _, c := range []struct{ id, label, table, pid, want, state string }{
+		{"portals/camera", "Allow", "devices", "camera", "yes", "allowed"},
+		{"portals/camera", "Deny", "devices", "camera", "no", "denied"},
+		{"portals/screenshot", "Ask Every Time", "screenshot", "screenshot", "ask", "ask"},
+		{"portals/wallpaper", "Deny", "wallpaper", "wallpaper", "no", "denied"},
+		{"portals/background", "Ask Every Time", "background", "background", "ask", "ask"},
+		{"portals/notification", "Deny", "notifications", "notification", "no", "denied"},
+		{"portals/gamemode", "Deny", "gamemode", "gamemode", "no", "denied"},
+		{"portals/realtime", "Deny", "realtime", "realtime", "no", "denied"},
+		{"portals/usb", "Deny", "usb", "usb", "no", "denied"},
+		{"portals/location", "City", "location", "location", "CITY,0", "allowed"},
+		{"portals/location", "Deny", "location", "location", "NONE,0", "denied"},
+		{"portals/camera", "Ask", "devices", "camera", "", "unset"},
+	} {
+		pick(t, pm, c.id, c.label)
+		if got := get(t, s, c.table, c.pid, app); got != c.want {
+			t.Errorf("%s %s stored %q, want %q", c.id, c.label, got, c.want)
+		}
+		now := status(t, pm, app)[c.id]
+		if now.State.String() != c.state || choice(t, now) != c.label {
+			t.Errorf("%s after %s: %v shown as %q", c.id, c.label, now.State, choice(t, now))
+		}
+	}
+	// The camera offers no "ask every time" (the camera would stay
+	// closed), the notifications no "ask" at all.
+	for id, not := range map[string]string{"portals/camera": "Ask Every Time", "portals/notification": "Ask"} {
+		cs, _ := status(t, pm, app)[id].Choices()
+		for _, c := range cs {
+			if c.Label == not {
+				t.Errorf("%s offers %q", id, not)
+			}
+		}
+	}
+	// The location keeps the portal's last-use time.
+	seed(t, s, "location", "location", app, "EXACT", "734512345678")
+	pick(t, pm, "portals/location", "Street")
+	if got := get(t, s, "location", "location", app); got != "STREET,734512345678" {
+		t.Errorf("location street: %q", got)
+	}
+
+	// Values the portal reads its own way.
+	for _, c := range []struct {
+		table, id, pid string
+		v              []string
+		state          string
+		understood     bool
+		granted        bool
+	}{
+		{"gamemode", "gamemode", "portals/gamemode", []string{""}, "allowed", true, true},
+		{"gamemode", "gamemode", "portals/gamemode", []string{"yes", "no"}, "denied", true, false},
+		{"realtime", "realtime", "portals/realtime", []string{"ask"}, "ask", true, true},
+		{"notifications", "notification", "portals/notification", []string{"ask"}, "ask", true, true},
+		{"devices", "camera", "portals/camera", []string{"ask"}, "ask", true, false},
+		{"devices", "camera", "portals/camera", []string{"yes", "extra"}, "unset", false, false},
+		{"screenshot", "screenshot", "portals/screenshot", []string{"maybe"}, "unset", false, false},
+		{"location", "location", "portals/location", []string{"CITY"}, "unset", false, false},
+		{"location", "location", "portals/location", []string{"SOMEWHERE", "0"}, "denied", false, false},
+	} {
+		seed(t, s, c.table, c.id, app, c.v...)
+		st := status(t, pm, app)[c.pid]
+		if st.State.String() != c.state || st.Understood != c.understood || st.Granted() != c.granted {
+			t.Errorf("%s %q: %v understood=%v granted=%v", c.pid, c.v, st.State, st.Understood, st.Granted())
+		}
+		if f, _ := st.Meaning(); f == "" {
+			t.Errorf("%s %q has no meaning", c.pid, c.v)
+		}
+	}
+	if got := choice(t, status(t, pm, app)["portals/location"]); got != "Deny" {
+		t.Errorf("an unknown accuracy counts as NONE: shows %q", got)
+	}
+
+	// Inhibit: the flags, with all four as nothing stored and none as [""].
+	inh := model.Lookup("portals/inhibit")
+	for _, c := range []struct {
+		allow       []string
+		want, state string
+		flags       string
+	}{
+		{[]string{"idle", "suspend"}, "suspend,idle", "allowed", "suspend,idle"},
+		{nil, "", "denied", ""},
+		{[]string{"logout", "switch", "suspend", "idle"}, "<absent>", "unset", "logout,switch,suspend,idle"},
+	} {
+		if err := pm.Write(app, inh, model.InhibitValue(c.allow)); err != nil {
+			t.Fatal(err)
+		}
+		perms, _ := s.Lookup("inhibit", "inhibit")
+		got, ok := perms[app]
+		stored := strings.Join(got, ",")
+		if !ok {
+			stored = "<absent>"
+		}
+		if stored != c.want {
+			t.Errorf("inhibit %v stored %q, want %q", c.allow, stored, c.want)
+		}
+		st := status(t, pm, app)["portals/inhibit"]
+		if st.State.String() != c.state || !st.Understood || strings.Join(st.Flags, ",") != c.flags {
+			t.Errorf("inhibit %v reads %v understood=%v flags %v", c.allow, st.State, st.Understood, st.Flags)
+		}
+	}
+}
+
+func TestPortalNeverCreatesATable(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := model.NewPortalStore(bus.Conn)
+	pm := model.NewPortalManagerFor(s)
+	if st := pm.Status(app); len(st) != 0 {
+		t.Fatalf("rows without tables or portals: %+v", st)
+	}
+	for _, p := range model.PortalPermissions() {
+		for _, allow := range []bool{true, false} {
+			if p.Key == "inhibit" && allow {
+				continue // all flags: nothing stored, nothing to create
+			}
+			if err := pm.Set(app, p, allow); err == nil || !strings.Contains(err.Error(), "never creates") {
+				t.Errorf("%s set %v: %v", p.ID, allow, err)
+			}
+		}
+		if err := pm.Unset(app, p); err != nil {
+			t.Errorf("%s unset on no table: %v", p.ID, err)
+		}
+	}
+	if err := pm.Restore(app, model.Snapshot{"devices/camera": {"yes"}}); err == nil || !strings.Contains(err.Error(), "no devices table") {
+		t.Errorf("restore into no table: %v", err)
+	}
+	if err := pm.Remember(model.OpenWithTable, "application/pdf", app, []string{"org.gnome.Evince", "3", "3"}); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("remember into no entry: %v", err)
+	}
+	for _, table := range []string{"background", "devices", "gamemode", "inhibit", "location", "notifications", "realtime",
+		"screenshot", "usb", "wallpaper", "desktop-used-apps", "screencast", "remote-desktop", "input-capture"} {
+		if ids, err := s.List(table); err != nil || len(ids) != 0 {
+			t.Errorf("%s: %v %v", table, ids, err)
+		}
+		if _, err := os.Stat(bus.TableFile(table)); !os.IsNotExist(err) {
+			t.Errorf("table file %s: %v", table, err)
+		}
+	}
+	// Table names never come from outside the fixed list.
+	if err := pm.Restore(app, model.Snapshot{"../evil/x": {"yes"}}); err == nil {
+		t.Error("restored an unknown table")
+	}
+}
+
+// With the real portal frontend and no backend, the desktop has the game
+// mode and realtime portals: their rows appear although their tables do
+// not exist, read-only, allowed by default.
+func TestPortalRowsOfTheDesktopsPortals(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	bus.StartPortal(t)
+	pm := model.NewPortalManagerFor(model.NewPortalStore(bus.Conn))
+	if v := pm.Portals(); v["GameMode"] == 0 || v["Realtime"] == 0 || v["Camera"] != 0 {
+		t.Fatalf("portals %v", v)
+	}
+	st := status(t, pm, app)
+	if len(st) != 2 {
+		t.Errorf("rows %v", st)
+	}
+	for _, id := range []string{"portals/gamemode", "portals/realtime"} {
+		s, ok := st[id]
+		if !ok || s.Table || s.Portal == 0 || !s.ReadOnly || !s.Granted() || !strings.Contains(s.WhyText(model.English), "never creates") {
+			t.Errorf("%s: %+v", id, s)
+		}
+		if err := pm.Set(app, s.Perm, false); err == nil {
+			t.Errorf("%s written without a table", id)
+		}
+	}
+	shown, apps, err := pm.Answer(model.PortalQuestion{Title: "Game mode", Perm: model.Lookup("portals/gamemode")}, []string{"org.b.App", app})
+	if err != nil || !shown || strings.Join(apps, ",") != "org.a.App,org.b.App" {
+		t.Errorf("who may use game mode: %v %v %v", shown, apps, err)
+	}
+	if shown, _, _ := pm.Answer(model.PortalQuestion{Perm: model.Lookup("portals/camera")}, nil); shown {
+		t.Error("camera question shown without a camera portal or table")
+	}
+}
+
+func TestPortalOverviewAnswers(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := model.NewPortalStore(bus.Conn)
+	seed(t, s, "inhibit", "inhibit", "org.idle.Only", "idle")
+	seed(t, s, "inhibit", "inhibit", "org.no.Inhibit", "")
+	seed(t, s, "wallpaper", "wallpaper", "org.paint.App", "yes")
+	seed(t, s, "wallpaper", "wallpaper", "org.ask.App", "ask")
+	seed(t, s, "location", "location", "org.maps.App", "CITY", "1")
+	seed(t, s, "location", "location", "org.spy.App", "NONE", "0")
+	pm := model.NewPortalManagerFor(s)
+	installed := []string{"org.idle.Only", "org.no.Inhibit", "org.plain.App"}
+	ask := func(q model.PortalQuestion) string {
+		shown, apps, err := pm.Answer(q, installed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !shown {
+			return "<hidden>"
+		}
+		return strings.Join(apps, ",")
+	}
+	got := map[string]string{}
+	for _, q := range model.PortalQuestions() {
+		got[q.Title] = ask(q)
+	}
+	for q, want := range map[string]string{
+		"May prevent suspend":                 "org.plain.App",
+		"May keep the screen from going idle": "org.idle.Only,org.plain.App",
+		"Wallpaper":                           "org.paint.App",
+		"Location":                            "org.maps.App",
+		"Camera":                              "<hidden>",
+		"Saved screen-sharing sessions":       "<hidden>",
+	} {
+		if got[q] != want {
+			t.Errorf("%s: %q, want %q", q, got[q], want)
+		}
+	}
+}
+
+// screencastData is restore data as xdg-desktop-portal-gnome makes it: a
+// monitor (vendor:product:serial) and a window (app ID, title), times in
+// microseconds since 1970.
+func screencastData() dbus.Variant {
+	type stream struct {
+		ID, Type uint32
+		Source   dbus.Variant
+	}
+	inner := struct {
+		Created, LastUsed int64
+		Streams           []stream
+	}{1732950000000000, 1732953600000000, []stream{
+		{0, 1, dbus.MakeVariant("DEL:DELL U2720Q:7F9X2K3")},
+		{1, 2, dbus.MakeVariant(struct{ App, Title string }{"org.mozilla.firefox", "Mozilla Firefox"})},
+		{2, 4, dbus.MakeVariant(true)},
+	}}
+	return dbus.MakeVariant(struct {
+		Backend string
+		Version uint32
+		Data    dbus.Variant
+	}{"GNOME", 1, dbus.MakeVariant(inner)})
+}
+
+// gdbus asks GLib's own client (an independent reader) what the store
+// holds.
+func gdbus(t *testing.T, bus *portaltest.Bus, method string, args ...string) string {
+	t.Helper()
+	bin := testbin.Need(t, "/usr/bin/gdbus")
+	cmd := exec.Command(bin, append([]string{"call", "--address", bus.Address, "--dest", "org.freedesktop.impl.portal.PermissionStore",
+		"--object-path", "/org/freedesktop/impl/portal/PermissionStore", "--method", "org.freedesktop.impl.portal.PermissionStore." + method}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdbus %s %v: %v\n%s", method, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+const tok1, tok2 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", "q3Zk_Vb8T1aF0dX9m2L7wA"
+
+func TestPortalSessionsRevokeAndUndo(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := model.NewPortalStore(bus.Conn)
+	// 1.16 to 1.18 save a session in two steps: the app's ["yes"], then
+	// the data.
+	seed(t, s, "screencast", tok1, "com.obsproject.Studio", "yes")
+	if err := s.SetValue("screencast", true, tok1, screencastData()); err != nil {
+		t.Fatal(err)
+	}
+	// 1.19 and later in one Set; here written by GLib's gdbus, a KDE
+	// session (QDataStream bytes: opaque), and a remote-desktop one.
+	gdbus(t, bus, "Set", "screencast", "true", tok2, "{'com.obsproject.Studio': ['yes']}", "<('KDE', uint32 1, <[byte 0x00, 0x00, 0x00, 0x01]>)>")
+	gdbus(t, bus, "Set", "remote-desktop", "true", "rd1", "{'org.remmina.Remmina': ['yes']}",
+		"<('GNOME', uint32 1, <(int64 1732950000000000, int64 1732953600000000, uint32 3, true, [(uint32 0, uint32 1, <'Virtual-1'>)])>)>")
+	gdbus(t, bus, "Set", "input-capture", "true", "ic1", "{'org.deskflow.Deskflow': ['yes']}",
+		"<('wlroots', uint32 1, <{'output_name': <'DP-1'>}>)>")
+	gdbus(t, bus, "Set", "screencast", "true", "orphan", "{'org.other.App': ['yes']}", "<byte 0x00>")
+
+	pm := model.NewPortalManagerFor(s)
+	ss, err := pm.Sessions("com.obsproject.Studio")
+	if err != nil || len(ss) != 2 {
+		t.Fatalf("sessions %+v %v", ss, err)
+	}
+	byTok := map[string]model.Session{}
+	for _, x := range ss {
+		byTok[x.Token] = x
+	}
+	g := byTok[tok1]
+	if !g.Decoded || g.Backend != "GNOME" || len(g.Sources) != 3 || g.Sources[0].Name != "DELL U2720Q" || g.Sources[1].Detail != "org.mozilla.firefox" ||
+		g.Sources[2].Kind != model.SourceVirtual || g.Created.UnixMicro() != 1732950000000000 || g.LastUsed.UnixMicro() != 1732953600000000 {
+		t.Errorf("GNOME session %+v", g)
+	}
+	if d := g.Describe(model.English); d != "Restores: monitor DELL U2720Q, window “Mozilla Firefox” of org.mozilla.firefox, a virtual monitor" {
+		t.Errorf("described %q", d)
+	}
+	if k := byTok[tok2]; k.Decoded || k.Backend != "KDE" || !strings.Contains(k.Describe(model.English), "KDE") {
+		t.Errorf("KDE session %+v", k)
+	}
+	rd, _ := pm.Sessions("org.remmina.Remmina")
+	if len(rd) != 1 || rd[0].Table != "remote-desktop" || rd[0].Devices != 3 || rd[0].Clipboard == nil || !*rd[0].Clipboard ||
+		rd[0].Describe(model.English) != "Restores: monitor Virtual-1, keyboard, pointer, clipboard" {
+		t.Errorf("remote desktop %+v", rd)
+	}
+	ic, _ := pm.Sessions("org.deskflow.Deskflow")
+	if len(ic) != 1 || ic[0].Describe(model.English) != "Restores: monitor DP-1" {
+		t.Errorf("input capture %+v", ic)
+	}
+	if o, _ := pm.Sessions("org.other.App"); len(o) != 1 || o[0].Backend != "" || o[0].Decoded {
+		t.Errorf("orphan %+v", o)
+	}
+
+	// Revoke: the entry is gone (the next request asks again); Undo: the
+	// same entry, to the byte, as GLib reads it and as the store's file
+	// holds it.
+	for _, c := range []struct{ table, token string }{{"screencast", tok1}, {"screencast", tok2}, {"remote-desktop", "rd1"}, {"input-capture", "ic1"}} {
+		before := gdbus(t, bus, "Lookup", c.table, c.token)
+		file, err := os.ReadFile(bus.TableFile(c.table))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := pm.Revoke(c.table, c.token)
+		if err != nil {
+			t.Fatalf("revoke %s: %v", c.token, err)
+		}
+		if _, err := s.Lookup(c.table, c.token); !errors.Is(err, model.ErrNotFound) {
+			t.Fatalf("%s still there: %v", c.token, err)
+		}
+		if ids, _ := s.List(c.table); slices.Contains(ids, c.token) {
+			t.Fatalf("%s still listed", c.token)
+		}
+		if err := pm.Unrevoke(e); err != nil {
+			t.Fatal(err)
+		}
+		if after := gdbus(t, bus, "Lookup", c.table, c.token); after != before {
+			t.Errorf("undo of %s:\n got %s\nwant %s", c.token, after, before)
+		}
+		// The store writes its file in the background after replying.
+		var again []byte
+		for range 50 {
+			if again, _ = os.ReadFile(bus.TableFile(c.table)); string(again) == string(file) {
+				break
+			}
+			pm.Status(app) // a round trip
+		}
+		if string(again) != string(file) {
+			t.Errorf("%s: the table file differs after undo (%d bytes, was %d)", c.token, len(again), len(file))
+		}
+		// Undo twice (the session saved itself again meanwhile): kept.
+		if err := pm.Unrevoke(e); !errors.Is(err, model.ErrSavedAgain) {
+			t.Errorf("second undo: %v", err)
+		}
+	}
+	if _, err := pm.Revoke("devices", "camera"); err == nil {
+		t.Error("revoked an entry of a permission table")
+	}
+}
+
+func TestPortalOpenWithAndUSBDevices(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := model.NewPortalStore(bus.Conn)
+	seed(t, s, model.OpenWithTable, "application/pdf", app, "org.gnome.Evince", "3", "3")
+	seed(t, s, model.OpenWithTable, "x-scheme-handler/https", app, "org.mozilla.firefox", "1", "3")
+	seed(t, s, model.OpenWithTable, "image/png", "org.other.App", "org.gnome.Loupe", "2", "3")
+	gdbus(t, bus, "SetValue", model.OpenWithTable, "false", "x-scheme-handler/https", "<{'always-ask': <true>}>")
+	seed(t, s, model.USBTable, "usb:1050/0407/Yubico_YubiKey_OTP+FIDO+CCID", app, "yes")
+	seed(t, s, model.USBTable, "usb:046d/c52b/", app, "no")
+	seed(t, s, model.USBTable, "usb", "org.other.App", "no")
+	pm := model.NewPortalManagerFor(s)
+	ow, err := pm.OpenWith(app)
+	if err != nil || len(ow) != 2 {
+		t.Fatalf("open with %+v %v", ow, err)
+	}
+	if ow[0].ContentType != "application/pdf" || ow[0].Handler != "org.gnome.Evince" || !ow[0].Skips() {
+		t.Errorf("pdf %+v", ow[0])
+	}
+	if ow[1].Skips() || !ow[1].AlwaysAsk || ow[1].Count != 1 {
+		t.Errorf("https %+v", ow[1])
+	}
+	old, err := pm.Forget(model.OpenWithTable, "application/pdf", app)
+	if err != nil || strings.Join(old, ",") != "org.gnome.Evince,3,3" {
+		t.Fatalf("forget %v %v", old, err)
+	}
+	if ow, _ := pm.OpenWith(app); len(ow) != 1 {
+		t.Errorf("after forget %+v", ow)
+	}
+	if err := pm.Remember(model.OpenWithTable, "application/pdf", app, old); err != nil || get(t, s, model.OpenWithTable, "application/pdf", app) != "org.gnome.Evince,3,3" {
+		t.Errorf("remember: %v", err)
+	}
+
+	devs, err := pm.USBDevices(app)
+	if err != nil || len(devs) != 2 {
+		t.Fatalf("usb %+v %v", devs, err)
+	}
+	if devs[0].Vendor != "1050" || devs[0].Product != "0407" || devs[0].Serial != "Yubico_YubiKey_OTP+FIDO+CCID" || devs[0].Hidden || !devs[1].Hidden {
+		t.Errorf("devices %+v", devs)
+	}
+	if err := pm.Remember(model.USBTable, devs[0].ID, app, []string{"no"}); err != nil || get(t, s, model.USBTable, devs[0].ID, app) != "no" {
+		t.Errorf("hide a device: %v", err)
+	}
+	// The app-wide switch of another app makes the usb row appear.
+	if st, ok := status(t, pm, app)["portals/usb"]; !ok || st.ReadOnly || !st.Granted() {
+		t.Errorf("usb row %+v", st)
+	}
+
+	// Export and a restore into the same desktop.
+	snap, err := pm.Export(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(snap["desktop-used-apps/x-scheme-handler/https"], ",") != "org.mozilla.firefox,1,3" || strings.Join(snap["usb/usb:046d/c52b/"], ",") != "no" {
+		t.Errorf("export %v", snap)
+	}
+	pm.Forget(model.USBTable, "usb:046d/c52b/", app)
+	if err := pm.Restore(app, snap); err != nil {
+		t.Fatal(err)
+	}
+	if get(t, s, model.USBTable, "usb:046d/c52b/", app) != "no" {
+		t.Error("usb device decision not restored")
+	}
+}
+
+func TestPortalChangedCarriesSessionData(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := model.NewPortalStore(bus.Conn)
+	got := make(chan model.PortalChange, 4)
+	stop, err := s.Watch(func(c model.PortalChange) { got <- c })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	other := model.NewPortalStore(bus.Connect(t))
+	if err := other.Set("screencast", true, tok1, map[string][]string{"com.obsproject.Studio": {"yes"}}, screencastData()); err != nil {
+		t.Fatal(err)
+	}
+	var c model.PortalChange
+	select {
+	case c = <-got:
+	case <-time.After(3 * time.Second):
+		t.Fatal("no Changed signal")
+	}
+	if c.Table != "screencast" || c.ID != tok1 || c.Data.Signature().String() != "(suv)" {
+		t.Fatalf("change %+v", c)
+	}
+}
