@@ -232,6 +232,8 @@ type ShowResult struct {
 	FilesystemRst string           `json:"filesystem_reset_by,omitempty"`
 	Permissions   []ShowPermission `json:"permissions"`
 	Broken        []string         `json:"broken,omitempty"`
+	// Portals is what the desktop's permission store holds for an app.
+	Portals *ShowPortals `json:"portals,omitempty"`
 }
 
 func (c *command) show(args []string) error {
@@ -263,6 +265,9 @@ func (c *command) show(args []string) error {
 	for _, b := range e.Broken {
 		res.Broken = append(res.Broken, oneLine(b.Error()))
 	}
+	if a != nil {
+		res.Portals = c.portalsOf(a.ID)
+	}
 	if *asJSON {
 		return c.printJSON(res)
 	}
@@ -293,7 +298,10 @@ func (c *command) show(args []string) error {
 	if res.FilesystemRst != "" {
 		tw.row("filesystems", "!host:reset", "drops lower grants", res.FilesystemRst)
 	}
-	return tw.flush()
+	if err := tw.flush(); err != nil {
+		return err
+	}
+	return c.printPortals(res.Portals)
 }
 
 // Permissions lists every decided permission of an effective set, sorted;

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/godbus/dbus/v5"
+
 	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/internal/fptest"
 	"github.com/confine-app/confine/internal/portaltest"
@@ -458,5 +460,133 @@ func TestExportImportPortalPermissions(t *testing.T) {
 	os.WriteFile(file, bad, 0o644)
 	if r := confine(t, env, "import", file); r.code == 0 || !strings.Contains(r.stderr, "teleporter") {
 		t.Fatalf("bad portal entry: %+v", r)
+	}
+}
+
+// screencastSession is restore data as xdg-desktop-portal-gnome writes it
+// for one monitor, times in microseconds since 1970.
+func screencastSession() dbus.Variant {
+	type stream struct {
+		ID, Type uint32
+		Source   dbus.Variant
+	}
+	return dbus.MakeVariant(struct {
+		Backend string
+		Version uint32
+		Data    dbus.Variant
+	}{"GNOME", 1, dbus.MakeVariant(struct {
+		Created, LastUsed int64
+		Streams           []stream
+	}{1732950000000000, 1732953600000000, []stream{{0, 1, dbus.MakeVariant("DEL:DELL U2720Q:7F9X2K3")}}})})
+}
+
+func TestShowPortals(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	for _, s := range []struct {
+		table, id, app string
+		v              []string
+	}{
+		{"devices", "camera", "net.waveline.Browser", []string{"yes"}},
+		{"inhibit", "inhibit", "net.waveline.Browser", []string{"idle"}},
+		{"desktop-used-apps", "application/pdf", "net.waveline.Browser", []string{"org.gnome.Evince", "3", "3"}},
+		{"usb", "usb:1050/0407/Yubico_YubiKey", "net.waveline.Browser", []string{"no"}},
+	} {
+		if err := store.SetPermission(s.table, true, s.id, s.app, s.v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Set("screencast", true, "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", map[string][]string{"net.waveline.Browser": {"yes"}}, screencastSession()); err != nil {
+		t.Fatal(err)
+	}
+	env := append(demo(t), "DBUS_SESSION_BUS_ADDRESS="+bus.Address)
+	r := confine(t, env, "show", "net.waveline.Browser", "--json")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	var res cli.ShowResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	p := res.Portals
+	if p == nil || p.Error != "" {
+		t.Fatalf("portals %+v", p)
+	}
+	got := map[string]cli.ShowPortal{}
+	for _, s := range p.Permissions {
+		got[s.Table+"/"+s.ID] = s
+	}
+	// The tables that exist, and only those (no portal frontend here).
+	if len(got) != 3 || got["devices/camera"].State != "allowed" || !got["devices/camera"].Granted ||
+		strings.Join(got["inhibit/inhibit"].Flags, ",") != "idle" || got["inhibit/inhibit"].Meaning != "The app may stop only: idle" || got["usb/usb"].State != "unset" || !got["usb/usb"].Granted {
+		t.Errorf("permissions %+v", p.Permissions)
+	}
+	if len(p.Sessions) != 1 || p.Sessions[0].Restores != "Restores: monitor DELL U2720Q" || p.Sessions[0].LastUsed != "2024-11-30T08:00:00Z" || p.Sessions[0].Backend != "GNOME" {
+		t.Errorf("sessions %+v", p.Sessions)
+	}
+	if len(p.OpenWith) != 1 || p.OpenWith[0].Handler != "org.gnome.Evince" || !p.OpenWith[0].Skips {
+		t.Errorf("open with %+v", p.OpenWith)
+	}
+	if len(p.USBDevices) != 1 || !p.USBDevices[0].Hidden {
+		t.Errorf("usb %+v", p.USBDevices)
+	}
+	r = confine(t, env, "show", "net.waveline.Browser")
+	for _, want := range []string{"devices/camera", `["yes"]`, "SAVED SESSION", "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", "Restores: monitor DELL U2720Q", "application/pdf", "hidden from the app"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("show lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	// Without a session bus, one line says so.
+	r = confine(t, demo(t), "show", "net.waveline.Browser")
+	if r.code != 0 || !strings.Contains(r.stdout, "Portal permissions: unavailable: no session bus") {
+		t.Errorf("show without a bus: %+v", r)
+	}
+}
+
+func TestImportRefusesATableTheDesktopLacks(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	if err := store.SetPermission("devices", true, "camera", "org.other.App", []string{"yes"}); err != nil {
+		t.Fatal(err)
+	}
+	env := append(demo(t), "DBUS_SESSION_BUS_ADDRESS="+bus.Address)
+	before := confine(t, env, "export")
+	// A version 1 file as Confine wrote it before the newer tables: it
+	// still imports.
+	old := `{"format": "confine-overrides", "version": 1, "note": "x", "overrides": {}, "portals": {"net.waveline.Browser": {"devices/camera": ["no"]}}}`
+	file := filepath.Join(t.TempDir(), "ex.json")
+	os.WriteFile(file, []byte(old), 0o644)
+	if r := confine(t, env, "import", file); r.code != 0 {
+		t.Fatalf("old file: %+v", r)
+	}
+	if got, _ := store.Lookup("devices", "camera"); strings.Join(got["net.waveline.Browser"], ",") != "no" {
+		t.Fatalf("camera %v", got)
+	}
+	// Game mode: no table on this desktop. Nothing is written, not even
+	// the override the file also holds.
+	bad := `{"format": "confine-overrides", "version": 1, "note": "x", "overrides": {"org.tunebox.Player": "[Context]\nshared=!network;\n"},
+	  "portals": {"net.waveline.Browser": {"devices/camera": ["yes"], "gamemode/gamemode": ["no"]}}}`
+	os.WriteFile(file, []byte(bad), 0o644)
+	for _, args := range [][]string{{"import", file}, {"import", "--dry-run", file}} {
+		r := confine(t, env, args...)
+		if r.code == 0 || !strings.Contains(r.stderr, "no gamemode table") || !strings.Contains(r.stderr, "never creates") {
+			t.Errorf("%v: %+v", args, r)
+		}
+	}
+	if ids, _ := store.List("gamemode"); len(ids) != 0 {
+		t.Error("gamemode table created")
+	}
+	if got, _ := store.Lookup("devices", "camera"); strings.Join(got["net.waveline.Browser"], ",") != "no" {
+		t.Errorf("camera written by a refused import: %v", got)
+	}
+	if after := confine(t, env, "export"); after.stdout != before.stdout {
+		t.Errorf("overrides written by a refused import:\n%s", after.stdout)
+	}
+	// Saved sessions and unknown tables are refused by name.
+	for k, want := range map[string]string{`"screencast/tok": ["yes"]`: "saved sessions are not restored", `"../evil/x": ["yes"]`: "unknown portal permission"} {
+		os.WriteFile(file, []byte(`{"format": "confine-overrides", "version": 1, "note": "", "overrides": {}, "portals": {"net.waveline.Browser": {`+k+`}}}`), 0o644)
+		if r := confine(t, env, "import", file); r.code == 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: %+v", k, r)
+		}
 	}
 }

@@ -30,7 +30,10 @@ type Export struct {
 	// Overrides maps "global" or an app ID to the override file's text.
 	Overrides map[string]string `json:"overrides"`
 	// Portals (with --portals) maps an app ID to its stored portal answers,
-	// "table/id" → value, e.g. "devices/camera": ["yes"].
+	// "table/id" → value, e.g. "devices/camera": ["yes"],
+	// "inhibit/inhibit": ["idle"], "desktop-used-apps/application/pdf":
+	// ["org.gnome.Evince", "3", "3"] (the ID is what follows the first
+	// "/"). Saved screen-sharing sessions are not exported.
 	Portals map[string]map[string][]string `json:"portals,omitempty"`
 }
 
@@ -63,6 +66,7 @@ func (c *command) export(args []string) error {
 	}
 	if *portals {
 		pm := model.NewPortalManager(c.env.Model)
+		defer pm.Close()
 		if pm.Err != nil {
 			return fail("cannot read portal permissions: %v", pm.Err)
 		}
@@ -77,13 +81,12 @@ func (c *command) export(args []string) error {
 			if id == overrides.Global {
 				continue
 			}
-			for _, st := range pm.Status(id) {
-				if st.Raw != nil {
-					if ex.Portals[id] == nil {
-						ex.Portals[id] = map[string][]string{}
-					}
-					ex.Portals[id][st.Perm.Key+"/"+st.Perm.Value] = st.Raw
-				}
+			snap, err := pm.Export(id)
+			if err != nil {
+				return fail("cannot read the portal permissions of %s: %v", id, err)
+			}
+			if len(snap) > 0 {
+				ex.Portals[id] = snap
 			}
 		}
 	}
@@ -138,11 +141,29 @@ func (c *command) importFile(args []string) error {
 		if err := overrides.ValidateAppID(app); err != nil {
 			return fail("portal permissions: %v", err)
 		}
-		for k := range perms {
+		for k, v := range perms {
 			table, id, _ := strings.Cut(k, "/")
-			p := model.Lookup("portals/" + id)
-			if p == nil || p.Key != table {
-				return fail("portal permissions for %s: unknown permission %q", app, k)
+			if err := model.CheckPortalKey(table, id, v); err != nil {
+				return fail("portal permissions for %s: %v", app, err)
+			}
+		}
+	}
+	// The desktop must have every table the file names: Confine never
+	// creates one. Checked before anything is written.
+	var pm *model.PortalManager
+	if len(ex.Portals) > 0 {
+		pm = model.NewPortalManager(c.env.Model)
+		defer pm.Close()
+		switch {
+		case pm.Err != nil && *dry:
+			fmt.Fprintf(c.env.Stdout, "cannot check the portal permissions: %v\n", pm.Err)
+		case pm.Err != nil:
+			return fail("cannot restore portal permissions (nothing was written): %v", pm.Err)
+		default:
+			for _, a := range slices.Sorted(maps.Keys(ex.Portals)) {
+				if err := pm.CheckSnapshot(model.Snapshot(ex.Portals[a])); err != nil {
+					return fail("portal permissions for %s (nothing was written): %v", a, err)
+				}
 			}
 		}
 	}
@@ -169,10 +190,6 @@ func (c *command) importFile(args []string) error {
 			fmt.Fprintf(c.env.Stdout, "portal permissions of %s: %d\n", a, len(ex.Portals[a]))
 		}
 		if !*dry {
-			pm := model.NewPortalManager(c.env.Model)
-			if pm.Err != nil {
-				return fail("cannot restore portal permissions: %v", pm.Err)
-			}
 			for _, a := range apps {
 				if err := pm.Restore(a, model.Snapshot(ex.Portals[a])); err != nil {
 					return fail("restoring portal permissions of %s: %v", a, err)

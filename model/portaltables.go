@@ -248,7 +248,7 @@ func (st PortalStatus) Meaning() (string, []any) {
 		if st.State == PortalDenied {
 			return N_("The app may stop none of them (its request is not answered)"), nil
 		}
-		return N_("The app may stop only what is switched on"), nil
+		return N_("The app may stop only: %s"), []any{strings.Join(st.Flags, ", ")}
 	}
 	switch st.State {
 	case PortalUnset:
