@@ -518,7 +518,7 @@ func TestShowPortals(t *testing.T) {
 	}
 	// The tables that exist, and only those (no portal frontend here).
 	if len(got) != 3 || got["devices/camera"].State != "allowed" || !got["devices/camera"].Granted ||
-		strings.Join(got["inhibit/inhibit"].Flags, ",") != "idle" || got["inhibit/inhibit"].Meaning != "The app may stop only: idle" || got["usb/usb"].State != "unset" || !got["usb/usb"].Granted {
+		strings.Join(got["inhibit/inhibit"].Flags, ",") != "idle" || got["inhibit/inhibit"].Meaning != "The app may block only: idle" || got["usb/usb"].State != "unset" || !got["usb/usb"].Granted {
 		t.Errorf("permissions %+v", p.Permissions)
 	}
 	if len(p.Sessions) != 1 || p.Sessions[0].Restores != "Restores: monitor DELL U2720Q" || p.Sessions[0].LastUsed != "2024-11-30T08:00:00Z" || p.Sessions[0].Backend != "GNOME" {

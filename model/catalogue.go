@@ -346,7 +346,7 @@ var Catalogue = []*Permission{
 	portal("wallpaper", "wallpaper", N_("Wallpaper"), N_("Change the desktop and lock screen background"), SeverityLow),
 	portal("background", "background", N_("Run in background"), N_("Keep running after its windows are closed"), SeverityLow),
 	portal("notifications", "notification", N_("Notifications"), N_("Show notifications"), SeverityNone),
-	portal("inhibit", "inhibit", N_("Keep the session awake"), N_("Stop logging out, user switching, suspend or the session going idle"), SeverityLow),
+	portal("inhibit", "inhibit", N_("Keep the session awake"), N_("Block logging out, user switching, suspend or the session going idle"), SeverityLow),
 	portal("gamemode", "gamemode", N_("Game mode"), N_("Ask the system to tune itself for a game"), SeverityNone),
 	portal("realtime", "realtime", N_("Realtime scheduling"), N_("Run threads at realtime or raised priority"), SeverityLow),
 	// Shown in the USB Devices group, next to the device rules.

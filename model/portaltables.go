@@ -243,12 +243,12 @@ func (st PortalStatus) Meaning() (string, []any) {
 		return N_("Allowed without asking, accurate to: %s"), []any{locationLabels[st.Level]}
 	case PortalInhibit:
 		if st.State == PortalUnset {
-			return N_("Nothing stored: the app may stop all four"), nil
+			return N_("Nothing stored: the app may block all four"), nil
 		}
 		if st.State == PortalDenied {
-			return N_("The app may stop none of them (its request is not answered)"), nil
+			return N_("The app may block none of them (its request goes unanswered)"), nil
 		}
-		return N_("The app may stop only: %s"), []any{strings.Join(st.Flags, ", ")}
+		return N_("The app may block only: %s"), []any{strings.Join(st.Flags, ", ")}
 	}
 	switch st.State {
 	case PortalUnset:

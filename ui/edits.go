@@ -18,6 +18,9 @@ type edits struct {
 	undo       *model.Change
 	undoApp    *model.App
 	undoPortal model.Snapshot
+	// undoFn undoes a change made in the permission store alone (a
+	// revoked session, a forgotten choice); see offerUndo.
+	undoFn func()
 }
 
 // pendingEdit is a write waiting for the debounce timer.
@@ -107,7 +110,7 @@ func (w *Window) resetCurrent() {
 			w.toast(T("Nothing to reset"))
 			return
 		}
-		w.edits.undo, w.edits.undoApp, w.edits.undoPortal = &c, a, snap
+		w.edits.undo, w.edits.undoApp, w.edits.undoPortal, w.edits.undoFn = &c, a, snap, nil
 		toast(w.toasts, fmt.Sprintf(T("Changes to %s were reset"), name), T("Undo"), "win.undo", 8)
 		w.refresh()
 	}
@@ -144,6 +147,11 @@ func (w *Window) repairCurrent() {
 }
 
 func (w *Window) undoLast() {
+	if f := w.edits.undoFn; f != nil {
+		w.edits.undoFn = nil
+		f()
+		return
+	}
 	if w.edits.undo == nil {
 		return
 	}
@@ -166,7 +174,7 @@ func (w *Window) afterChange(c model.Change, err error, what string) {
 		return
 	}
 	if c.Changed() {
-		w.edits.undo, w.edits.undoApp = &c, nil
+		w.edits.undo, w.edits.undoApp, w.edits.undoFn = &c, nil, nil
 		toast(w.toasts, fmt.Sprintf(T("Applied: %s"), what), T("Undo"), "win.undo", 8)
 	}
 	w.refresh()

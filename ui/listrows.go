@@ -344,7 +344,10 @@ func (v *pageView) usbRows(e *model.Effective) (string, []gtk.Widgetter) {
 			rows = append(rows, v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.usbRow(s, list.hidden), nil }))
 		}
 	}
-	return sig.String(), rows
+	// What the USB portal decided for the app, from the permission store.
+	psig, prows := v.usbPortalRows()
+	sig.WriteString(psig)
+	return sig.String(), append(rows, prows...)
 }
 
 func (v *pageView) usbRow(s model.USBState, hidden bool) gtk.Widgetter {

@@ -66,7 +66,7 @@ func (w *Window) buildOverview() *pageView {
 		}))
 		v.ov.byPerm = newGroup(T("Browse by Permission"), T("Which apps can reach each sensitive resource"))
 		v.root.Append(v.ov.byPerm)
-		v.ov.portal = newGroup(T("Portal Access"), T("Apps you allowed to use each portal"))
+		v.ov.portal = newGroup(T("Portal Access"), T("Which apps each portal of this desktop lets in, counting apps never asked where the portal allows them by default"))
 		v.root.Append(v.ov.portal)
 	}
 	w.attach(v)

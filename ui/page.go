@@ -27,6 +27,7 @@ type pageView struct {
 	overview  bool
 
 	portalGroup *prefsGroup
+	portal      *portalView // what else the page shows from the store
 	cs          *conns
 	header      *header
 	harden      *gtk.Button

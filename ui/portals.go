@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
+	"github.com/diamondburned/gotk4/pkg/gio/v2"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
@@ -21,35 +25,66 @@ type portals struct {
 	stop func()
 }
 
-// manager connects once, in the background, and calls back on the main
-// loop.
+// withPortals connects once, in the background, and runs f off the main
+// loop with the manager (f hands results back with glib.IdleAdd).
 func (w *Window) withPortals(f func(*model.PortalManager)) {
+	p := &w.portals
 	go func() {
-		w.portals.once.Do(func() {
+		p.once.Do(func() {
 			pm := model.NewPortalManager(w.m.Env)
-			w.portals.mu.Lock()
-			w.portals.pm = pm
-			w.portals.mu.Unlock()
+			p.mu.Lock()
+			p.pm = pm
+			p.mu.Unlock()
 			if pm.Err == nil {
-				// Changes made by GNOME Settings or a portal dialog show
-				// up at once.
-				w.portals.stop, _ = pm.Store.Watch(func(model.PortalChange) {
-					glib.IdleAdd(func() {
-						if w.pages.shown != nil && w.pages.shown.portalGroup != nil {
-							w.pages.shown.loadPortals()
-						}
-					})
+				// Changes made by GNOME Settings, a portal dialog or
+				// another Confine show up at once.
+				stop, _ := pm.Store.Watch(func(model.PortalChange) {
+					glib.IdleAdd(w.portalsChanged)
 				})
+				p.mu.Lock()
+				p.stop = stop
+				p.mu.Unlock()
 			}
 		})
-		w.portals.mu.Lock()
-		pm := w.portals.pm
-		w.portals.mu.Unlock()
+		p.mu.Lock()
+		pm := p.pm
+		p.mu.Unlock()
 		f(pm)
 	}()
 }
 
-var portalChoices = []model.PortalState{model.PortalUnset, model.PortalAllowed, model.PortalDenied}
+// portalsChanged re-reads what the page shown takes from the store.
+func (w *Window) portalsChanged() {
+	v := w.pages.shown
+	switch {
+	case v == nil:
+	case v.overview:
+		w.portalOverview(v)
+	case v.portalGroup != nil:
+		v.loadPortals()
+	}
+}
+
+// portalView is what an app page shows from the store besides the
+// Portals group: saved sessions, Open With choices, and the USB portal's
+// decisions (rows of the USB Devices group).
+type portalView struct {
+	app      string // whose answers are shown
+	sessions *prefsGroup
+	openWith *prefsGroup
+	// usbRows are the USB Devices group's portal rows, usbSig what they
+	// show (the group rebuilds when it changes).
+	usbRows []gtk.Widgetter
+	usbSig  string
+	// revoke holds each session row's Revoke button by token, shown the
+	// tokens of the rows shown (tests).
+	revoke map[string]*gtk.Button
+	shown  []string
+	// controls are each cached row's choice or toggles by cache key, and
+	// current the cache key each permission's row has now (tests).
+	controls map[string]any
+	current  map[string]string
+}
 
 func (v *pageView) portalLoadingRow() gtk.Widgetter {
 	return v.cachedRow("portal\x00loading", func() (gtk.Widgetter, func()) {
@@ -57,7 +92,8 @@ func (v *pageView) portalLoadingRow() gtk.Widgetter {
 	})
 }
 
-// addPortals adds the Portals group; its rows arrive when the store
+// addPortals adds the Portals group, and the Saved Sessions and Open With
+// groups after it (hidden while empty); their rows arrive when the store
 // answers.
 func (v *pageView) addPortals(g model.GroupInfo) {
 	if v.app == nil {
@@ -66,18 +102,52 @@ func (v *pageView) addPortals(g model.GroupInfo) {
 	v.portalGroup = newGroup(T(g.Title), T(g.Description))
 	v.portalGroup.add(v.portalLoadingRow())
 	v.root.Append(v.portalGroup)
+	v.portal = &portalView{revoke: map[string]*gtk.Button{}, controls: map[string]any{}, current: map[string]string{},
+		sessions: newGroup(T("Saved Sessions"), T("Screen sharing, remote control and input capture the app may start again without asking. Revoke makes the desktop ask again. A session still open in the app saves itself again when it ends: close it in the app first.")),
+		openWith: newGroup(T("Open With"), T("Types of files and links the app asked the desktop to open, and the app the desktop's chooser remembers: after the same pick three times in a row, it stops asking. Forget makes it ask again."))}
+	v.portal.sessions.SetVisible(false)
+	v.portal.openWith.SetVisible(false)
+	v.root.Append(v.portal.sessions)
+	v.root.Append(v.portal.openWith)
 	v.loadPortals()
+}
+
+// portalAnswers is everything an app page shows from the store.
+type portalAnswers struct {
+	statuses []model.PortalStatus
+	sessions []model.Session
+	openWith []model.OpenWith
+	usb      []model.USBDevice
+	err      error // reading sessions, Open With or USB decisions failed
 }
 
 func (v *pageView) loadPortals() {
 	id := v.app.ID
+	if v.portal.app != id {
+		// Another app: its answers are not the last one's.
+		v.portal.app = id
+		v.portal.sessions.SetVisible(false)
+		v.portal.openWith.SetVisible(false)
+		// The page refreshes after a switch: no refresh of its own.
+		v.portal.usbRows, v.portal.usbSig = nil, ""
+	}
 	v.w.withPortals(func(pm *model.PortalManager) {
-		sts := pm.Status(id)
+		a := portalAnswers{statuses: pm.Status(id)}
+		if pm.Err == nil {
+			var errs []error
+			var err error
+			a.sessions, err = pm.Sessions(id)
+			errs = append(errs, err)
+			a.openWith, err = pm.OpenWith(id)
+			errs = append(errs, err)
+			a.usb, err = pm.USBDevices(id)
+			a.err = errors.Join(append(errs, err)...)
+		}
 		glib.IdleAdd(func() {
 			if v.w.pages.shown != v || v.app == nil || v.app.ID != id {
 				return // another page or app is shown now
 			}
-			v.fillPortals(pm, sts)
+			v.fillPortals(pm, a)
 		})
 	})
 }
@@ -91,58 +161,377 @@ func (v *pageView) portalUnavailableRow(err error) gtk.Widgetter {
 	})
 }
 
-func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus) {
+func (v *pageView) fillPortals(pm *model.PortalManager, a portalAnswers) {
 	v.portalGroup.clear()
 	if pm.Err != nil {
 		v.portalGroup.add(v.portalUnavailableRow(pm.Err))
 		return
 	}
-	for _, st := range sts {
-		key := fmt.Sprintf("portal\x00%s\x00%v\x00%s", st.Perm.ID, st.State, st.WhyText(T))
-		v.portalGroup.add(v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(st) }))
+	var usb *model.PortalStatus
+	for _, st := range a.statuses {
+		if st.Perm.Key == model.USBTable {
+			usb = &st
+			continue // in the USB Devices group
+		}
+		v.portalGroup.add(v.portalStatusRow(st))
 	}
+	if len(v.portalGroup.rows) == 0 {
+		v.portalGroup.add(v.cachedRow("portal\x00none", func() (gtk.Widgetter, func()) {
+			row := newActionRow(T("No portal permissions yet"), T("The desktop stores an answer when an app first asks for something; it shows here then"))
+			row.addPrefix(gtk.NewImageFromIconName("dialog-information-symbolic"))
+			return row, nil
+		}))
+	}
+	if a.err != nil {
+		v.portalGroup.add(v.portalUnavailableRow(a.err))
+	}
+	v.fillSessions(a.sessions)
+	v.fillOpenWith(a.openWith)
+	v.fillUSBPortal(usb, a.usb)
 }
 
-func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {
-	row := newActionRow(T(st.Perm.Title), T(st.Perm.Description))
-	dd := newChoice(v.cs, T(st.Perm.Title), T("Ask"), T("Allow"), T("Deny"))
+// portalStatusRow is a permission's row, cached by everything it shows.
+func (v *pageView) portalStatusRow(st model.PortalStatus) gtk.Widgetter {
+	key := fmt.Sprintf("portal\x00%s\x00%v\x00%q\x00%v\x00%s", st.Perm.ID, st.State, st.Raw, st.ReadOnly, st.WhyText(T))
+	v.portal.current[st.Perm.ID] = key
+	if st.Kind() == model.PortalInhibit {
+		return v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.inhibitRow(key, st) })
+	}
+	return v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(key, st) })
+}
+
+func meaningText(st model.PortalStatus) string {
+	f, args := st.Meaning()
+	return fmt.Sprintf(T(f), args...)
+}
+
+// writePortal stores a value in the background, then shows the store's
+// state again.
+func (v *pageView) writePortal(p *model.Permission, value []string) {
+	app := v.app.ID
+	v.w.withPortals(func(pm *model.PortalManager) {
+		err := pm.Write(app, p, value)
+		glib.IdleAdd(func() {
+			if err != nil {
+				v.w.toast(fmt.Sprintf(T("Could not change %s: %v"), T(p.Title), err))
+			}
+			if v.w.pages.shown == v && v.app != nil {
+				v.loadPortals()
+			}
+		})
+	})
+}
+
+func (v *pageView) portalRow(key string, st model.PortalStatus) (gtk.Widgetter, func()) {
+	row := newActionRow(T(st.Perm.Title), meaningText(st))
+	row.SetTooltipText(T(st.Perm.Description))
+	cs, sel := st.Choices()
+	labels := make([]string, len(cs))
+	for i, c := range cs {
+		labels[i] = T(c.Label)
+	}
+	selected := uint(max(sel, 0))
+	dd := newChoice(v.cs, T(st.Perm.Title), labels...)
+	dd.SetSelected(selected)
+	if st.ReadOnly {
+		dd.SetSensitive(false)
+		row.SetTooltipText(st.WhyText(T))
+	}
+	dd.onChanged(func() { v.writePortal(st.Perm, cs[dd.Selected()].Value) })
+	row.addSuffix(dd)
+	v.portal.controls[key] = dd
+	return row, func() { dd.SetSelected(selected) }
+}
+
+// inhibitRow: what the app may stop, one toggle per flag.
+func (v *pageView) inhibitRow(key string, st model.PortalStatus) (gtk.Widgetter, func()) {
+	sub := meaningText(st)
+	if st.State == model.PortalAllowed && st.Understood {
+		var names []string
+		for _, f := range model.InhibitFlags {
+			if slices.Contains(st.Flags, f.Flag) {
+				names = append(names, T(f.Title))
+			}
+		}
+		sub = fmt.Sprintf(T("The app may block only: %s"), strings.Join(names, ", "))
+	}
+	row := newActionRow(T(st.Perm.Title), sub)
+	row.SetTooltipText(T(st.Perm.Description))
+	box := gtk.NewBox(gtk.OrientationHorizontal, 0)
+	box.AddCSSClass("linked")
+	box.SetVAlign(gtk.AlignCenter)
+	var toggles []*gtk.ToggleButton
+	syncing := false
+	sync := func() {
+		syncing = true
+		for i, f := range model.InhibitFlags {
+			toggles[i].SetActive(slices.Contains(st.Flags, f.Flag))
+		}
+		syncing = false
+	}
+	for _, f := range model.InhibitFlags {
+		b := gtk.NewToggleButtonWithLabel(T(f.Title))
+		b.SetTooltipText(fmt.Sprintf(T("Let the app block this: %s"), T(f.Title)))
+		toggles = append(toggles, b)
+		box.Append(b)
+		v.cs.add(b, b.ConnectToggled(func() {
+			if syncing {
+				return
+			}
+			var allowed []string
+			for i, f := range model.InhibitFlags {
+				if toggles[i].Active() {
+					allowed = append(allowed, f.Flag)
+				}
+			}
+			v.writePortal(st.Perm, model.InhibitValue(allowed))
+		}))
+	}
+	sync()
+	if st.ReadOnly {
+		box.SetSensitive(false)
+		row.SetTooltipText(st.WhyText(T))
+	}
+	row.addSuffix(box)
+	v.portal.controls[key] = toggles
+	return row, sync
+}
+
+// appName is an installed app's name, else the ID ("" is any app running
+// outside a sandbox).
+func (w *Window) appName(id string) string {
+	if id == "" {
+		return T("Unsandboxed apps")
+	}
+	for _, a := range w.m.Apps {
+		if a.ID == id && a.Name != "" {
+			return a.Name
+		}
+	}
+	return id
+}
+
+func (v *pageView) fillSessions(ss []model.Session) {
+	g := v.portal.sessions
+	g.clear()
+	v.portal.shown = nil
+	for _, s := range ss {
+		sub := s.Describe(T)
+		if when := s.When(T); when != "" {
+			sub += " — " + when
+		}
+		g.add(v.cachedRow("session\x00"+s.Table+"\x00"+s.Token+"\x00"+sub, func() (gtk.Widgetter, func()) {
+			row := newActionRow(T(sessionTitle(s.Table)), sub)
+			row.SetTooltipText(fmt.Sprintf(T("Restore token %s, saved by %s"), s.Token, orUnknown(s.Backend)))
+			b := gtk.NewButtonWithLabel(T("Revoke"))
+			b.SetVAlign(gtk.AlignCenter)
+			b.SetTooltipText(T("Delete the saved session: the desktop asks again at the app's next request"))
+			table, token := s.Table, s.Token
+			v.cs.add(b, b.ConnectClicked(func() { v.revokeSession(table, token) }))
+			row.addSuffix(b)
+			v.portal.revoke[s.Token] = b
+			return row, nil
+		}))
+		v.portal.shown = append(v.portal.shown, s.Token)
+	}
+	g.SetVisible(len(ss) > 0)
+}
+
+func sessionTitle(table string) string {
+	for _, t := range model.SessionTables {
+		if t.Table == table {
+			return t.Title
+		}
+	}
+	return table
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return T("unknown")
+	}
+	return s
+}
+
+// revokeSession deletes a saved session, with Undo.
+func (v *pageView) revokeSession(table, token string) {
+	w := v.w
+	w.withPortals(func(pm *model.PortalManager) {
+		e, err := pm.Revoke(table, token)
+		glib.IdleAdd(func() {
+			if err != nil {
+				w.toast(fmt.Sprintf(T("Could not revoke the session: %v"), err))
+			} else {
+				w.offerUndo(T("Session revoked: the desktop will ask again"), func() {
+					w.withPortals(func(pm *model.PortalManager) {
+						err := pm.Unrevoke(e)
+						glib.IdleAdd(func() {
+							switch {
+							case errors.Is(err, model.ErrSavedAgain):
+								w.toast(T("The app saved the session again meanwhile; that one is kept"))
+							case err != nil:
+								w.toast(fmt.Sprintf(T("Could not restore the session: %v"), err))
+							}
+							w.portalsChanged()
+						})
+					})
+				})
+			}
+			w.portalsChanged()
+		})
+	})
+}
+
+// offerUndo shows msg with an Undo button that runs undo.
+func (w *Window) offerUndo(msg string, undo func()) {
+	w.edits.undo, w.edits.undoApp, w.edits.undoPortal = nil, nil, nil
+	w.edits.undoFn = undo
+	toast(w.toasts, msg, T("Undo"), "win.undo", 8)
+}
+
+func (v *pageView) fillOpenWith(ow []model.OpenWith) {
+	g := v.portal.openWith
+	g.clear()
+	for _, o := range ow {
+		var sub string
+		handler := v.w.appName(o.Handler)
+		switch {
+		case !o.Understood:
+			sub = fmt.Sprintf(T("Stored value %q is not one the desktop understands"), o.Raw)
+		case o.AlwaysAsk:
+			sub = fmt.Sprintf(T("Last chosen: %s; the desktop asks every time for this type"), handler)
+		case o.Skips():
+			sub = fmt.Sprintf(T("Opens with %s without asking"), handler)
+		default:
+			sub = fmt.Sprintf(T("Last chosen: %s (%d of %d times in a row before it stops asking)"), handler, o.Count, o.Threshold)
+		}
+		g.add(v.cachedRow("openwith\x00"+o.ContentType+"\x00"+sub, func() (gtk.Widgetter, func()) {
+			// The type's name from the shared MIME database, when it
+			// has one ("PDF document").
+			title := o.ContentType
+			if scheme, ok := strings.CutPrefix(o.ContentType, "x-scheme-handler/"); ok {
+				title = fmt.Sprintf(T("%s links"), scheme) + " (" + o.ContentType + ")"
+			} else if d := gio.ContentTypeGetDescription(o.ContentType); d != "" && !strings.Contains(d, o.ContentType) && !gio.ContentTypeIsUnknown(o.ContentType) {
+				title = d + " (" + o.ContentType + ")"
+			}
+			row := newActionRow(title, sub)
+			b := gtk.NewButtonWithLabel(T("Forget"))
+			b.SetVAlign(gtk.AlignCenter)
+			b.SetTooltipText(T("The desktop's chooser asks again the next time"))
+			ct := o.ContentType
+			v.cs.add(b, b.ConnectClicked(func() { v.forgetAnswer(model.OpenWithTable, ct, T("Choice forgotten")) }))
+			row.addSuffix(b)
+			return row, nil
+		}))
+	}
+	g.SetVisible(len(ow) > 0)
+}
+
+// forgetAnswer removes the app's answer for one entry of the Open With or
+// USB table, with Undo.
+func (v *pageView) forgetAnswer(table, id, done string) {
+	w, app := v.w, v.app.ID
+	w.withPortals(func(pm *model.PortalManager) {
+		old, err := pm.Forget(table, id, app)
+		glib.IdleAdd(func() {
+			if err != nil {
+				w.toast(fmt.Sprintf(T("Could not change the stored answer: %v"), err))
+			} else {
+				w.offerUndo(done, func() {
+					w.withPortals(func(pm *model.PortalManager) {
+						err := pm.Remember(table, id, app, old)
+						glib.IdleAdd(func() {
+							if err != nil {
+								w.toast(fmt.Sprintf(T("Could not restore the stored answer: %v"), err))
+							}
+							w.portalsChanged()
+						})
+					})
+				})
+			}
+			w.portalsChanged()
+		})
+	})
+}
+
+// fillUSBPortal makes the USB portal's rows of the USB Devices group: the
+// app-wide switch and the per-device decisions.
+func (v *pageView) fillUSBPortal(st *model.PortalStatus, devs []model.USBDevice) {
+	var rows []gtk.Widgetter
+	var sig strings.Builder
+	if st != nil {
+		fmt.Fprintf(&sig, "%v/%q/%v;", st.State, st.Raw, st.ReadOnly)
+		rows = append(rows, v.portalStatusRow(*st))
+	}
+	names := v.w.m.USBNames()
+	for _, d := range devs {
+		fmt.Fprintf(&sig, "%s=%v;", d.ID, d.Hidden)
+		rows = append(rows, v.cachedRow(fmt.Sprintf("usbportal\x00%s\x00%v", d.ID, d.Hidden), func() (gtk.Widgetter, func()) {
+			return v.usbDecisionRow(names, d)
+		}))
+	}
+	v.setUSBPortalRows(rows, sig.String())
+}
+
+func (v *pageView) usbDecisionRow(names *model.USBNames, d model.USBDevice) (gtk.Widgetter, func()) {
+	title := d.ID
+	if q, _, err := model.ParseUSBRule("vnd:" + d.Vendor + "+dev:" + d.Product); err == nil {
+		f, args := names.Describe(q)
+		title = fmt.Sprintf(T(f), args...)
+	}
+	sub := T("The desktop gave it to the app")
+	if d.Hidden {
+		sub = T("Hidden from the app by the USB portal")
+	}
+	if d.Serial != "" {
+		sub += " — " + d.Serial
+	}
+	row := newActionRow(title, sub)
+	row.SetTooltipText(d.ID)
+	dd := newChoice(v.cs, title, T("Offered"), T("Hidden"))
 	selected := uint(0)
-	switch st.State {
-	case model.PortalAllowed:
+	if d.Hidden {
 		selected = 1
-	case model.PortalDenied:
-		selected = 2
 	}
 	dd.SetSelected(selected)
-	if st.State == model.PortalUnsupported {
-		row.SetSensitive(false)
-		row.SetTooltipText(st.WhyText(T))
-		row.setSubtitle(st.WhyText(T))
-	} else if st.State == model.PortalAsk {
-		row.setSubtitle(T("Asks every time"))
-	}
+	id := d.ID
 	dd.onChanged(func() {
-		choice := portalChoices[dd.Selected()]
-		app := v.app.ID
-		v.w.withPortals(func(pm *model.PortalManager) {
-			var err error
-			if choice == model.PortalUnset {
-				err = pm.Unset(app, st.Perm)
-			} else {
-				err = pm.Set(app, st.Perm, choice == model.PortalAllowed)
-			}
-			glib.IdleAdd(func() {
-				if err != nil {
-					v.w.toast(fmt.Sprintf(T("Could not change %s: %v"), T(st.Perm.Title), err))
-				}
-				if v.w.pages.shown == v {
-					v.loadPortals()
-				}
+		if dd.Selected() == 1 {
+			app := v.app.ID
+			v.w.withPortals(func(pm *model.PortalManager) {
+				err := pm.Remember(model.USBTable, id, app, []string{"no"})
+				glib.IdleAdd(func() {
+					if err != nil {
+						v.w.toast(fmt.Sprintf(T("Could not change the stored answer: %v"), err))
+					}
+					v.w.portalsChanged()
+				})
 			})
-		})
+			return
+		}
+		v.forgetAnswer(model.USBTable, id, T("The device is offered to the app again"))
 	})
 	row.addSuffix(dd)
 	return row, func() { dd.SetSelected(selected) }
+}
+
+// setUSBPortalRows hands the rows to the USB Devices group, which shows
+// them after its device rules (see usbRows).
+func (v *pageView) setUSBPortalRows(rows []gtk.Widgetter, sig string) {
+	if v.portal.usbSig == sig && len(rows) == len(v.portal.usbRows) {
+		return
+	}
+	v.portal.usbRows, v.portal.usbSig = rows, sig
+	v.refresh()
+}
+
+// usbPortalRows are the rows usbRows adds, and what they show (for the
+// group's signature).
+func (v *pageView) usbPortalRows() (string, []gtk.Widgetter) {
+	if v.portal == nil {
+		return "", nil
+	}
+	return "portal:" + v.portal.usbSig, v.portal.usbRows
 }
 
 // resetPortals removes the app's portal answers in the background; undo
@@ -169,30 +558,34 @@ func (w *Window) restorePortals(appID string, snap model.Snapshot) {
 			if err != nil {
 				w.toast(fmt.Sprintf(T("Could not restore portal permissions: %v"), err))
 			}
-			if w.pages.shown != nil && w.pages.shown.portalGroup != nil {
-				w.pages.shown.loadPortals()
-			}
+			w.portalsChanged()
 		})
 	})
 }
 
-// portalOverview answers "which apps can use my camera, microphone,
-// location…?".
+// portalOverview answers "which apps may use the camera, prevent suspend,
+// restore a screen-sharing session…?" for the portals this desktop has.
 func (w *Window) portalOverview(v *pageView) {
-	names := map[string]string{}
+	var installed []string
 	for _, a := range w.m.Apps {
-		names[a.ID] = a.Name
+		if a.Err == nil && !slices.Contains(installed, a.ID) {
+			installed = append(installed, a.ID)
+		}
 	}
 	w.withPortals(func(pm *model.PortalManager) {
 		type answer struct {
-			p    *model.Permission
+			q    model.PortalQuestion
 			apps []string
 			err  error
 		}
 		var answers []answer
-		for _, p := range model.PortalPermissions() {
-			apps, err := pm.WithAccess(p)
-			answers = append(answers, answer{p, apps, err})
+		if pm.Err == nil {
+			for _, q := range model.PortalQuestions() {
+				shown, apps, err := pm.Answer(q, installed)
+				if shown || err != nil {
+					answers = append(answers, answer{q, apps, err})
+				}
+			}
 		}
 		glib.IdleAdd(func() {
 			if w.pages.shown != v {
@@ -205,10 +598,17 @@ func (w *Window) portalOverview(v *pageView) {
 				v.ov.portal.add(v.portalUnavailableRow(pm.Err))
 				return
 			}
+			if len(answers) == 0 {
+				v.ov.portal.add(v.cachedRow("portal\x00none", func() (gtk.Widgetter, func()) {
+					row := newActionRow(T("No portal permissions yet"), T("The desktop stores an answer when an app first asks for something; it shows here then"))
+					row.addPrefix(gtk.NewImageFromIconName("dialog-information-symbolic"))
+					return row, nil
+				}))
+			}
 			for _, a := range answers {
 				if a.err != nil {
-					v.ov.portal.add(v.cachedRow("portal-err\x00"+a.p.ID+"\x00"+a.err.Error(), func() (gtk.Widgetter, func()) {
-						row := newActionRow(T(a.p.Title), a.err.Error())
+					v.ov.portal.add(v.cachedRow("portal-err\x00"+a.q.Title+"\x00"+a.err.Error(), func() (gtk.Widgetter, func()) {
+						row := newActionRow(T(a.q.Title), a.err.Error())
 						row.addSuffix(gtk.NewImageFromIconName("dialog-warning-symbolic"))
 						return row, nil
 					}))
@@ -216,13 +616,10 @@ func (w *Window) portalOverview(v *pageView) {
 				}
 				var shown []string
 				for _, id := range a.apps {
-					if n, ok := names[id]; ok {
-						shown = append(shown, n)
-					} else {
-						shown = append(shown, id)
-					}
+					shown = append(shown, w.appName(id))
 				}
-				v.ov.portal.add(v.countRow("portal", T(a.p.Title), shown))
+				slices.SortStableFunc(shown, model.CompareNames)
+				v.ov.portal.add(v.countRow("portal", T(a.q.Title), shown))
 			}
 		})
 	})

@@ -1,0 +1,233 @@
+package ui
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/confine-app/confine/internal/portaltest"
+	"github.com/confine-app/confine/model"
+)
+
+// The window against the real xdg-permission-store on a private bus.
+
+// usePortalBus points the window at a private bus: its next portal call
+// connects there. The test's cleanup disconnects it again.
+func usePortalBus(t *testing.T, addr string) {
+	t.Helper()
+	drop := func() {
+		p := &testWin.portals
+		p.mu.Lock()
+		if p.stop != nil {
+			p.stop()
+		}
+		if p.pm != nil {
+			p.pm.Close()
+		}
+		p.pm, p.stop, p.once = nil, nil, sync.Once{}
+		p.mu.Unlock()
+	}
+	onMain(func() {
+		drop()
+		demoVars["DBUS_SESSION_BUS_ADDRESS"] = addr
+		// The page shown re-reads the store, as after a reconnection.
+		testWin.portalsChanged()
+	})
+	t.Cleanup(func() {
+		onMain(func() {
+			drop()
+			delete(demoVars, "DBUS_SESSION_BUS_ADDRESS")
+		})
+	})
+}
+
+// gnomeScreencast is restore data as xdg-desktop-portal-gnome saves it: a
+// monitor and a window, times in microseconds since 1970.
+func gnomeScreencast(monitor string) dbus.Variant {
+	type stream struct {
+		ID, Type uint32
+		Source   dbus.Variant
+	}
+	return dbus.MakeVariant(struct {
+		Backend string
+		Version uint32
+		Data    dbus.Variant
+	}{"GNOME", 1, dbus.MakeVariant(struct {
+		Created, LastUsed int64
+		Streams           []stream
+	}{1732950000000000, 1732953600000000, []stream{
+		{0, 1, dbus.MakeVariant(monitor)},
+		{1, 2, dbus.MakeVariant(struct{ App, Title string }{"org.mozilla.firefox", "Mozilla Firefox"})},
+	}})})
+}
+
+func subtitle(w gtk.Widgetter) string {
+	r, ok := w.(*actionRow)
+	if !ok {
+		return ""
+	}
+	s, _ := r.obj.ObjectProperty("subtitle").(string)
+	return s
+}
+
+func titled(rows []gtk.Widgetter, title string) gtk.Widgetter {
+	for _, w := range rows {
+		if r, ok := w.(*actionRow); ok {
+			if s, _ := r.obj.ObjectProperty("title").(string); s == title {
+				return w
+			}
+		}
+	}
+	return nil
+}
+
+const chat = "im.chatterly.Desktop"
+
+func TestSavedSessionRevokeAndUndo(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	const tok, tok2 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", "q3Zk_Vb8T1aF0dX9m2L7wA"
+	if err := store.Set("screencast", true, tok, map[string][]string{chat: {"yes"}}, gnomeScreencast("DEL:DELL U2720Q:7F9X2K3")); err != nil {
+		t.Fatal(err)
+	}
+	_, before, _ := store.LookupEntry("screencast", tok)
+	usePortalBus(t, bus.Address)
+	v := show(t, chat)
+	eventually(t, "the saved session", 5*time.Second, func() bool {
+		return v.portal != nil && v.portal.sessions.Visible() && slices.Contains(v.portal.shown, tok)
+	})
+	onMain(func() {
+		if sub := subtitle(titled(v.portal.sessions.rows, "Screen sharing")); !strings.Contains(sub, "monitor DELL U2720Q, window “Mozilla Firefox” of org.mozilla.firefox") {
+			t.Errorf("session row says %q", sub)
+		}
+	})
+
+	// Another program saves a second session: the open window shows it.
+	other := model.NewPortalStore(bus.Connect(t))
+	if err := other.Set("screencast", true, tok2, map[string][]string{chat: {"yes"}}, gnomeScreencast("Virtual-1")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the second session", 5*time.Second, func() bool { return slices.Contains(v.portal.shown, tok2) })
+
+	// Revoke: gone from the store, and from the window.
+	onMain(func() { v.portal.revoke[tok].Activate() })
+	eventually(t, "the session deleted", 5*time.Second, func() bool {
+		_, err := store.Lookup("screencast", tok)
+		return errors.Is(err, model.ErrNotFound) && !slices.Contains(v.portal.shown, tok)
+	})
+	if !slices.Contains(v.portal.shown, tok2) {
+		t.Error("the other session went too")
+	}
+	// Undo: the same entry again.
+	onMain(func() {
+		if !testWin.win.Widget.ActivateAction("win.undo", nil) {
+			t.Error("win.undo not found")
+		}
+	})
+	eventually(t, "the session back", 5*time.Second, func() bool {
+		perms, data, err := store.LookupEntry("screencast", tok)
+		return err == nil && strings.Join(perms[chat], ",") == "yes" && data.String() == before.String() && slices.Contains(v.portal.shown, tok)
+	})
+}
+
+func TestPortalRowsFollowTheStore(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	for _, s := range []struct{ table, id, app, v string }{
+		{"devices", "camera", chat, "yes"},
+		{"inhibit", "inhibit", "org.other.App", "idle"},
+		{"usb", "usb:1050/0407/Yubico_YubiKey_OTP+FIDO+CCID", chat, "no"},
+	} {
+		if err := store.SetPermission(s.table, true, s.id, s.app, []string{s.v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	usePortalBus(t, bus.Address)
+	v := show(t, chat)
+	camera := func() string { return subtitle(titled(v.portalGroup.rows, "Camera")) }
+	eventually(t, "the camera row", 5*time.Second, func() bool { return camera() == "Allowed: the desktop does not ask" })
+
+	// A change made elsewhere shows at once.
+	other := model.NewPortalStore(bus.Connect(t))
+	if err := other.SetPermission("devices", true, "camera", chat, []string{"no"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the camera denied", 5*time.Second, func() bool { return camera() == "Denied: the desktop refuses without asking" })
+
+	// Choosing in the window writes the store.
+	onMain(func() { v.portal.controls[v.portal.current["portals/camera"]].(*choice).pick(0) }) // Ask
+	eventually(t, "the camera answer removed", 5*time.Second, func() bool {
+		perms, _ := store.Lookup("devices", "camera")
+		_, has := perms[chat]
+		return !has
+	})
+
+	// Inhibit: all four allowed (nothing stored); switching suspend off
+	// stores the other three.
+	eventually(t, "the inhibit row", 5*time.Second, func() bool { return titled(v.portalGroup.rows, "Keep the session awake") != nil })
+	onMain(func() {
+		toggles := v.portal.controls[v.portal.current["portals/inhibit"]].([]*gtk.ToggleButton)
+		if len(toggles) != 4 || !toggles[2].Active() {
+			t.Fatalf("inhibit toggles %v", toggles)
+		}
+		toggles[2].SetActive(false)
+	})
+	eventually(t, "inhibit stored", 5*time.Second, func() bool {
+		perms, _ := store.Lookup("inhibit", "inhibit")
+		return strings.Join(perms[chat], ",") == "logout,switch,idle"
+	})
+
+	// The USB portal's decision shows among the app's USB device rules.
+	eventually(t, "the USB decision", 5*time.Second, func() bool {
+		for _, lg := range v.lists {
+			for _, r := range lg.group.rows {
+				if strings.HasPrefix(subtitle(r), "Hidden from the app by the USB portal") {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	// The usb table exists (it holds the device): the app-wide row too.
+	if _, ok := v.portal.current["portals/usb"]; !ok {
+		t.Error("no USB portal row although the usb table exists")
+	}
+}
+
+func TestOverviewSavedSessions(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := model.NewPortalStore(bus.Conn)
+	if err := store.Set("screencast", true, "tok", map[string][]string{chat: {"yes"}}, gnomeScreencast("Virtual-1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetPermission("inhibit", true, "inhibit", chat, []string{"idle"}); err != nil {
+		t.Fatal(err)
+	}
+	usePortalBus(t, bus.Address)
+	var v *pageView
+	onMain(func() {
+		testWin.ShowApp("overview")
+		v = testWin.CurrentView()
+	})
+	eventually(t, "the sessions question", 5*time.Second, func() bool {
+		return subtitle(titled(v.ov.portal.rows, "Saved screen-sharing sessions")) == "Chatterly"
+	})
+	onMain(func() {
+		// Every installed app but Chatterly (which may only inhibit
+		// idle), the names past the first few in the tooltip.
+		row := titled(v.ov.portal.rows, "May prevent suspend")
+		all := subtitle(row) + row.(*actionRow).TooltipText()
+		if strings.Contains(all, "Chatterly") || !strings.Contains(all, "Tunebox") {
+			t.Errorf("who may prevent suspend: %q", all)
+		}
+		if titled(v.ov.portal.rows, "Camera") != nil {
+			t.Error("a camera question without a camera table or portal")
+		}
+	})
+}
