@@ -180,6 +180,42 @@ func (s *PortalStore) LookupEntry(table, id string) (map[string][]string, dbus.V
 	return perms, data, orNotFound(err)
 }
 
+// GetPermission returns one app's value (empty when the app has none;
+// ErrNotFound when the ID is missing): cheaper than Lookup on an entry
+// that holds hundreds of apps.
+func (s *PortalStore) GetPermission(table, id, app string) ([]string, error) {
+	var perms []string
+	err := s.call("GetPermission", table, id, app).Store(&perms)
+	return perms, orNotFound(err)
+}
+
+// GetPermissions is GetPermission for many IDs of a table, sent at once
+// rather than one round trip after another (a table of file types can hold
+// hundreds). values[i] is nil for a missing ID.
+func (s *PortalStore) GetPermissions(table string, ids []string, app string) (values [][]string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	calls := make([]*dbus.Call, len(ids))
+	done := make(chan *dbus.Call, len(ids))
+	for i, id := range ids {
+		calls[i] = s.obj.GoWithContext(ctx, storeIface+".GetPermission", 0, done, table, id, app)
+	}
+	values = make([][]string, len(ids))
+	for i, c := range calls {
+		<-c.Done
+		var v []string
+		err := orNotFound(c.Store(&v))
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			values[i] = v
+		}
+	}
+	return values, nil
+}
+
 // SetPermission sets one app's value. create allows adding the ID to the
 // table (the store then also creates the table: callers check that it
 // exists first, see PortalManager).
@@ -446,12 +482,16 @@ func (pm *PortalManager) Status(appID string) []PortalStatus {
 		}
 		st := PortalStatus{Perm: p, Table: l.exists, Portal: version}
 		if slices.Contains(l.ids, p.Value) {
-			perms, err := pm.Store.Lookup(p.Key, p.Value)
+			raw, err := pm.Store.GetPermission(p.Key, p.Value, appID)
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				out = append(out, PortalStatus{Perm: p, State: PortalUnsupported, Why: err.Error(), ReadOnly: true})
 				continue
 			}
-			st.Raw = perms[appID]
+			// The store answers [] for an app it has no value for (an
+			// empty list counts as none for every portal).
+			if len(raw) > 0 {
+				st.Raw = raw
+			}
 		}
 		st.interpret()
 		if !st.Table {

@@ -117,7 +117,18 @@ func (pm *PortalManager) sessions(table, appID string) ([]Session, error) {
 		return nil, err
 	}
 	var out []Session
-	for _, id := range ids {
+	var mine [][]string
+	if appID != "" {
+		// Most entries are other apps': ask for this app's values first,
+		// the whole entry only where it has one.
+		if mine, err = pm.Store.GetPermissions(table, ids, appID); err != nil {
+			return nil, err
+		}
+	}
+	for i, id := range ids {
+		if appID != "" && len(mine[i]) == 0 {
+			continue
+		}
 		perms, data, err := pm.Store.LookupEntry(table, id)
 		if errors.Is(err, ErrNotFound) {
 			continue // restored (and so deleted) meanwhile
@@ -590,18 +601,22 @@ func (pm *PortalManager) OpenWith(appID string) ([]OpenWith, error) {
 	if err != nil {
 		return nil, err
 	}
+	values, err := pm.Store.GetPermissions(OpenWithTable, ids, appID)
+	if err != nil {
+		return nil, err
+	}
 	var out []OpenWith
-	for _, id := range ids {
-		perms, data, err := pm.Store.LookupEntry(OpenWithTable, id)
+	for i, id := range ids {
+		raw := values[i]
+		if len(raw) == 0 {
+			continue
+		}
+		_, data, err := pm.Store.LookupEntry(OpenWithTable, id)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return out, err
-		}
-		raw, ok := perms[appID]
-		if !ok {
-			continue
 		}
 		o := OpenWith{ContentType: id, Raw: raw}
 		if len(raw) == 3 {
@@ -643,15 +658,14 @@ func (pm *PortalManager) USBDevices(appID string) ([]USBDevice, error) {
 		if !ok {
 			continue
 		}
-		perms, err := pm.Store.Lookup(USBTable, id)
+		raw, err := pm.Store.GetPermission(USBTable, id, appID)
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return out, err
 		}
-		raw, ok := perms[appID]
-		if !ok {
+		if len(raw) == 0 {
 			continue
 		}
 		d := USBDevice{ID: id, Raw: raw, Hidden: len(raw) == 1 && raw[0] == "no"}

@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -537,5 +538,46 @@ func TestPortalChangedCarriesSessionData(t *testing.T) {
 	}
 	if c.Table != "screencast" || c.ID != tok1 || c.Data.Signature().String() != "(suv)" {
 		t.Fatalf("change %+v", c)
+	}
+}
+
+// BenchmarkPortalAppPage reads what an app page shows from a store with a
+// long-used desktop's amounts: 300 apps in every permission table, 150
+// Open With types, 40 saved sessions.
+func BenchmarkPortalAppPage(b *testing.B) {
+	bus := portaltest.NewBus(b, true)
+	s := model.NewPortalStore(bus.Conn)
+	for i := range 300 {
+		a := fmt.Sprintf("org.bench.App%03d", i)
+		for _, e := range [][]string{{"devices", "camera", "yes"}, {"background", "background", "yes"}, {"notifications", "notification", "yes"},
+			{"screenshot", "screenshot", "no"}, {"wallpaper", "wallpaper", "ask"}, {"gamemode", "gamemode", "no"}, {"realtime", "realtime", "no"},
+			{"inhibit", "inhibit", "idle"}, {"usb", "usb", "no"}} {
+			if err := s.SetPermission(e[0], true, e[1], a, e[2:]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s.SetPermission("location", true, "location", a, []string{"CITY", "0"})
+	}
+	for i := range 150 {
+		s.SetPermission(model.OpenWithTable, true, fmt.Sprintf("application/x-bench-%d", i), fmt.Sprintf("org.bench.App%03d", i%10), []string{"org.gnome.Evince", "1", "3"})
+	}
+	for i := range 40 {
+		s.Set("screencast", true, fmt.Sprintf("tok%02d", i), map[string][]string{fmt.Sprintf("org.bench.App%03d", i%10): {"yes"}}, screencastData())
+	}
+	pm := model.NewPortalManagerFor(s)
+	for _, c := range []struct {
+		name string
+		f    func()
+	}{
+		{"status", func() { pm.Status("org.bench.App001") }},
+		{"sessions", func() { pm.Sessions("org.bench.App001") }},
+		{"openwith", func() { pm.OpenWith("org.bench.App001") }},
+		{"usb", func() { pm.USBDevices("org.bench.App001") }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				c.f()
+			}
+		})
 	}
 }
