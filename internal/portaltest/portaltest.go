@@ -29,7 +29,6 @@ type Bus struct {
 	DataDir string
 	Conn    *dbus.Conn
 	store   *exec.Cmd
-	portal  *exec.Cmd
 }
 
 const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -123,7 +122,6 @@ func (b *Bus) StartPortal(t testing.TB) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	b.portal = cmd
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	b.waitName(t, "org.freedesktop.portal.Desktop")
 }
