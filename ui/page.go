@@ -37,8 +37,14 @@ type pageView struct {
 	findings  []model.Finding
 	warnOf    map[string]*warnIcon
 	warnShown map[model.Ref]*warnIcon
-	root      *gtk.Box // the page's widgets, swapped into the window
-	ov        *overview
+	// For the filters (filter.go): what each row is, the groups of
+	// fixed-name rows, and the row that lists everything again.
+	rowInfo      map[uintptr]rowInfo
+	fixedGroups  []*prefsGroup
+	showAll      *actionRow
+	showAllGroup gtk.Widgetter
+	root         *gtk.Box // the page's widgets, swapped into the window
+	ov           *overview
 }
 
 // cachedRow returns the row built earlier for the same key — a key that
@@ -158,7 +164,7 @@ const headerHeight, groupHeight, rowHeight = 200, 80, 56
 
 func newPageView(w *Window, a *model.App) *pageView {
 	v := &pageView{w: w, app: a, fixed: map[model.Ref]*fixedRow{}, cs: &conns{}, cache: map[string]cachedRow{},
-		warnOf: map[string]*warnIcon{}, warnShown: map[model.Ref]*warnIcon{},
+		warnOf: map[string]*warnIcon{}, warnShown: map[model.Ref]*warnIcon{}, rowInfo: map[uintptr]rowInfo{},
 		root: gtk.NewBox(gtk.OrientationVertical, 24)}
 	return v
 }
@@ -216,6 +222,9 @@ func (w *Window) buildPage(a *model.App) *pageView {
 			later = append(later, build)
 		}
 	}
+	if a != nil {
+		v.showAll = v.newShowAllRow()
+	}
 	v.refreshWith(eff)
 	// Advisor rows are refilled per app and made when an app first needs
 	// more of them (~1 ms each): make the usual number while idle.
@@ -255,6 +264,7 @@ func (v *pageView) addGroup(g model.GroupInfo) {
 			grp.add(r.row)
 			v.fixed[p.Ref()] = r
 		}
+		v.fixedGroups = append(v.fixedGroups, grp)
 		v.root.Append(grp)
 	case model.GroupFilesystem:
 		v.addList(g, v.filesystemRows, v.addFilesystemRow())
@@ -325,5 +335,6 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 		v.wayland.SetVisible(eff.WaylandNative())
 	}
 	v.markRows(v.findings)
+	v.applyFilter()
 	v.banner(eff)
 }

@@ -99,8 +99,11 @@ func (v *pageView) fillPortals(pm *model.PortalManager, sts []model.PortalStatus
 	}
 	for _, st := range sts {
 		key := fmt.Sprintf("portal\x00%s\x00%v\x00%s", st.Perm.ID, st.State, st.WhyText(T))
-		v.portalGroup.add(v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(st) }))
+		row := v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(st) })
+		v.note(row, st.State != model.PortalUnset, T(st.Perm.Title), st.Perm.Syntax())
+		v.portalGroup.add(row)
 	}
+	v.applyFilter()
 }
 
 func (v *pageView) portalRow(st model.PortalStatus) (gtk.Widgetter, func()) {

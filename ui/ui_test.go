@@ -41,6 +41,15 @@ func TestMain(m *testing.M) {
 	defer stop()
 	os.Setenv("GSK_RENDERER", "cairo")
 	os.Setenv("GSETTINGS_BACKEND", "memory")
+	// Confine's own schema, compiled for the test, so settings work as
+	// installed (in memory).
+	schemas, _ := os.MkdirTemp("", "confine-ui-schemas-")
+	defer os.RemoveAll(schemas)
+	if out, err := exec.Command("glib-compile-schemas", "--targetdir="+schemas, "../data").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot compile the GSettings schema: %v %s\n", err, out)
+		os.Exit(1)
+	}
+	os.Setenv("GSETTINGS_SCHEMA_DIR", schemas)
 	os.Setenv("GTK_A11Y", "none")
 	dir, _ := os.MkdirTemp("", "confine-ui-test-")
 	defer os.RemoveAll(dir)

@@ -58,6 +58,7 @@ type Window struct {
 
 	// confirming is the confirmation on screen, if any.
 	confirming *confirmation
+	pageFilter pageFilter
 
 	firstFrame bool     // the window has painted once
 	onReady    []func() // run once every app is rated
@@ -114,6 +115,7 @@ func newWindow(a *Application) *Window {
 
 	w.addActions()
 	w.restoreSettings()
+	w.setupPageFilter()
 	w.win.ConnectCloseRequest(func() bool {
 		w.flush()
 		w.saveSettings()
@@ -178,6 +180,11 @@ func (w *Window) addActions() {
 		return act
 	}
 	add("search", func() {
+		// Ctrl+F finds in the page when the keyboard is there.
+		if w.focusInPage() {
+			w.findInPage()
+			return
+		}
 		w.searchBar.SetSearchMode(!w.searchBar.SearchMode())
 		if w.searchBar.SearchMode() {
 			w.search.GrabFocus()
