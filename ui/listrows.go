@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
 	"github.com/confine-app/confine/model"
@@ -140,7 +139,6 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 	warn := newWarnIcon()
 	row.addSuffix(warn.img)
 	v.warnOf[cacheKey] = warn
-	label := []coreglib.Value{*coreglib.NewValue(title)}
 	if v.ownSource(src) {
 		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) }))
 	}
@@ -157,7 +155,6 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 	sw := gtk.NewSwitch()
 	sw.SetVAlign(gtk.AlignCenter)
 	sw.SetActive(mode != overrides.ModeNone)
-	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
 	dd.onChanged(func() {
 		if !sw.Active() {
 			return

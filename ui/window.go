@@ -55,6 +55,8 @@ type Window struct {
 	layout   layout
 	icons    *iconCache
 	settings *gio.Settings
+	// fixedSize: the size came from CONFINE_WINDOW_SIZE, not to be saved.
+	fixedSize bool
 
 	// confirming is the confirmation on screen, if any.
 	confirming *confirmation
@@ -406,21 +408,25 @@ func (w *Window) openFolder() {
 }
 
 func (w *Window) restoreSettings() {
-	// CONFINE_WINDOW_SIZE=WxH fixes the size (screenshots, benchmarks).
+	src := gio.SettingsSchemaSourceGetDefault()
+	if src != nil && src.Lookup(AppID, true) != nil {
+		w.settings = gio.NewSettings(AppID)
+	}
+	// Running from the build tree without the schema installed: nothing
+	// is remembered, nothing breaks.
+	// CONFINE_WINDOW_SIZE=WxH fixes the size (screenshots, benchmarks)
+	// and leaves the remembered size alone.
 	if s := os.Getenv("CONFINE_WINDOW_SIZE"); s != "" {
 		var width, height int
 		if _, err := fmt.Sscanf(s, "%dx%d", &width, &height); err == nil {
 			w.win.SetDefaultSize(width, height)
+			w.fixedSize = true
 			return
 		}
 	}
-	src := gio.SettingsSchemaSourceGetDefault()
-	if src == nil || src.Lookup(AppID, true) == nil {
-		// Running from the build tree without the schema installed:
-		// nothing is remembered, nothing breaks.
+	if w.settings == nil {
 		return
 	}
-	w.settings = gio.NewSettings(AppID)
 	w.win.SetDefaultSize(int(w.settings.Int("window-width")), int(w.settings.Int("window-height")))
 	if w.settings.Boolean("window-maximized") {
 		w.win.Maximize()
@@ -428,7 +434,7 @@ func (w *Window) restoreSettings() {
 }
 
 func (w *Window) saveSettings() {
-	if w.settings == nil {
+	if w.settings == nil || w.fixedSize {
 		return
 	}
 	width, height := w.win.DefaultSize()
