@@ -95,6 +95,12 @@ func (p *Preset) keeps(k string) bool { return slices.Contains(p.Keep, k) }
 // read) and the policy, checked: every app keeps a display wherever it has
 // one now.
 func (m *Model) PresetPolicy(p *Preset) ([]byte, *Policy, error) {
+	return m.presetPolicy(p, nil)
+}
+
+// presetPolicy is PresetPolicy; grants, when not nil, receives what each
+// app gets back.
+func (m *Model) presetPolicy(p *Preset, grants map[string][]PresetGrant) ([]byte, *Policy, error) {
 	doc := map[string]any{"format": PolicyFormat, "version": 1, "overrides": map[string]any{overrides.Global: p.Global}}
 	data, _ := json.Marshal(doc)
 	base, err := ParsePolicy("preset "+p.Name, data, m.Flatpak)
@@ -111,7 +117,10 @@ func (m *Model) PresetPolicy(p *Preset) ([]byte, *Policy, error) {
 		now := m.Effective(a)
 		after := Merge(m.Dialect, m.scopeLayers(a, a.ID, false, map[string][]byte{overrides.Global: global}))
 		if ex := p.exceptions(now, after); len(ex) > 0 {
-			targets[a.ID] = ex
+			targets[a.ID] = exceptionPolicy(ex)
+			if grants != nil {
+				grants[a.ID] = ex
+			}
 		}
 	}
 	doc["overrides"] = targets
@@ -129,14 +138,22 @@ func (m *Model) PresetPolicy(p *Preset) ([]byte, *Policy, error) {
 	return data, pol, nil
 }
 
+// PresetGrant is one thing an app gets back in its own override when a
+// preset is applied: a permission, or a folder with its access.
+type PresetGrant struct {
+	Perm   *Permission // for a folder, its catalogue entry if it has one
+	Folder string      // set for a folder
+	Mode   overrides.Mode
+}
+
 // exceptions is what an app gets back in its own override: the kinds of
 // access the preset keeps, that the app has now and would lose.
-func (p *Preset) exceptions(now, after *Effective) map[string]any {
-	perms, folders, bus := map[string]string{}, map[string]string{}, map[string]string{}
+func (p *Preset) exceptions(now, after *Effective) []PresetGrant {
+	var out []PresetGrant
 	lost := func(q *Permission) bool {
 		return now.AllowedIn(q, WaylandSession) && !after.AllowedIn(q, WaylandSession) || now.AllowedIn(q, X11Session) && !after.AllowedIn(q, X11Session)
 	}
-	give := func(q *Permission) { perms[q.ID] = "on" }
+	give := func(q *Permission) { out = append(out, PresetGrant{Perm: q}) }
 	if p.keeps(keepDisplay) {
 		if now.Display(WaylandSession) && !after.Display(WaylandSession) || now.Display(X11Session) && !after.Display(X11Session) {
 			if now.WaylandNative() {
@@ -160,6 +177,7 @@ func (p *Preset) exceptions(now, after *Effective) map[string]any {
 		}
 	}
 	if p.keeps(keepFolders) {
+		var locs []string
 		for loc, s := range now.Filesystems {
 			// Not the broad folders, and not write access that runs code
 			// outside the sandbox: the baseline is there to take those.
@@ -168,8 +186,12 @@ func (p *Preset) exceptions(now, after *Effective) map[string]any {
 				continue
 			}
 			if got, _ := after.FilesystemMode(loc); got != s.Mode {
-				folders[loc] = s.Mode.String()
+				locs = append(locs, loc)
 			}
+		}
+		slices.Sort(locs)
+		for _, loc := range locs {
+			out = append(out, PresetGrant{Perm: Ref{Group: GroupFilesystem, Name: loc}.Permission(), Folder: loc, Mode: now.Filesystems[loc].Mode})
 		}
 	}
 	for _, k := range []struct {
@@ -178,8 +200,24 @@ func (p *Preset) exceptions(now, after *Effective) map[string]any {
 	}{{keepSecrets, Secrets}, {keepHostCommands, FlatpakPortal}} {
 		if held, _, _ := now.Holds(k.perm); p.keeps(k.keep) && held {
 			if held, _, _ := after.Holds(k.perm); !held {
-				bus[k.perm.Value] = overrides.PolicyTalk.String()
+				give(k.perm)
 			}
+		}
+	}
+	return out
+}
+
+// exceptionPolicy is an app's exceptions in the policy format.
+func exceptionPolicy(grants []PresetGrant) map[string]any {
+	perms, folders, bus := map[string]string{}, map[string]string{}, map[string]string{}
+	for _, g := range grants {
+		switch {
+		case g.Folder != "":
+			folders[g.Folder] = g.Mode.String()
+		case g.Perm.Group == GroupSessionBus:
+			bus[g.Perm.Value] = overrides.PolicyTalk.String()
+		default:
+			perms[g.Perm.ID] = "on"
 		}
 	}
 	ex := map[string]any{}
@@ -193,6 +231,43 @@ func (p *Preset) exceptions(now, after *Effective) map[string]any {
 		ex[string(GroupSessionBus)] = bus
 	}
 	return ex
+}
+
+// PresetPreview is what applying a preset would do on this computer,
+// computed and checked, nothing written.
+type PresetPreview struct {
+	Preset     *Preset
+	Policy     []byte      // the preset as a policy for these apps
+	Plan       *PolicyPlan // every file before and after
+	Exceptions []PresetException
+}
+
+// PresetException is what one app gets back in its own override.
+type PresetException struct {
+	App    *App
+	Grants []PresetGrant
+}
+
+// PreviewPreset computes a preset for the apps installed here: the policy,
+// the plan of the user's override files, and each app's exceptions (apps in
+// the order of RunnableApps).
+func (m *Model) PreviewPreset(p *Preset) (*PresetPreview, error) {
+	grants := map[string][]PresetGrant{}
+	data, pol, err := m.presetPolicy(p, grants)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := m.PlanPolicy(pol, false)
+	if err != nil {
+		return nil, err
+	}
+	pv := &PresetPreview{Preset: p, Policy: data, Plan: plan}
+	for _, a := range m.RunnableApps() {
+		if g := grants[a.ID]; len(g) > 0 {
+			pv.Exceptions = append(pv.Exceptions, PresetException{App: a, Grants: g})
+		}
+	}
+	return pv, nil
 }
 
 // checkDisplays refuses a policy that leaves an installed app without a

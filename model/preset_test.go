@@ -1,6 +1,8 @@
 package model
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -92,6 +94,75 @@ func TestPresetsKeepEveryDisplay(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestPreviewPresetSaysWhatItWrites: the exceptions a person reads in the
+// preview are the apps' entries of the preset's policy, and the plan is
+// the one that policy gives.
+func TestPreviewPresetSaysWhatItWrites(t *testing.T) {
+	env, err := GenerateDemo(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.18.1"})
+	m := Load(env)
+	p, err := LoadPreset("strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv, err := m.PreviewPreset(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Overrides map[string]json.RawMessage `json:"overrides"`
+	}
+	if err := json.Unmarshal(pv.Policy, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Overrides) != len(pv.Exceptions)+1 {
+		t.Errorf("the policy has %d targets, the preview %d apps and the global override", len(doc.Overrides), len(pv.Exceptions))
+	}
+	var browser []PresetGrant
+	for _, ex := range pv.Exceptions {
+		want, _ := json.Marshal(exceptionPolicy(ex.Grants))
+		var a, b any
+		json.Unmarshal(want, &a)
+		json.Unmarshal(doc.Overrides[ex.App.ID], &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: preview %s, policy %s", ex.App.ID, want, doc.Overrides[ex.App.ID])
+		}
+		if ex.App.ID == "net.waveline.Browser" {
+			browser = ex.Grants
+		}
+	}
+	has := func(q *Permission, folder string) bool {
+		for _, g := range browser {
+			if g.Perm == q && g.Folder == folder {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(Network, "") || !has(Ref{Group: GroupFilesystem, Name: "xdg-download"}.Permission(), "xdg-download") || has(PulseAudio, "") {
+		t.Errorf("the browser gets back %+v; want the network and Downloads, not sound", browser)
+	}
+	_, pol, err := m.PresetPolicy(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := m.PlanPolicy(pol, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Files) != len(pv.Plan.Files) {
+		t.Fatalf("plans differ: %d and %d files", len(plan.Files), len(pv.Plan.Files))
+	}
+	for i, f := range plan.Files {
+		if g := pv.Plan.Files[i]; g.Target != f.Target || string(g.After) != string(f.After) {
+			t.Errorf("%s: the preview plans %q, the policy %q", f.Target, g.After, f.After)
 		}
 	}
 }

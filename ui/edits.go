@@ -18,6 +18,14 @@ type edits struct {
 	undo       *model.Change
 	undoApp    *model.App
 	undoPortal model.Snapshot
+	// undoAll is a change of many files (a preset), undone together.
+	undoAll []model.Change
+}
+
+// offerUndo makes c the change Undo reverts, with the app and portal
+// answers a reset removed.
+func (e *edits) offerUndo(c *model.Change, a *model.App, snap model.Snapshot) {
+	e.undo, e.undoApp, e.undoPortal, e.undoAll = c, a, snap, nil
 }
 
 // pendingEdit is a write waiting for the debounce timer.
@@ -107,7 +115,7 @@ func (w *Window) resetCurrent() {
 			w.toast(T("Nothing to reset"))
 			return
 		}
-		w.edits.undo, w.edits.undoApp, w.edits.undoPortal = &c, a, snap
+		w.edits.offerUndo(&c, a, snap)
 		toast(w.toasts, fmt.Sprintf(T("Changes to %s were reset"), name), T("Undo"), "win.undo", 8)
 		w.refresh()
 	}
@@ -144,6 +152,14 @@ func (w *Window) repairCurrent() {
 }
 
 func (w *Window) undoLast() {
+	if all := w.edits.undoAll; len(all) > 0 {
+		w.edits.undoAll = nil
+		if err := w.m.UndoAll(all); err != nil {
+			w.toast(fmt.Sprintf(T("Could not undo: %v"), err))
+		}
+		w.refresh()
+		return
+	}
 	if w.edits.undo == nil {
 		return
 	}
@@ -153,7 +169,7 @@ func (w *Window) undoLast() {
 	if w.edits.undoApp != nil {
 		w.restorePortals(w.edits.undoApp.ID, w.edits.undoPortal)
 	}
-	w.edits.undo, w.edits.undoPortal = nil, nil
+	w.edits.offerUndo(nil, nil, nil)
 	w.refresh()
 }
 
@@ -166,7 +182,7 @@ func (w *Window) afterChange(c model.Change, err error, what string) {
 		return
 	}
 	if c.Changed() {
-		w.edits.undo, w.edits.undoApp = &c, nil
+		w.edits.offerUndo(&c, nil, nil)
 		toast(w.toasts, fmt.Sprintf(T("Applied: %s"), what), T("Undo"), "win.undo", 8)
 	}
 	w.refresh()

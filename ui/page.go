@@ -205,6 +205,12 @@ func (w *Window) buildPage(a *model.App) *pageView {
 		v.cs.add(v.harden, v.harden.ConnectClicked(v.hardenDialog))
 		v.harden.SetVisible(a.Err == nil)
 		v.lists[0].group.setHeaderSuffix(v.harden)
+	} else {
+		presets := gtk.NewButtonWithLabel(T("Apply a Preset…"))
+		presets.AddCSSClass("flat")
+		presets.SetTooltipText(T("A hardening baseline for every app, with the exceptions each installed app needs"))
+		presets.SetActionName("win.presets")
+		v.lists[0].group.setHeaderSuffix(presets)
 	}
 	// While the window has not painted its first frame, only the groups
 	// that fill the first screen are built (estimated from the window's

@@ -44,17 +44,18 @@ type Window struct {
 	scroll                     *gtk.ScrolledWindow
 	contentTitle, sideTitle    *coreglib.Object
 
-	rows     []*appRow // the sidebar's entries, see load
-	current  *appRow   // the entry shown
-	sidebar  sidebar
-	pages    pages
-	edits    edits
-	watcher  watcher
-	portals  portals
-	banner   bannerState
-	layout   layout
-	icons    *iconCache
-	settings *gio.Settings
+	rows         []*appRow // the sidebar's entries, see load
+	current      *appRow   // the entry shown
+	sidebar      sidebar
+	pages        pages
+	edits        edits
+	watcher      watcher
+	portals      portals
+	banner       bannerState
+	layout       layout
+	icons        *iconCache
+	settings     *gio.Settings
+	presetChoice presetChoice
 	// fixedSize: the size came from CONFINE_WINDOW_SIZE, not to be saved.
 	fixedSize bool
 
@@ -211,6 +212,7 @@ func (w *Window) addActions() {
 	add("show-command", w.showCommand)
 	add("open-folder", w.openFolder)
 	add("lock-app", w.lockCurrent)
+	add("presets", w.presetsDialog)
 }
 
 // load reads the model and fills the sidebar.
