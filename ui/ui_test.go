@@ -26,6 +26,7 @@ func init() { runtime.LockOSThread() }
 var (
 	testWin  *Window
 	demoVars map[string]string
+	testDir  string // removed when the tests end
 )
 
 func TestMain(m *testing.M) {
@@ -53,6 +54,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("GTK_A11Y", "none")
 	dir, _ := os.MkdirTemp("", "confine-ui-test-")
 	defer os.RemoveAll(dir)
+	testDir = dir
 	env, err := model.GenerateDemo(dir, 0)
 	if err != nil {
 		panic(err)
