@@ -145,7 +145,9 @@ func (w *Window) fillPresetPreview(content *gtk.Box, pv *model.PresetPreview) {
 			content.Append(wrapLabel(T("Already as the preset wants it."), "dim-label"))
 		}
 	}
-	g := newGroup(T("Exceptions"), T("What each app gets back in its own override, to keep working"))
+	n := len(pv.Exceptions)
+	g := newGroup(T("Exceptions"), fmt.Sprintf(NT("%d app gets something back in its own override, to keep working",
+		"%d apps get something back in their own overrides, to keep working", n), n))
 	if len(pv.Exceptions) == 0 {
 		g.add(wrapLabel(T("No app needs an exception."), "dim-label"))
 	}
