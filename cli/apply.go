@@ -49,21 +49,27 @@ type ApplyResult struct {
 const exitChanged = 3
 
 func (c *command) apply(args []string) error {
-	fs := c.flags("POLICY|- [--system] [--check] [--diff] [--json]\n\n" +
+	fs := c.flags("POLICY|-|--preset=NAME [--system] [--check] [--diff] [--json]\n\n" +
 		"Makes the overrides match a policy (see README: Many computers). Exit status:\n" +
 		"0 nothing to change, 3 changed (or would change, with --check), 1 failed or refused, 2 bad usage.")
 	system := fs.Bool("system", false, "the administrator's overrides (root; --check needs no rights)")
 	check := fs.Bool("check", false, "write nothing; report what would change")
 	showDiff := fs.Bool("diff", false, "print a unified diff per changed file (with --json: add before and after)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	preset := fs.String("preset", "", "apply a preset (strict or balanced; see confine presets) to your overrides instead of a policy file")
 	if err := fs.Parse(reorder(args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return &exitError{code: 2} // the flag package has said why
 	}
-	if fs.NArg() != 1 {
-		return usageErr("name one policy file (- for standard input)")
+	switch {
+	case *preset != "" && fs.NArg() != 0:
+		return usageErr("give a policy file or --preset, not both")
+	case *preset != "" && *system:
+		return usageErr("presets are for your own overrides: they are worked out from what each app needs, as you run it")
+	case *preset == "" && fs.NArg() != 1:
+		return usageErr("name one policy file (- for standard input), or --preset")
 	}
 	res := ApplyResult{Check: *check, Files: []ApplyFile{}, Findings: []ApplyFinding{}}
 	failed := func(err error) error {
@@ -78,22 +84,32 @@ func (c *command) apply(args []string) error {
 	if *system && !*check && !c.isRoot() {
 		return failed(errNeedRoot)
 	}
-	name := fs.Arg(0)
-	var data []byte
-	var err error
-	if name == "-" {
-		name = "standard input"
-		data, err = io.ReadAll(io.LimitReader(c.env.Stdin, 64<<20))
-	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return failed(fmt.Errorf("cannot read the policy: %w", err))
-	}
 	m := c.model()
-	pol, err := model.ParsePolicy(name, data, m.Flatpak)
-	if err != nil {
-		return failed(err)
+	var pol *model.Policy
+	if *preset != "" {
+		p, err := model.LoadPreset(*preset)
+		if err != nil {
+			return failed(err)
+		}
+		if _, pol, err = m.PresetPolicy(p); err != nil {
+			return failed(err)
+		}
+	} else {
+		name := fs.Arg(0)
+		var data []byte
+		var err error
+		if name == "-" {
+			name = "standard input"
+			data, err = io.ReadAll(io.LimitReader(c.env.Stdin, 64<<20))
+		} else {
+			data, err = os.ReadFile(name)
+		}
+		if err != nil {
+			return failed(fmt.Errorf("cannot read the policy: %w", err))
+		}
+		if pol, err = model.ParsePolicy(name, data, m.Flatpak); err != nil {
+			return failed(err)
+		}
 	}
 	if *system && !*check {
 		m.EnableSystemWrites()
@@ -176,4 +192,36 @@ func (c *command) reportApply(res ApplyResult, check, showDiff bool) {
 	if n == 0 {
 		fmt.Fprintf(c.env.Stdout, "unchanged: %d override files already match\n", len(res.Files))
 	}
+}
+
+// presets lists the presets, or prints one as the policy it makes for the
+// apps installed here.
+func (c *command) presets(args []string) error {
+	fs := c.flags("[show NAME]\n\nLists the hardening presets; show prints one as a policy for the apps installed here (apply it with confine apply --preset=NAME).")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() == 0:
+		ps, err := model.Presets()
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			fmt.Fprintf(c.env.Stdout, "%s\t%s\n\t%s\n", p.Name, p.Title, p.Blurb)
+		}
+		return nil
+	case fs.NArg() == 2 && fs.Arg(0) == "show":
+		p, err := model.LoadPreset(fs.Arg(1))
+		if err != nil {
+			return err
+		}
+		data, _, err := c.model().PresetPolicy(p)
+		if err != nil {
+			return err
+		}
+		_, err = c.env.Stdout.Write(append(data, '\n'))
+		return err
+	}
+	return usageErr("confine presets, or confine presets show NAME")
 }

@@ -25,7 +25,7 @@ var handlers = []struct {
 	{"list", (*command).list}, {"show", (*command).show}, {"override", (*command).override},
 	{"reset", (*command).reset}, {"audit", (*command).audit}, {"harden", (*command).harden},
 	{"lock", (*command).lock}, {"export", (*command).export}, {"import", (*command).importFile},
-	{"apply", (*command).apply},
+	{"apply", (*command).apply}, {"presets", (*command).presets},
 }
 
 // Commands are the subcommands Main handles.

@@ -53,6 +53,7 @@ func TestNamesOnlyInCatalogueAndGrammar(t *testing.T) {
 		"model/demo.go:home":            "the demo's home folder",
 		"ui/header.go:wayland":          "a CSS class",
 		"model/policy.go:all":           "a policy's harden level",
+		"model/preset.go:network":       "a kind of access a preset gives back",
 		"overrides/file.go:session-bus": "Canonical's section name for the session bus",
 		"overrides/flags.go:usb":        "the --usb option",
 		"overrides/usb.go:all":          "the USB query rule that matches every device",

@@ -214,6 +214,21 @@ func (p *Permission) Grant() overrides.Op {
 	return overrides.Op{Flag: overrides.FixedFlag(p.Key, overrides.Grant), Value: p.Value}
 }
 
+// writeEscape reports whether write access to a location reaches a path
+// that runs code outside the sandbox.
+func writeEscape(loc string) bool {
+	if loc == overrides.LocationHost || loc == overrides.LocationHostRoot {
+		return true
+	}
+	hp := homePath(loc)
+	for _, p := range escapePaths {
+		if hp != "" && covers(hp, p.loc) {
+			return true
+		}
+	}
+	return false
+}
+
 // writeEscapes flags write access to paths that run code outside the
 // sandbox; read-only access removes the escape and keeps the app working.
 func writeEscapes(e *Effective) []Finding {

@@ -21,6 +21,14 @@ type edits struct {
 	// undoFn undoes a change made in the permission store alone (a
 	// revoked session, a forgotten choice); see offerUndo.
 	undoFn func()
+	// undoAll is a change of many files (a preset), undone together.
+	undoAll []model.Change
+}
+
+// offerUndo makes c the change Undo reverts, with the app and portal
+// answers a reset removed.
+func (e *edits) offerUndo(c *model.Change, a *model.App, snap model.Snapshot) {
+	e.undo, e.undoApp, e.undoPortal, e.undoAll, e.undoFn = c, a, snap, nil, nil
 }
 
 // pendingEdit is a write waiting for the debounce timer.
@@ -110,7 +118,7 @@ func (w *Window) resetCurrent() {
 			w.toast(T("Nothing to reset"))
 			return
 		}
-		w.edits.undo, w.edits.undoApp, w.edits.undoPortal, w.edits.undoFn = &c, a, snap, nil
+		w.edits.offerUndo(&c, a, snap)
 		toast(w.toasts, fmt.Sprintf(T("Changes to %s were reset"), name), T("Undo"), "win.undo", 8)
 		w.refresh()
 	}
@@ -152,6 +160,14 @@ func (w *Window) undoLast() {
 		f()
 		return
 	}
+	if all := w.edits.undoAll; len(all) > 0 {
+		w.edits.undoAll = nil
+		if err := w.m.UndoAll(all); err != nil {
+			w.toast(fmt.Sprintf(T("Could not undo: %v"), err))
+		}
+		w.refresh()
+		return
+	}
 	if w.edits.undo == nil {
 		return
 	}
@@ -161,7 +177,7 @@ func (w *Window) undoLast() {
 	if w.edits.undoApp != nil {
 		w.restorePortals(w.edits.undoApp.ID, w.edits.undoPortal)
 	}
-	w.edits.undo, w.edits.undoPortal = nil, nil
+	w.edits.offerUndo(nil, nil, nil)
 	w.refresh()
 }
 
@@ -174,7 +190,7 @@ func (w *Window) afterChange(c model.Change, err error, what string) {
 		return
 	}
 	if c.Changed() {
-		w.edits.undo, w.edits.undoApp, w.edits.undoFn = &c, nil, nil
+		w.edits.offerUndo(&c, nil, nil)
 		toast(w.toasts, fmt.Sprintf(T("Applied: %s"), what), T("Undo"), "win.undo", 8)
 	}
 	w.refresh()

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
 )
 
 // Domain is Confine's gettext domain, shared by Go strings and .ui files.
@@ -12,6 +13,16 @@ const Domain = "confine"
 
 // T translates a string (xgettext keyword T).
 func T(s string) string { return coreglib.Local(s) }
+
+// NT translates a message that depends on a count n, in the plural form
+// the language uses for n (xgettext keyword NT:1,2). Both forms take the
+// same placeholders; n is usually one of them.
+func NT(singular, plural string, n int) string {
+	if n < 0 {
+		n = -n
+	}
+	return glib.Dngettext(Domain, singular, plural, uint32(min(n, 1<<31)))
+}
 
 // InitI18n binds the gettext domain: localeDir when given (set by meson at
 // build time), else the share/locale next to the binary's prefix, else the

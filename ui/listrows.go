@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
 	"github.com/confine-app/confine/model"
@@ -117,7 +116,13 @@ func (v *pageView) filesystemRow(loc string, mode overrides.Mode, src model.Sour
 		return v.newFilesystemRow(key, loc, mode, src)
 	})
 	// The advisor marks the row shown for this location (markRows).
-	v.warnShown[model.Ref{Group: model.GroupFilesystem, Name: loc}] = v.warnOf[key]
+	ref := model.Ref{Group: model.GroupFilesystem, Name: loc}
+	v.warnShown[ref] = v.warnOf[key]
+	title := loc
+	if p := ref.Permission(); p != nil {
+		title = T(p.Title)
+	}
+	v.note(row, src != model.SourceDefault, title, model.FilesystemSyntax(loc, mode))
 	return row
 }
 
@@ -134,7 +139,6 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 	warn := newWarnIcon()
 	row.addSuffix(warn.img)
 	v.warnOf[cacheKey] = warn
-	label := []coreglib.Value{*coreglib.NewValue(title)}
 	if v.ownSource(src) {
 		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) }))
 	}
@@ -151,7 +155,6 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 	sw := gtk.NewSwitch()
 	sw.SetVAlign(gtk.AlignCenter)
 	sw.SetActive(mode != overrides.ModeNone)
-	sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, label)
 	dd.onChanged(func() {
 		if !sw.Active() {
 			return
@@ -199,7 +202,9 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 }
 
 func (v *pageView) resetFilesystemRow(e *model.Effective) gtk.Widgetter {
-	return v.cachedRow(fmt.Sprintf("fsreset\x00%v", e.ResetBy), func() (gtk.Widgetter, func()) { return v.newResetFilesystemRow(e) })
+	row := v.cachedRow(fmt.Sprintf("fsreset\x00%v", e.ResetBy), func() (gtk.Widgetter, func()) { return v.newResetFilesystemRow(e) })
+	v.note(row, e.ResetBy != model.SourceDefault, T("Block the app's own folder requests"), model.ResetSyntax)
+	return row
 }
 
 func (v *pageView) newResetFilesystemRow(e *model.Effective) (gtk.Widgetter, func()) {
@@ -233,7 +238,9 @@ func (v *pageView) persistentRows(e *model.Effective) (string, []gtk.Widgetter) 
 	for _, p := range paths {
 		src := e.Persistent[p]
 		fmt.Fprintf(&sig, "%s/%v;", p, src)
-		rows = append(rows, v.cachedRow(fmt.Sprintf("persist\x00%s\x00%v", p, src), func() (gtk.Widgetter, func()) { return v.persistentRow(p, src), nil }))
+		row := v.cachedRow(fmt.Sprintf("persist\x00%s\x00%v", p, src), func() (gtk.Widgetter, func()) { return v.persistentRow(p, src), nil })
+		v.note(row, true, "~/"+p, model.PersistentSyntax(p))
+		rows = append(rows, row)
 	}
 	return sig.String(), rows
 }
@@ -257,7 +264,9 @@ func (v *pageView) envRows(e *model.Effective) (string, []gtk.Widgetter) {
 		s := e.Env[n]
 		k := fmt.Sprintf("%s=%q/%v/%v;", n, s.Value, s.Unset, s.Source)
 		sig.WriteString(k)
-		rows = append(rows, v.cachedRow("env\x00"+k, func() (gtk.Widgetter, func()) { return v.envRow(n, s), nil }))
+		row := v.cachedRow("env\x00"+k, func() (gtk.Widgetter, func()) { return v.envRow(n, s), nil })
+		v.note(row, true, model.EnvSyntax(n, s.Value))
+		rows = append(rows, row)
 	}
 	return sig.String(), rows
 }
@@ -290,7 +299,9 @@ func (v *pageView) busRows(b overrides.Bus, e *model.Effective) (string, []gtk.W
 		s := states[n]
 		k := fmt.Sprintf("%s=%v/%v;", n, s.Policy, s.Source)
 		sig.WriteString(k)
-		rows = append(rows, v.cachedRow("bus\x00"+b.String()+"\x00"+k, func() (gtk.Widgetter, func()) { return v.busRow(b, n, s) }))
+		row := v.cachedRow("bus\x00"+b.String()+"\x00"+k, func() (gtk.Widgetter, func()) { return v.busRow(b, n, s) })
+		v.note(row, true, n+"="+s.Policy.String())
+		rows = append(rows, row)
 	}
 	return sig.String(), rows
 }
@@ -341,7 +352,10 @@ func (v *pageView) usbRows(e *model.Effective) (string, []gtk.Widgetter) {
 			s := list.m[k]
 			key := fmt.Sprintf("usb\x00%s\x00%v\x00%v", k, list.hidden, s.Source)
 			sig.WriteString(key + ";")
-			rows = append(rows, v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.usbRow(s, list.hidden), nil }))
+			row := v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.usbRow(s, list.hidden), nil })
+			format, args := v.w.m.USBNames().Describe(s.Query)
+			v.note(row, true, fmt.Sprintf(T(format), args...), model.USBSyntax(s.Query, list.hidden))
+			rows = append(rows, row)
 		}
 	}
 	// What the USB portal decided for the app, from the permission store.

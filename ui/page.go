@@ -38,8 +38,14 @@ type pageView struct {
 	findings  []model.Finding
 	warnOf    map[string]*warnIcon
 	warnShown map[model.Ref]*warnIcon
-	root      *gtk.Box // the page's widgets, swapped into the window
-	ov        *overview
+	// For the filters (filter.go): what each row is, the groups of
+	// fixed-name rows, and the row that lists everything again.
+	rowInfo      map[uintptr]rowInfo
+	fixedGroups  []*prefsGroup
+	showAll      *actionRow
+	showAllGroup gtk.Widgetter
+	root         *gtk.Box // the page's widgets, swapped into the window
+	ov           *overview
 }
 
 // cachedRow returns the row built earlier for the same key — a key that
@@ -159,7 +165,7 @@ const headerHeight, groupHeight, rowHeight = 200, 80, 56
 
 func newPageView(w *Window, a *model.App) *pageView {
 	v := &pageView{w: w, app: a, fixed: map[model.Ref]*fixedRow{}, cs: &conns{}, cache: map[string]cachedRow{},
-		warnOf: map[string]*warnIcon{}, warnShown: map[model.Ref]*warnIcon{},
+		warnOf: map[string]*warnIcon{}, warnShown: map[model.Ref]*warnIcon{}, rowInfo: map[uintptr]rowInfo{},
 		root: gtk.NewBox(gtk.OrientationVertical, 24)}
 	return v
 }
@@ -200,6 +206,12 @@ func (w *Window) buildPage(a *model.App) *pageView {
 		v.cs.add(v.harden, v.harden.ConnectClicked(v.hardenDialog))
 		v.harden.SetVisible(a.Err == nil)
 		v.lists[0].group.setHeaderSuffix(v.harden)
+	} else {
+		presets := gtk.NewButtonWithLabel(T("Apply a Preset…"))
+		presets.AddCSSClass("flat")
+		presets.SetTooltipText(T("A hardening baseline for every app, with the exceptions each installed app needs"))
+		presets.SetActionName("win.presets")
+		v.lists[0].group.setHeaderSuffix(presets)
 	}
 	// While the window has not painted its first frame, only the groups
 	// that fill the first screen are built (estimated from the window's
@@ -216,6 +228,9 @@ func (w *Window) buildPage(a *model.App) *pageView {
 		} else {
 			later = append(later, build)
 		}
+	}
+	if a != nil {
+		v.showAll = v.newShowAllRow()
 	}
 	v.refreshWith(eff)
 	// Advisor rows are refilled per app and made when an app first needs
@@ -256,6 +271,7 @@ func (v *pageView) addGroup(g model.GroupInfo) {
 			grp.add(r.row)
 			v.fixed[p.Ref()] = r
 		}
+		v.fixedGroups = append(v.fixedGroups, grp)
 		v.root.Append(grp)
 	case model.GroupFilesystem:
 		v.addList(g, v.filesystemRows, v.addFilesystemRow())
@@ -326,5 +342,6 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 		v.wayland.SetVisible(eff.WaylandNative())
 	}
 	v.markRows(v.findings)
+	v.applyFilter()
 	v.banner(eff)
 }

@@ -188,16 +188,21 @@ func (v *pageView) fillPortals(pm *model.PortalManager, a portalAnswers) {
 	v.fillSessions(a.sessions)
 	v.fillOpenWith(a.openWith)
 	v.fillUSBPortal(usb, a.usb)
+	v.applyFilter()
 }
 
 // portalStatusRow is a permission's row, cached by everything it shows.
 func (v *pageView) portalStatusRow(st model.PortalStatus) gtk.Widgetter {
 	key := fmt.Sprintf("portal\x00%s\x00%v\x00%q\x00%v\x00%s", st.Perm.ID, st.State, st.Raw, st.ReadOnly, st.WhyText(T))
 	v.portal.current[st.Perm.ID] = key
+	var row gtk.Widgetter
 	if st.Kind() == model.PortalInhibit {
-		return v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.inhibitRow(key, st) })
+		row = v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.inhibitRow(key, st) })
+	} else {
+		row = v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(key, st) })
 	}
-	return v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(key, st) })
+	v.note(row, st.State != model.PortalUnset, T(st.Perm.Title), st.Perm.Syntax())
+	return row
 }
 
 func meaningText(st model.PortalStatus) string {
@@ -384,7 +389,7 @@ func (v *pageView) revokeSession(table, token string) {
 
 // offerUndo shows msg with an Undo button that runs undo.
 func (w *Window) offerUndo(msg string, undo func()) {
-	w.edits.undo, w.edits.undoApp, w.edits.undoPortal = nil, nil, nil
+	w.edits.offerUndo(nil, nil, nil)
 	w.edits.undoFn = undo
 	toast(w.toasts, msg, T("Undo"), "win.undo", 8)
 }

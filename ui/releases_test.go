@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+
 	"github.com/confine-app/confine/internal/fptest"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
@@ -311,3 +314,93 @@ func TestRefusedFileIsNeverWritten(t *testing.T) {
 		}
 	})
 }
+
+// TestOnlyWhatTheAppUses toggles "Show only what this app uses" and counts
+// the rows: with it, the page lists the fixed-name permissions some layer
+// sets and those the advisor mentions, and the folders some layer names;
+// "Show All Permissions" lists everything again. Find in Page finds a row
+// by name or by key=value. The choice is remembered.
+func TestOnlyWhatTheAppUses(t *testing.T) {
+	const id = "org.gnomish.Sketch"
+	v := show(t, id)
+	count := func() (fixed, folders int) {
+		for _, g := range v.fixedGroups {
+			for _, r := range g.rows {
+				if gtkVisible(r) && gtkVisible(g) {
+					fixed++
+				}
+			}
+		}
+		for _, lg := range v.lists {
+			if title, _ := lg.group.obj.ObjectProperty("title").(string); title != T("Filesystem") {
+				continue
+			}
+			for _, r := range lg.group.rows {
+				if _, ok := v.rowInfo[nativeOf(r)]; ok && gtkVisible(r) {
+					folders++
+				}
+			}
+		}
+		return fixed, folders
+	}
+	var allFixed, allFolders, usedFixed, usedFolders int
+	var wantFixed, wantFolders int
+	onMain(func() {
+		allFixed, allFolders = count()
+		e := testWin.m.Effective(v.app)
+		refs := map[model.Ref]bool{}
+		for _, key := range overrides.FixedKeys {
+			for n := range e.Fixed[key] {
+				if p := model.LookupFixed(key, n); p != nil {
+					refs[p.Ref()] = true
+				}
+			}
+		}
+		for _, f := range testWin.m.AuditOf(v.app, e) {
+			if f.Perm != nil && !f.Dismissed && f.Perm.Group != model.GroupFilesystem {
+				refs[f.Ref] = true
+			}
+		}
+		wantFixed = len(refs)
+		wantFolders = len(e.Filesystems)
+		testWin.setOnlyUsed(true)
+		usedFixed, usedFolders = count()
+	})
+	defer onMain(func() { testWin.setOnlyUsed(false) })
+	if allFixed != len(model.InGroup(model.GroupShare))+len(model.InGroup(model.GroupSockets))+len(model.InGroup(model.GroupDevices))+len(model.InGroup(model.GroupFeatures)) {
+		t.Errorf("without the filter %d fixed rows are shown", allFixed)
+	}
+	if usedFixed != wantFixed || usedFolders != wantFolders || usedFixed >= allFixed || usedFolders >= allFolders {
+		t.Errorf("with the filter: %d of %d fixed rows (want %d), %d of %d folder rows (want %d)", usedFixed, allFixed, wantFixed, usedFolders, allFolders, wantFolders)
+	}
+	onMain(func() {
+		if !v.showAll.IsVisible() {
+			t.Error("no Show All Permissions row")
+		}
+		if testWin.settings == nil || !testWin.settings.Boolean("only-used") {
+			t.Error("the choice is not remembered")
+		}
+		v.showAll.obj.Emit("activated")
+		if f, d := count(); f != allFixed || d != allFolders || testWin.pageFilter.onlyUsed {
+			t.Errorf("Show All Permissions shows %d fixed and %d folder rows", f, d)
+		}
+		// Find in Page: by name, and by key=value.
+		testWin.findInPage()
+		testWin.pageFilter.entry.SetText("sockets=wayland")
+		testWin.applyPageFilter()
+		if f, _ := count(); f != 1 {
+			t.Errorf("sockets=wayland finds %d rows", f)
+		}
+		testWin.pageFilter.entry.SetText("downloads")
+		testWin.applyPageFilter()
+		if f, d := count(); f != 0 || d != 1 {
+			t.Errorf("downloads finds %d fixed and %d folder rows", f, d)
+		}
+		testWin.pageFilter.bar.SetSearchMode(false)
+		testWin.applyPageFilter()
+	})
+}
+
+func gtkVisible(w gtk.Widgetter) bool { return gtk.BaseWidget(w).IsVisible() }
+
+func nativeOf(w gtk.Widgetter) uintptr { return coreglib.BaseObject(w).Native() }

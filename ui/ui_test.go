@@ -26,6 +26,7 @@ func init() { runtime.LockOSThread() }
 var (
 	testWin  *Window
 	demoVars map[string]string
+	testDir  string // removed when the tests end
 )
 
 func TestMain(m *testing.M) {
@@ -41,9 +42,19 @@ func TestMain(m *testing.M) {
 	defer stop()
 	os.Setenv("GSK_RENDERER", "cairo")
 	os.Setenv("GSETTINGS_BACKEND", "memory")
+	// Confine's own schema, compiled for the test, so settings work as
+	// installed (in memory).
+	schemas, _ := os.MkdirTemp("", "confine-ui-schemas-")
+	defer os.RemoveAll(schemas)
+	if out, err := exec.Command("glib-compile-schemas", "--targetdir="+schemas, "../data").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot compile the GSettings schema: %v %s\n", err, out)
+		os.Exit(1)
+	}
+	os.Setenv("GSETTINGS_SCHEMA_DIR", schemas)
 	os.Setenv("GTK_A11Y", "none")
 	dir, _ := os.MkdirTemp("", "confine-ui-test-")
 	defer os.RemoveAll(dir)
+	testDir = dir
 	env, err := model.GenerateDemo(dir, 0)
 	if err != nil {
 		panic(err)

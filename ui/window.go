@@ -44,20 +44,24 @@ type Window struct {
 	scroll                     *gtk.ScrolledWindow
 	contentTitle, sideTitle    *coreglib.Object
 
-	rows     []*appRow // the sidebar's entries, see load
-	current  *appRow   // the entry shown
-	sidebar  sidebar
-	pages    pages
-	edits    edits
-	watcher  watcher
-	portals  portals
-	banner   bannerState
-	layout   layout
-	icons    *iconCache
-	settings *gio.Settings
+	rows         []*appRow // the sidebar's entries, see load
+	current      *appRow   // the entry shown
+	sidebar      sidebar
+	pages        pages
+	edits        edits
+	watcher      watcher
+	portals      portals
+	banner       bannerState
+	layout       layout
+	icons        *iconCache
+	settings     *gio.Settings
+	presetChoice presetChoice
+	// fixedSize: the size came from CONFINE_WINDOW_SIZE, not to be saved.
+	fixedSize bool
 
 	// confirming is the confirmation on screen, if any.
 	confirming *confirmation
+	pageFilter pageFilter
 
 	firstFrame bool     // the window has painted once
 	onReady    []func() // run once every app is rated
@@ -114,6 +118,7 @@ func newWindow(a *Application) *Window {
 
 	w.addActions()
 	w.restoreSettings()
+	w.setupPageFilter()
 	w.win.ConnectCloseRequest(func() bool {
 		w.flush()
 		w.saveSettings()
@@ -178,6 +183,11 @@ func (w *Window) addActions() {
 		return act
 	}
 	add("search", func() {
+		// Ctrl+F finds in the page when the keyboard is there.
+		if w.focusInPage() {
+			w.findInPage()
+			return
+		}
 		w.searchBar.SetSearchMode(!w.searchBar.SearchMode())
 		if w.searchBar.SearchMode() {
 			w.search.GrabFocus()
@@ -202,6 +212,7 @@ func (w *Window) addActions() {
 	add("show-command", w.showCommand)
 	add("open-folder", w.openFolder)
 	add("lock-app", w.lockCurrent)
+	add("presets", w.presetsDialog)
 }
 
 // load reads the model and fills the sidebar.
@@ -399,21 +410,25 @@ func (w *Window) openFolder() {
 }
 
 func (w *Window) restoreSettings() {
-	// CONFINE_WINDOW_SIZE=WxH fixes the size (screenshots, benchmarks).
+	src := gio.SettingsSchemaSourceGetDefault()
+	if src != nil && src.Lookup(AppID, true) != nil {
+		w.settings = gio.NewSettings(AppID)
+	}
+	// Running from the build tree without the schema installed: nothing
+	// is remembered, nothing breaks.
+	// CONFINE_WINDOW_SIZE=WxH fixes the size (screenshots, benchmarks)
+	// and leaves the remembered size alone.
 	if s := os.Getenv("CONFINE_WINDOW_SIZE"); s != "" {
 		var width, height int
 		if _, err := fmt.Sscanf(s, "%dx%d", &width, &height); err == nil {
 			w.win.SetDefaultSize(width, height)
+			w.fixedSize = true
 			return
 		}
 	}
-	src := gio.SettingsSchemaSourceGetDefault()
-	if src == nil || src.Lookup(AppID, true) == nil {
-		// Running from the build tree without the schema installed:
-		// nothing is remembered, nothing breaks.
+	if w.settings == nil {
 		return
 	}
-	w.settings = gio.NewSettings(AppID)
 	w.win.SetDefaultSize(int(w.settings.Int("window-width")), int(w.settings.Int("window-height")))
 	if w.settings.Boolean("window-maximized") {
 		w.win.Maximize()
@@ -421,7 +436,7 @@ func (w *Window) restoreSettings() {
 }
 
 func (w *Window) saveSettings() {
-	if w.settings == nil {
+	if w.settings == nil || w.fixedSize {
 		return
 	}
 	width, height := w.win.DefaultSize()

@@ -1,5 +1,6 @@
 # Reads Confine's window through the accessibility bus (AT-SPI), as a
-# screen reader does, and prints every switch as "name, role, state".
+# screen reader does, and prints every switch as "name, role, state", and
+# its description when it has one (a condition).
 import sys
 import time
 
@@ -21,7 +22,10 @@ def walk(node, out, depth=0):
         if role in ("switch", "toggle button", "check box") and node.name:
             states = node.getState()
             on = states.contains(pyatspi.STATE_CHECKED) or states.contains(pyatspi.STATE_PRESSED)
-            out.append("%s, %s, %s" % (node.name, role, "on" if on else "off"))
+            line = "%s, %s, %s" % (node.name, role, "on" if on else "off")
+            if node.description:
+                line += ", " + node.description
+            out.append(line)
         for child in node:
             walk(child, out, depth + 1)
     except Exception:

@@ -27,6 +27,7 @@ import (
 	"testing"
 
 	"github.com/diamondburned/gotk4/pkg/core/glib"
+	glibv2 "github.com/diamondburned/gotk4/pkg/glib/v2"
 
 	"github.com/confine-app/confine/internal/testbin"
 )
@@ -36,8 +37,12 @@ const domain = "confine"
 // entry is one message of a .po or .pot file.
 type entry struct {
 	ctxt, id, str string
-	fuzzy         bool
-	line          int
+	// plural is msgid_plural, and strs the msgstr[N] forms, for a message
+	// that depends on a count.
+	plural string
+	strs   []string
+	fuzzy  bool
+	line   int
 }
 
 func (e entry) key() string {
@@ -78,6 +83,9 @@ func parsePO(path string) (*catalog, error) {
 	flush := func() error {
 		if !started {
 			return nil
+		}
+		if len(cur.strs) > 0 {
+			cur.str = cur.strs[0]
 		}
 		if cur.id == "" && cur.ctxt == "" {
 			for _, l := range strings.Split(cur.str, "\n") {
@@ -131,8 +139,16 @@ func parsePO(path string) (*catalog, error) {
 				}
 			}
 			started, cur.line, field, rest = true, n, &cur.ctxt, line[len("msgctxt "):]
-		case strings.HasPrefix(line, "msgid_plural "), strings.HasPrefix(line, "msgstr["):
-			return nil, fmt.Errorf("%s:%d: plural messages are not expected here; extend parsePO", path, n)
+		case strings.HasPrefix(line, "msgid_plural "):
+			field, rest = &cur.plural, line[len("msgid_plural "):]
+		case strings.HasPrefix(line, "msgstr["):
+			idx, after, ok := strings.Cut(line[len("msgstr["):], "] ")
+			i, err := strconv.Atoi(idx)
+			if !ok || err != nil || i != len(cur.strs) {
+				return nil, fmt.Errorf("%s:%d: bad plural form %q", path, n, line)
+			}
+			cur.strs = append(cur.strs, "")
+			field, rest = &cur.strs[i], after
 		case strings.HasPrefix(line, "msgid "):
 			if started && field != &cur.ctxt {
 				if err := flush(); err != nil {
@@ -214,6 +230,58 @@ var spotChecks = map[string]map[string]string{
 		"Could not save: %v": "Impossible d’enregistrer\u00a0: %v",
 	},
 }
+
+// pluralForms is each language's Plural-Forms header (the usual GNU
+// gettext formula) and the same rule in Go, which TestLookups holds the
+// compiled catalogues to.
+var pluralForms = map[string]struct {
+	header string
+	form   func(n int) int
+}{
+	"de":    {"nplurals=2; plural=(n != 1);", func(n int) int { return b2i(n != 1) }},
+	"fr":    {"nplurals=2; plural=(n > 1);", func(n int) int { return b2i(n > 1) }},
+	"es":    {"nplurals=2; plural=(n != 1);", func(n int) int { return b2i(n != 1) }},
+	"it":    {"nplurals=2; plural=(n != 1);", func(n int) int { return b2i(n != 1) }},
+	"nl":    {"nplurals=2; plural=(n != 1);", func(n int) int { return b2i(n != 1) }},
+	"pt_BR": {"nplurals=2; plural=(n > 1);", func(n int) int { return b2i(n > 1) }},
+	"pl":    {"nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);", slavic(func(n int) bool { return n == 1 })},
+	"ru":    {"nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);", slavic(func(n int) bool { return n%10 == 1 && n%100 != 11 })},
+	"cs": {"nplurals=3; plural=(n==1) ? 0 : (n>=2 && n<=4) ? 1 : 2;", func(n int) int {
+		switch {
+		case n == 1:
+			return 0
+		case n >= 2 && n <= 4:
+			return 1
+		}
+		return 2
+	}},
+	"ja": {"nplurals=1; plural=0;", func(int) int { return 0 }},
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// slavic is the Polish and Russian rule after its first case: 2–4 (not
+// 12–14) take the second form, everything else the third.
+func slavic(one func(int) bool) func(int) int {
+	return func(n int) int {
+		switch {
+		case one(n):
+			return 0
+		case n%10 >= 2 && n%10 <= 4 && (n%100 < 10 || n%100 >= 20):
+			return 1
+		}
+		return 2
+	}
+}
+
+// pluralCounts are the counts every plural message is looked up with:
+// each form of each language above, and its edges.
+var pluralCounts = []int{0, 1, 2, 3, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111, 112}
 
 func TestLinguas(t *testing.T) {
 	top := testbin.Root(t)
@@ -306,9 +374,14 @@ func TestPOComplete(t *testing.T) {
 			if !strings.Contains(po.header["Content-Type"], "charset=UTF-8") {
 				t.Errorf("%s: Content-Type %q, want charset=UTF-8", path, po.header["Content-Type"])
 			}
-			if !strings.HasPrefix(po.header["Plural-Forms"], "nplurals=") {
-				t.Errorf("%s: no Plural-Forms header", path)
+			pf, known := pluralForms[lang]
+			if !known {
+				t.Errorf("%s: no plural rule for %s in this test; add the language to pluralForms", path, lang)
+			} else if got := po.header["Plural-Forms"]; strings.ReplaceAll(got, " ", "") != strings.ReplaceAll(pf.header, " ", "") {
+				t.Errorf("%s: Plural-Forms %q, want %q", path, got, pf.header)
 			}
+			nplurals := 0
+			fmt.Sscanf(po.header["Plural-Forms"], "nplurals=%d;", &nplurals)
 			have := po.byKey()
 			for _, p := range pot.entries {
 				e, ok := have[p.key()]
@@ -317,6 +390,10 @@ func TestPOComplete(t *testing.T) {
 					continue
 				}
 				where := fmt.Sprintf("%s:%d", path, e.line)
+				if p.plural != "" || e.plural != "" {
+					checkPlural(t, where, p, e, nplurals)
+					continue
+				}
 				switch {
 				case e.fuzzy:
 					t.Errorf("%s: fuzzy translation of %q", where, e.id)
@@ -350,6 +427,36 @@ func TestPOComplete(t *testing.T) {
 	}
 }
 
+// checkPlural checks a message that depends on a count: the language has
+// every form it needs, each translated, each with the placeholders and
+// literal tokens of the original.
+func checkPlural(t *testing.T, where string, p, e entry, nplurals int) {
+	t.Helper()
+	if e.plural != p.plural {
+		t.Errorf("%s: msgid_plural %q, the template has %q", where, e.plural, p.plural)
+	}
+	if e.fuzzy {
+		t.Errorf("%s: fuzzy translation of %q", where, e.id)
+	}
+	if len(e.strs) != nplurals {
+		t.Errorf("%s: %d plural forms for %q, the language has %d", where, len(e.strs), e.id, nplurals)
+	}
+	for i, s := range e.strs {
+		if strings.TrimSpace(s) == "" {
+			t.Errorf("%s: plural form %d of %q is untranslated", where, i, e.id)
+			continue
+		}
+		if a, b := verbs(p.plural), verbs(s); !slices.Equal(a, b) {
+			t.Errorf("%s: placeholders %v in %q became %v in form %d %q", where, a, p.plural, b, i, s)
+		}
+		for _, lit := range literals(p.plural) {
+			if !strings.Contains(s, lit) {
+				t.Errorf("%s: %q must stay as it is in form %d of %q; got %q", where, lit, i, e.id, s)
+			}
+		}
+	}
+}
+
 // TestMsgfmtCheck runs msgfmt --check on every language: header, format
 // strings and accelerators as gettext itself sees them.
 func TestMsgfmtCheck(t *testing.T) {
@@ -378,11 +485,33 @@ func goStrings(fset *token.FileSet, f *ast.File, keywords map[string]bool) (lits
 			return true
 		}
 		id, ok := call.Fun.(*ast.Ident)
-		if !ok || !keywords[id.Name] || len(call.Args) != 1 {
+		if !ok || !keywords[id.Name] {
 			return true
 		}
 		pos := fset.Position(call.Pos())
-		switch a := call.Args[0].(type) {
+		args := call.Args
+		if id.Name == "NT" {
+			// NT(singular, plural, n): both literals are extracted.
+			if len(args) != 3 {
+				return true
+			}
+			var forms []string
+			for _, a := range args[:2] {
+				l, ok := a.(*ast.BasicLit)
+				if !ok || l.Kind != token.STRING || strings.HasPrefix(l.Value, "`") {
+					bad = append(bad, fmt.Sprintf("%s: NT needs two \"…\" literals", pos))
+					return true
+				}
+				s, _ := strconv.Unquote(l.Value)
+				forms = append(forms, s)
+			}
+			lits = append(lits, forms[0]+"\x00"+forms[1])
+			return true
+		}
+		if len(args) != 1 {
+			return true
+		}
+		switch a := args[0].(type) {
 		case *ast.BasicLit:
 			if a.Kind != token.STRING {
 				return true
@@ -452,7 +581,7 @@ func TestSourcesExtracted(t *testing.T) {
 	top := testbin.Root(t)
 	listed := potfiles(t, top)
 	pot := loadPO(t, filepath.Join(top, "po", "confine.pot")).byKey()
-	keywords := map[string]bool{"T": true, "N": true, "N_": true}
+	keywords := map[string]bool{"T": true, "N": true, "N_": true, "NT": true}
 	fset := token.NewFileSet()
 	for _, dir := range []string{"ui", "model", "cli", "cmd/confine"} {
 		names, err := filepath.Glob(filepath.Join(top, dir, "*.go"))
@@ -481,6 +610,12 @@ func TestSourcesExtracted(t *testing.T) {
 				t.Errorf("%s has %d translatable strings but is not in po/POTFILES.in", rel, len(lits))
 			}
 			for _, s := range lits {
+				if id, plural, ok := strings.Cut(s, "\x00"); ok {
+					if e, found := pot[id]; !found || e.plural != plural {
+						t.Errorf("%s: %q / %q is not in po/confine.pot as a plural message (run meson compile confine-pot)", rel, id, plural)
+					}
+					continue
+				}
 				if _, ok := pot[s]; !ok {
 					t.Errorf("%s: %q is not in po/confine.pot (run meson compile confine-pot, then confine-update-po, then translate)", rel, s)
 				}
@@ -580,10 +715,28 @@ const (
 	outEnv    = "CONFINE_I18N_OUT"
 )
 
+// lookupIn is what the lookup helper translates: msgids with glib.Local,
+// and plural messages with g_dngettext for a count.
+type lookupIn struct {
+	IDs     []string  `json:"ids"`
+	Plurals []pluralQ `json:"plurals"`
+}
+
+type pluralQ struct {
+	ID, Plural string
+	N          int
+}
+
+type lookupOut struct {
+	Local   map[string]string `json:"local"`
+	Plurals []string          `json:"plurals"`
+}
+
 // TestHelperLookup is not a test on its own: TestLookups runs it in a child
-// process (gettext reads the locale once per process) to translate the
-// msgids in $CONFINE_I18N_IN with glib.InitI18n and glib.Local, exactly as
-// the app does, and writes the results to $CONFINE_I18N_OUT as JSON.
+// process (gettext reads the locale once per process) to translate what
+// $CONFINE_I18N_IN asks with glib.InitI18n, glib.Local and g_dngettext,
+// exactly as the app does (ui.T, ui.NT), and writes the results to
+// $CONFINE_I18N_OUT as JSON.
 func TestHelperLookup(t *testing.T) {
 	if os.Getenv(helperEnv) != "1" {
 		t.Skip("helper process for TestLookups")
@@ -592,16 +745,19 @@ func TestHelperLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	if err := json.Unmarshal(b, &ids); err != nil {
+	var in lookupIn
+	if err := json.Unmarshal(b, &in); err != nil {
 		t.Fatal(err)
 	}
 	glib.InitI18n(domain, os.Getenv(dirEnv))
-	got := make(map[string]string, len(ids))
-	for _, id := range ids {
-		got[id] = glib.Local(id)
+	out := lookupOut{Local: make(map[string]string, len(in.IDs))}
+	for _, id := range in.IDs {
+		out.Local[id] = glib.Local(id)
 	}
-	b, err = json.Marshal(got)
+	for _, q := range in.Plurals {
+		out.Plurals = append(out.Plurals, glibv2.Dngettext(domain, q.ID, q.Plural, uint32(q.N)))
+	}
+	b, err = json.Marshal(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,16 +767,16 @@ func TestHelperLookup(t *testing.T) {
 }
 
 // lookup runs TestHelperLookup with the given locale variables and returns
-// what glib.Local answered for each msgid.
-func lookup(t *testing.T, localeDir string, ids []string, env map[string]string) map[string]string {
+// what gettext answered.
+func lookup(t *testing.T, localeDir string, in lookupIn, env map[string]string) lookupOut {
 	t.Helper()
 	tmp := t.TempDir()
-	in, out := filepath.Join(tmp, "in.json"), filepath.Join(tmp, "out.json")
-	b, err := json.Marshal(ids)
+	inPath, outPath := filepath.Join(tmp, "in.json"), filepath.Join(tmp, "out.json")
+	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(in, b, 0o644); err != nil {
+	if err := os.WriteFile(inPath, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLookup$", "-test.count=1")
@@ -634,19 +790,19 @@ func lookup(t *testing.T, localeDir string, ids []string, env map[string]string)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, helperEnv+"=1", dirEnv+"="+localeDir, inEnv+"="+in, outEnv+"="+out)
+	cmd.Env = append(cmd.Env, helperEnv+"=1", dirEnv+"="+localeDir, inEnv+"="+inPath, outEnv+"="+outPath)
 	if o, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("lookup helper (%v): %v\n%s", env, err, o)
 	}
-	b, err = os.ReadFile(out)
+	b, err = os.ReadFile(outPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]string{}
-	if err := json.Unmarshal(b, &got); err != nil {
+	var out lookupOut
+	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
-	return got
+	return out
 }
 
 // TestLookups compiles every po/<lang>.po with msgfmt into
@@ -671,16 +827,37 @@ func TestLookups(t *testing.T) {
 	for _, lang := range linguas(t, top) {
 		t.Run(lang, func(t *testing.T) {
 			po := loadPO(t, filepath.Join(top, "po", lang+".po"))
-			var ids []string
+			var in lookupIn
+			var plurals []entry
 			for _, e := range po.entries {
-				if e.ctxt == "" {
-					ids = append(ids, e.id)
+				switch {
+				case e.ctxt != "":
+				case e.plural != "":
+					plurals = append(plurals, e)
+					for _, n := range pluralCounts {
+						in.Plurals = append(in.Plurals, pluralQ{ID: e.id, Plural: e.plural, N: n})
+					}
+				default:
+					in.IDs = append(in.IDs, e.id)
 				}
 			}
-			got := lookup(t, localeDir, ids, map[string]string{"LANGUAGE": lang, "LANG": "C.UTF-8"})
+			ids := in.IDs
+			out := lookup(t, localeDir, in, map[string]string{"LANGUAGE": lang, "LANG": "C.UTF-8"})
+			got := out.Local
 			var wrong []string
+			// Each count gets the form the language's rule gives it.
+			if pf, ok := pluralForms[lang]; ok && len(out.Plurals) == len(in.Plurals) {
+				for i, q := range in.Plurals {
+					e := plurals[i/len(pluralCounts)]
+					if f := pf.form(q.N); f >= len(e.strs) || out.Plurals[i] != e.strs[f] {
+						wrong = append(wrong, fmt.Sprintf("n=%d %q → %q, want form %d", q.N, q.ID, out.Plurals[i], f))
+					}
+				}
+			} else if len(in.Plurals) > 0 {
+				t.Errorf("%d plural lookups, %d answers", len(in.Plurals), len(out.Plurals))
+			}
 			for _, e := range po.entries {
-				if e.ctxt != "" || e.str == "" {
+				if e.ctxt != "" || e.str == "" || e.plural != "" {
 					continue // TestPOComplete reports empty translations
 				}
 				if g := got[e.id]; g != e.str {
@@ -696,12 +873,58 @@ func TestLookups(t *testing.T) {
 					t.Errorf("Local(%q) = %q, want %q", id, g, want)
 				}
 			}
-			t.Logf("%d messages translated through glib.Local", len(ids)-len(wrong))
+			t.Logf("%d messages and %d plural lookups checked through glib.Local and g_dngettext; %d wrong", len(ids), len(in.Plurals), len(wrong))
 		})
 	}
 	t.Run("C locale", func(t *testing.T) {
-		got := lookup(t, localeDir, []string{"Network"}, map[string]string{"LANGUAGE": "de", "LANG": "C"})
+		got := lookup(t, localeDir, lookupIn{IDs: []string{"Network"}}, map[string]string{"LANGUAGE": "de", "LANG": "C"}).Local
 		// Informational: why the lookups above set LANG=C.UTF-8.
 		t.Logf("LANG=C LANGUAGE=de: Local(\"Network\") = %q", got["Network"])
 	})
+}
+
+// TestDesktopAndMetainfoTranslated merges the translations into the
+// desktop entry and the metainfo as the build does (msgfmt --desktop,
+// msgfmt --xml) and checks that every language gives the launcher its
+// name, description and search terms, and the software centre every text.
+func TestDesktopAndMetainfoTranslated(t *testing.T) {
+	msgfmt := testbin.Need(t, "msgfmt")
+	top := testbin.Root(t)
+	tmp := t.TempDir()
+	const base = "data/io.github.confine_app.Confine"
+	desktop, metainfo := filepath.Join(tmp, "confine.desktop"), filepath.Join(tmp, "confine.metainfo.xml")
+	for _, c := range [][]string{
+		{"--desktop", "--template", filepath.Join(top, base+".desktop.in"), "-d", filepath.Join(top, "po"), "-o", desktop},
+		{"--xml", "--template", filepath.Join(top, base+".metainfo.xml.in"), "-d", filepath.Join(top, "po"), "-o", metainfo},
+	} {
+		if out, err := exec.Command(msgfmt, c...).CombinedOutput(); err != nil {
+			t.Fatalf("msgfmt %s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	d, err := os.ReadFile(desktop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := os.ReadFile(metainfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The texts of the metainfo a software centre shows, in English.
+	texts := regexp.MustCompile(`(?m)<(summary|p|li|caption|name)>`).FindAll(m, -1)
+	for _, lang := range linguas(t, top) {
+		for _, key := range []string{"GenericName", "Comment", "Keywords"} {
+			re := regexp.MustCompile(`(?m)^` + key + `\[` + regexp.QuoteMeta(lang) + `\]=(.+)$`)
+			got := re.FindSubmatch(d)
+			switch {
+			case got == nil:
+				t.Errorf("desktop entry: no %s[%s]", key, lang)
+			case key == "Keywords" && !strings.HasSuffix(string(got[1]), ";"):
+				t.Errorf("desktop entry: Keywords[%s] must end with ';': %q", lang, got[1])
+			}
+		}
+		n := strings.Count(string(m), `xml:lang="`+lang+`"`)
+		if want := len(texts); n < want {
+			t.Errorf("metainfo: %d texts in %s, want %d", n, lang, want)
+		}
+	}
 }

@@ -1,0 +1,327 @@
+package model
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/confine-app/confine/overrides"
+)
+
+// Presets are named hardening baselines, kept as data (presets/*.json): a
+// global override in the policy format, and the kinds of access each
+// installed app gets back, in its own override, when the baseline takes
+// away something it declared and needs to keep working. A preset becomes a
+// policy for this machine's apps (PresetPolicy), which PlanPolicy and
+// WritePolicy apply like any other, and it is checked before it is offered:
+// no app loses its display in a kind of session where it has one.
+
+//go:embed presets/*.json
+var presetFiles embed.FS
+
+// Preset is one baseline.
+type Preset struct {
+	Name         string          `json:"name"`
+	Global       json.RawMessage `json:"global"`
+	Keep         []string        `json:"keep"`
+	Format       string          `json:"format"`
+	Version      int             `json:"version"`
+	Title, Blurb string          `json:"-"` // untranslated, from presetTexts
+}
+
+// The kinds of access a preset gives back to the apps that declared them.
+const (
+	keepDisplay      = "display"       // X11 (or fallback-x11 for Wayland-native apps) where the app would lose its display
+	keepGPU          = "gpu"           // the GPU, for apps that had it (alone or through all devices)
+	keepNetwork      = "network"       // the network
+	keepAudio        = "audio"         // the PulseAudio socket
+	keepIPCForX11    = "ipc-for-x11"   // shared memory, for apps that are not Wayland-native
+	keepFolders      = "folders"       // the folders the app asks for, except the broad ones (home, host…)
+	keepSecrets      = "secrets"       // the keyring
+	keepHostCommands = "host-commands" // org.freedesktop.Flatpak (terminals, IDEs)
+)
+
+var knownKeeps = []string{keepDisplay, keepGPU, keepNetwork, keepAudio, keepIPCForX11, keepFolders, keepSecrets, keepHostCommands}
+
+// presetTexts are the presets' names and descriptions for display (Go
+// strings, so that they are translated).
+var presetTexts = map[string][2]string{
+	"strict":   {N_("Strict baseline"), N_("No network, sound, X11, shared memory, device access, home or host folders, keyring or host commands for any app by default; each installed app gets back its display, its GPU, the network and the folders it asks for.")},
+	"balanced": {N_("Balanced"), N_("No shared memory, device access, home or host folders, keyring or host commands by default; each installed app gets back what it asks for, except the home and host folders.")},
+}
+
+// Presets lists the presets, strictest first.
+func Presets() ([]*Preset, error) {
+	var out []*Preset
+	for _, name := range []string{"strict", "balanced"} {
+		p, err := LoadPreset(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// LoadPreset reads one preset's data.
+func LoadPreset(name string) (*Preset, error) {
+	data, err := presetFiles.ReadFile("presets/" + name + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("no preset %q (there are strict and balanced)", name)
+	}
+	var p Preset
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("preset %s: %v", name, err)
+	}
+	if p.Format != "confine-preset" || p.Version != 1 || p.Name != name {
+		return nil, fmt.Errorf("preset %s: not a confine-preset version 1 file", name)
+	}
+	for _, k := range p.Keep {
+		if !slices.Contains(knownKeeps, k) {
+			return nil, fmt.Errorf("preset %s: unknown kind %q to keep", name, k)
+		}
+	}
+	p.Title, p.Blurb = presetTexts[name][0], presetTexts[name][1]
+	return &p, nil
+}
+
+func (p *Preset) keeps(k string) bool { return slices.Contains(p.Keep, k) }
+
+// PresetPolicy turns a preset into a policy for the apps installed here:
+// the preset's global override, and for each app the exceptions it needs.
+// It returns the policy's JSON (for `confine apply` and for a person to
+// read) and the policy, checked: every app keeps a display wherever it has
+// one now.
+func (m *Model) PresetPolicy(p *Preset) ([]byte, *Policy, error) {
+	return m.presetPolicy(p, nil)
+}
+
+// presetPolicy is PresetPolicy; grants, when not nil, receives what each
+// app gets back.
+func (m *Model) presetPolicy(p *Preset, grants map[string][]PresetGrant) ([]byte, *Policy, error) {
+	doc := map[string]any{"format": PolicyFormat, "version": 1, "overrides": map[string]any{overrides.Global: p.Global}}
+	data, _ := json.Marshal(doc)
+	base, err := ParsePolicy("preset "+p.Name, data, m.Flatpak)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := m.PlanPolicy(base, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	global := plan.Files[0].After
+	targets := map[string]any{overrides.Global: p.Global}
+	for _, a := range m.RunnableApps() {
+		now := m.Effective(a)
+		after := Merge(m.Dialect, m.scopeLayers(a, a.ID, false, map[string][]byte{overrides.Global: global}))
+		if ex := p.exceptions(now, after); len(ex) > 0 {
+			targets[a.ID] = exceptionPolicy(ex)
+			if grants != nil {
+				grants[a.ID] = ex
+			}
+		}
+	}
+	doc["overrides"] = targets
+	data, err = json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err := ParsePolicy("preset "+p.Name, data, m.Flatpak)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.checkDisplays(pol); err != nil {
+		return nil, nil, fmt.Errorf("preset %s: %w", p.Name, err)
+	}
+	return data, pol, nil
+}
+
+// PresetGrant is one thing an app gets back in its own override when a
+// preset is applied: a permission, or a folder with its access.
+type PresetGrant struct {
+	Perm   *Permission // for a folder, its catalogue entry if it has one
+	Folder string      // set for a folder
+	Mode   overrides.Mode
+}
+
+// exceptions is what an app gets back in its own override: the kinds of
+// access the preset keeps, that the app has now and would lose.
+func (p *Preset) exceptions(now, after *Effective) []PresetGrant {
+	var out []PresetGrant
+	lost := func(q *Permission) bool {
+		return now.AllowedIn(q, WaylandSession) && !after.AllowedIn(q, WaylandSession) || now.AllowedIn(q, X11Session) && !after.AllowedIn(q, X11Session)
+	}
+	give := func(q *Permission) { out = append(out, PresetGrant{Perm: q}) }
+	if p.keeps(keepDisplay) {
+		if now.Display(WaylandSession) && !after.Display(WaylandSession) || now.Display(X11Session) && !after.Display(X11Session) {
+			if now.WaylandNative() {
+				// X11 only where no Wayland session runs, as before.
+				give(FallbackX11)
+			} else {
+				give(X11)
+			}
+		}
+	}
+	if p.keeps(keepGPU) && (now.On(DRI) || now.On(AllDevices)) && !after.On(DRI) && !after.On(AllDevices) {
+		give(DRI)
+	}
+	for _, k := range []struct {
+		keep string
+		perm *Permission
+		only bool
+	}{{keepNetwork, Network, true}, {keepAudio, PulseAudio, true}, {keepIPCForX11, IPC, !now.WaylandNative()}} {
+		if p.keeps(k.keep) && k.only && lost(k.perm) {
+			give(k.perm)
+		}
+	}
+	if p.keeps(keepFolders) {
+		var locs []string
+		for loc, s := range now.Filesystems {
+			// Not the broad folders, and not write access that runs code
+			// outside the sandbox: the baseline is there to take those.
+			if s.Mode == overrides.ModeNone || slices.Contains([]string{Host.Value, HostOS.Value, HostEtc.Value, HostRoot.Value, Home.Value}, loc) ||
+				s.Mode != overrides.ModeRead && writeEscape(loc) {
+				continue
+			}
+			if got, _ := after.FilesystemMode(loc); got != s.Mode {
+				locs = append(locs, loc)
+			}
+		}
+		slices.Sort(locs)
+		for _, loc := range locs {
+			out = append(out, PresetGrant{Perm: Ref{Group: GroupFilesystem, Name: loc}.Permission(), Folder: loc, Mode: now.Filesystems[loc].Mode})
+		}
+	}
+	for _, k := range []struct {
+		keep string
+		perm *Permission
+	}{{keepSecrets, Secrets}, {keepHostCommands, FlatpakPortal}} {
+		if held, _, _ := now.Holds(k.perm); p.keeps(k.keep) && held {
+			if held, _, _ := after.Holds(k.perm); !held {
+				give(k.perm)
+			}
+		}
+	}
+	return out
+}
+
+// exceptionPolicy is an app's exceptions in the policy format.
+func exceptionPolicy(grants []PresetGrant) map[string]any {
+	perms, folders, bus := map[string]string{}, map[string]string{}, map[string]string{}
+	for _, g := range grants {
+		switch {
+		case g.Folder != "":
+			folders[g.Folder] = g.Mode.String()
+		case g.Perm.Group == GroupSessionBus:
+			bus[g.Perm.Value] = overrides.PolicyTalk.String()
+		default:
+			perms[g.Perm.ID] = "on"
+		}
+	}
+	ex := map[string]any{}
+	if len(perms) > 0 {
+		ex["permissions"] = perms
+	}
+	if len(folders) > 0 {
+		ex["folders"] = folders
+	}
+	if len(bus) > 0 {
+		ex[string(GroupSessionBus)] = bus
+	}
+	return ex
+}
+
+// PresetPreview is what applying a preset would do on this computer,
+// computed and checked, nothing written.
+type PresetPreview struct {
+	Preset     *Preset
+	Policy     []byte      // the preset as a policy for these apps
+	Plan       *PolicyPlan // every file before and after
+	Exceptions []PresetException
+}
+
+// PresetException is what one app gets back in its own override.
+type PresetException struct {
+	App    *App
+	Grants []PresetGrant
+}
+
+// PreviewPreset computes a preset for the apps installed here: the policy,
+// the plan of the user's override files, and each app's exceptions (apps in
+// the order of RunnableApps).
+func (m *Model) PreviewPreset(p *Preset) (*PresetPreview, error) {
+	grants := map[string][]PresetGrant{}
+	data, pol, err := m.presetPolicy(p, grants)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := m.PlanPolicy(pol, false)
+	if err != nil {
+		return nil, err
+	}
+	pv := &PresetPreview{Preset: p, Policy: data, Plan: plan}
+	for _, a := range m.RunnableApps() {
+		if g := grants[a.ID]; len(g) > 0 {
+			pv.Exceptions = append(pv.Exceptions, PresetException{App: a, Grants: g})
+		}
+	}
+	return pv, nil
+}
+
+// checkDisplays refuses a policy that leaves an installed app without a
+// display in a kind of session where it has one now.
+func (m *Model) checkDisplays(pol *Policy) error {
+	plan, err := m.PlanPolicy(pol, false)
+	if err != nil {
+		return err
+	}
+	planned := map[string][]byte{}
+	for _, f := range plan.Files {
+		planned[f.Target] = f.After
+	}
+	var broken []string
+	for _, a := range m.RunnableApps() {
+		now := m.Effective(a)
+		after := Merge(m.Dialect, m.scopeLayers(a, a.ID, false, planned))
+		for _, s := range []struct {
+			name string
+			s    overrides.Session
+		}{{"Wayland", WaylandSession}, {"X11", X11Session}} {
+			if now.Display(s.s) && !after.Display(s.s) {
+				broken = append(broken, a.ID+" ("+s.name+")")
+			}
+		}
+	}
+	if len(broken) > 0 {
+		return fmt.Errorf("it would leave these apps without a display: %s", strings.Join(broken, ", "))
+	}
+	return nil
+}
+
+// ApplyPolicyPlan writes a plan's changed files and returns them as
+// Changes, so that the window can undo every file.
+func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
+	var done []Change
+	for _, f := range plan.Files {
+		if !f.Changed() {
+			continue
+		}
+		if err := plan.store.Write(f.Target, f.Before, f.After); err != nil {
+			return done, fmt.Errorf("%s: %w", f.Path, err)
+		}
+		done = append(done, Change{Target: f.Target, Before: f.Before, After: f.After})
+	}
+	return done, nil
+}
+
+// UndoAll reverts changes, last first.
+func (m *Model) UndoAll(cs []Change) error {
+	for _, c := range slices.Backward(cs) {
+		if err := m.Undo(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gio/v2"
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+)
+
+// A page lists every permission Flatpak knows, though an app uses a few.
+// Two filters narrow it: "Show only what this app uses" (rows some layer
+// sets — the app, the administrator, you — and rows the advisor mentions;
+// remembered in GSettings), and Find in Page (a permission's name or its
+// key=value). Rows say what they are with note; a pass after each refresh
+// hides the others, and groups left empty.
+
+type pageFilter struct {
+	bar      *gtk.SearchBar
+	entry    *gtk.SearchEntry
+	onlyUsed bool
+	action   *gio.SimpleAction
+}
+
+// rowInfo is what a filter needs to know of a row.
+type rowInfo struct {
+	text string // lower-case: title and key=value
+	used bool   // some layer sets it, or it is not a catalogue row
+}
+
+func (w *Window) setupPageFilter() {
+	f := &w.pageFilter
+	f.bar = w.builder.GetObject("page_search_bar").Cast().(*gtk.SearchBar)
+	f.entry = w.builder.GetObject("page_search_entry").Cast().(*gtk.SearchEntry)
+	f.bar.ConnectEntry(f.entry)
+	f.entry.ConnectSearchChanged(w.applyPageFilter)
+	f.bar.NotifyProperty("search-mode-enabled", w.applyPageFilter)
+	if w.settings != nil {
+		f.onlyUsed = w.settings.Boolean("only-used")
+	}
+	f.action = gio.NewSimpleActionStateful("only-used", nil, glib.NewVariantBoolean(f.onlyUsed))
+	f.action.ConnectActivate(func(*glib.Variant) { w.setOnlyUsed(!w.pageFilter.onlyUsed) })
+	w.win.AddAction(f.action)
+	find := gio.NewSimpleAction("find-in-page", nil)
+	find.ConnectActivate(func(*glib.Variant) { w.findInPage() })
+	w.win.AddAction(find)
+}
+
+// setOnlyUsed turns "Show only what this app uses" on or off.
+func (w *Window) setOnlyUsed(on bool) {
+	w.pageFilter.onlyUsed = on
+	w.pageFilter.action.SetState(glib.NewVariantBoolean(on))
+	if w.settings != nil {
+		w.settings.SetBoolean("only-used", on)
+	}
+	w.applyPageFilter()
+}
+
+func (w *Window) findInPage() {
+	w.pageFilter.bar.SetSearchMode(true)
+	w.pageFilter.entry.GrabFocus()
+}
+
+// focusInPage reports whether the keyboard is in the page pane (Ctrl+F
+// then finds in the page, not in the app list).
+func (w *Window) focusInPage() bool {
+	focus := w.win.Focus()
+	return focus != nil && gtk.BaseWidget(focus).IsAncestor(w.contentStack)
+}
+
+// note records what a row is, for the filters.
+func (v *pageView) note(row gtk.Widgetter, used bool, texts ...string) {
+	v.rowInfo[coreglib.BaseObject(row).Native()] = rowInfo{text: strings.ToLower(strings.Join(texts, "\n")), used: used}
+}
+
+func (w *Window) applyPageFilter() {
+	if v := w.pages.shown; v != nil && !v.overview {
+		v.applyFilter()
+	}
+}
+
+// applyFilter shows the rows the filters leave, hides groups left empty,
+// and offers the rest one click away.
+func (v *pageView) applyFilter() {
+	f := &v.w.pageFilter
+	query := ""
+	if f.bar.SearchMode() {
+		query = strings.ToLower(strings.TrimSpace(f.entry.Text()))
+	}
+	filtering := query != "" || f.onlyUsed && v.app != nil
+	hidden := 0
+	show := func(g *prefsGroup, tail []gtk.Widgetter) {
+		visible := 0
+		for _, r := range g.rows {
+			info, known := v.rowInfo[coreglib.BaseObject(r).Native()]
+			on := true
+			switch {
+			case isTail(r, tail):
+				on = !filtering // an "add" row belongs to the full list
+			case known:
+				on = (query == "" || strings.Contains(info.text, query)) && (!f.onlyUsed || v.app == nil || info.used || v.marked(r))
+			}
+			gtk.BaseWidget(r).SetVisible(on)
+			if on {
+				visible++
+			} else if known {
+				hidden++
+			}
+		}
+		g.SetVisible(visible > 0 || !filtering)
+	}
+	for _, g := range v.fixedGroups {
+		show(g, nil)
+	}
+	for _, lg := range v.lists[1:] { // the Advisor is never filtered
+		show(lg.group, lg.tail)
+	}
+	if v.portalGroup != nil {
+		show(v.portalGroup, nil)
+	}
+	if v.showAll != nil {
+		// Groups built after the first frame come after it: keep it last.
+		if last := v.root.LastChild(); last != nil && coreglib.BaseObject(last).Native() != coreglib.BaseObject(v.showAllGroup).Native() {
+			v.root.ReorderChildAfter(v.showAllGroup, last)
+		}
+		v.showAll.SetVisible(f.onlyUsed && v.app != nil && query == "")
+		v.showAll.setSubtitle(fmt.Sprintf(T("Not shown: %d"), hidden))
+	}
+}
+
+func isTail(r gtk.Widgetter, tail []gtk.Widgetter) bool {
+	for _, t := range tail {
+		if coreglib.BaseObject(t).Native() == coreglib.BaseObject(r).Native() {
+			return true
+		}
+	}
+	return false
+}
+
+// marked reports whether the advisor puts a warning sign on a row.
+func (v *pageView) marked(r gtk.Widgetter) bool {
+	n := coreglib.BaseObject(r).Native()
+	for _, fr := range v.fixed {
+		if coreglib.BaseObject(fr.row).Native() == n {
+			return fr.warn.img.IsVisible()
+		}
+	}
+	return false
+}
+
+// newShowAllRow is the row at the end of a filtered page that lists
+// everything again.
+func (v *pageView) newShowAllRow() *actionRow {
+	row := newActionRow(T("Show All Permissions"), "")
+	row.SetActivatable(true)
+	row.addSuffix(gtk.NewImageFromIconName("go-down-symbolic"))
+	v.cs.add(row.obj, row.obj.Connect("activated", func() { v.w.setOnlyUsed(false) }))
+	grp := newGroup("", "")
+	grp.add(row)
+	v.root.Append(grp)
+	v.showAllGroup = grp
+	return row
+}

@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+	"github.com/diamondburned/gotk4/pkg/pango"
+
+	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/overrides"
+)
+
+// presetChoice is the open presets dialog's parts (for the tests).
+type presetChoice struct {
+	dialog  *gtk.Dialog
+	apply   *gtk.Button
+	choices map[string]*gtk.ToggleButton // by preset name
+}
+
+// presetsDialog offers the hardening presets. A preset is shown as what it
+// does here: the change to the override for all apps, then each installed
+// app that needs something back to keep working and what it gets, as
+// computed for the installed Flatpak and checked so that no app loses its
+// display. Apply writes every file at once; one Undo restores them all.
+func (w *Window) presetsDialog() {
+	w.flush()
+	presets, err := model.Presets()
+	if err != nil {
+		w.toast(err.Error())
+		return
+	}
+	dialog, box := w.newDialog(T("Hardening Presets"), 680, 640)
+
+	choices := gtk.NewBox(gtk.OrientationHorizontal, 0)
+	choices.AddCSSClass("linked")
+	choices.SetHAlign(gtk.AlignCenter)
+	box.Append(choices)
+	blurb := wrapLabel("")
+	box.Append(blurb)
+
+	scroll := gtk.NewScrolledWindow()
+	scroll.SetVExpand(true)
+	scroll.SetPolicy(gtk.PolicyNever, gtk.PolicyAutomatic)
+	content := gtk.NewBox(gtk.OrientationVertical, 12)
+	for _, set := range []func(int){content.SetMarginTop, content.SetMarginBottom, content.SetMarginStart, content.SetMarginEnd} {
+		set(6) // room for the cards' shadows
+	}
+	scroll.SetChild(content)
+	box.Append(scroll)
+
+	status := wrapLabel("", "dim-label")
+	box.Append(status)
+	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
+	buttons.SetHAlign(gtk.AlignEnd)
+	cancel := gtk.NewButtonWithLabel(T("Cancel"))
+	cancel.ConnectClicked(func() { dialog.Close() })
+	apply := gtk.NewButtonWithLabel(T("Apply"))
+	apply.AddCSSClass("suggested-action")
+	buttons.Append(cancel)
+	buttons.Append(apply)
+	box.Append(buttons)
+
+	var shown *model.PresetPreview
+	show := func(p *model.Preset) {
+		blurb.SetText(T(p.Blurb))
+		for c := content.FirstChild(); c != nil; c = content.FirstChild() {
+			content.Remove(c)
+		}
+		shown = nil
+		pv, err := w.m.PreviewPreset(p)
+		if err != nil {
+			status.SetText(fmt.Sprintf(T("This preset cannot be applied here: %v"), err))
+			apply.SetSensitive(false)
+			return
+		}
+		shown = pv
+		w.fillPresetPreview(content, pv)
+		if pv.Plan.Changed() {
+			status.SetText(fmt.Sprintf(T("Checked for Flatpak %s: every app keeps its display in Wayland and X11 sessions."), w.m.Flatpak))
+		} else {
+			status.SetText(T("Your overrides already match this preset."))
+		}
+		apply.SetSensitive(pv.Plan.Changed())
+	}
+	w.presetChoice = presetChoice{dialog: dialog, apply: apply, choices: map[string]*gtk.ToggleButton{}}
+	dialog.ConnectCloseRequest(func() bool { w.presetChoice = presetChoice{}; return false })
+	var group *gtk.ToggleButton
+	for i, p := range presets {
+		b := gtk.NewToggleButtonWithLabel(T(p.Title))
+		if group == nil {
+			group = b
+		} else {
+			b.SetGroup(group)
+		}
+		b.ConnectToggled(func() {
+			if b.Active() {
+				show(p)
+			}
+		})
+		choices.Append(b)
+		w.presetChoice.choices[p.Name] = b
+		if i == 0 {
+			b.SetActive(true)
+		}
+	}
+	apply.ConnectClicked(func() {
+		if shown == nil {
+			return
+		}
+		pv := shown
+		dialog.Close()
+		w.applyPreset(pv)
+	})
+	dialog.Show()
+	// The choice has the focus, not the diff's selectable text (which
+	// would select itself and scroll the dialog).
+	group.GrabFocus()
+}
+
+// fillPresetPreview lays out a preset's effect: the override for all apps
+// as a diff, then one row per app that gets something back.
+func (w *Window) fillPresetPreview(content *gtk.Box, pv *model.PresetPreview) {
+	for _, f := range pv.Plan.Files {
+		if f.Target != overrides.Global {
+			continue
+		}
+		content.Append(sectionHeading(T("All Applications"), T("Your override for every app")))
+		if f.Changed() {
+			// The diff in a card, in full: the dialog scrolls, not the card.
+			diff := gtk.NewLabel(strings.TrimRight(model.Diff(f.Before, f.After), "\n"))
+			diff.SetXAlign(0)
+			diff.SetSelectable(true)
+			diff.SetWrap(true)
+			diff.SetWrapMode(pango.WrapWordChar)
+			diff.AddCSSClass("monospace")
+			for _, set := range []func(int){diff.SetMarginTop, diff.SetMarginBottom, diff.SetMarginStart, diff.SetMarginEnd} {
+				set(12)
+			}
+			card := gtk.NewBox(gtk.OrientationVertical, 0)
+			card.AddCSSClass("card")
+			card.Append(diff)
+			content.Append(card)
+		} else {
+			content.Append(wrapLabel(T("Already as the preset wants it."), "dim-label"))
+		}
+	}
+	n := len(pv.Exceptions)
+	g := newGroup(T("Exceptions"), fmt.Sprintf(NT("%d app gets something back in its own override, to keep working",
+		"%d apps get something back in their own overrides, to keep working", n), n))
+	if len(pv.Exceptions) == 0 {
+		g.add(wrapLabel(T("No app needs an exception."), "dim-label"))
+	}
+	for _, ex := range pv.Exceptions {
+		var words []string
+		for _, gr := range ex.Grants {
+			words = append(words, grantWords(gr))
+		}
+		row := newActionRow(ex.App.Name, strings.Join(words, ", "))
+		row.obj.SetObjectProperty("subtitle-lines", 0)
+		row.obj.SetObjectProperty("tooltip-text", ex.App.ID)
+		g.add(row)
+	}
+	content.Append(g)
+	var notes []string
+	for _, n := range pv.Plan.Notes {
+		if n.Severity == "warning" {
+			notes = append(notes, "• "+n.Message)
+		}
+	}
+	if len(notes) > 0 {
+		ng := newGroup(T("Worth knowing"), "")
+		ng.add(wrapLabel(strings.Join(notes, "\n")))
+		content.Append(ng)
+	}
+}
+
+// sectionHeading is a title and a description, as a preferences group
+// shows them, over content that is not a list.
+func sectionHeading(title, description string) *gtk.Box {
+	b := gtk.NewBox(gtk.OrientationVertical, 2)
+	t := wrapLabel(title, "heading")
+	t.SetMarginTop(6)
+	b.Append(t)
+	b.Append(wrapLabel(description, "dim-label"))
+	return b
+}
+
+// grantWords names one exception: the permission's title, or a folder and
+// its access.
+func grantWords(g model.PresetGrant) string {
+	if g.Folder == "" {
+		return T(g.Perm.Title)
+	}
+	name := g.Folder
+	if g.Perm != nil {
+		name = T(g.Perm.Title)
+	}
+	switch g.Mode {
+	case overrides.ModeRead:
+		return fmt.Sprintf(T("%s (read-only)"), name)
+	case overrides.ModeCreate:
+		return fmt.Sprintf(T("%s (created if missing)"), name)
+	}
+	return name
+}
+
+// applyPreset writes every file of a previewed preset and offers one Undo
+// for all of them.
+func (w *Window) applyPreset(pv *model.PresetPreview) {
+	w.flush()
+	w.edits.pending = nil
+	done, err := w.m.ApplyPolicyPlan(pv.Plan)
+	if err != nil {
+		// Whatever was written is undone: a preset is all or nothing.
+		if uerr := w.m.UndoAll(done); uerr != nil {
+			err = fmt.Errorf("%v (and undoing the files already written failed: %v)", err, uerr)
+		}
+		w.toast(fmt.Sprintf(T("Could not apply the preset: %v"), err))
+		w.refresh()
+		return
+	}
+	w.edits.offerUndo(nil, nil, nil)
+	w.edits.undoAll = done
+	toast(w.toasts, fmt.Sprintf(T("Applied: %s"), T(pv.Preset.Title)), T("Undo"), "win.undo", 10)
+	w.refresh()
+}
