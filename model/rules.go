@@ -307,7 +307,7 @@ func (m *Model) brokenFindings(a *App, e *Effective) []Finding {
 		}
 		own := l.Source == SourceUser || a == nil && l.Source == SourceGlobal
 		f := Finding{ID: "broken/" + l.Source.String(), Severity: SeverityHigh, Level: LevelInfo, Source: l.Source,
-			Title: N_("Flatpak cannot use an override file"), Reason: N_("%s"), ReasonArgs: []any{l.Err.Error()},
+			Title: N_("Flatpak cannot use an override file"), Reason: N_("Flatpak says: %s"), ReasonArgs: []any{l.Err.Error()},
 			Fix: N_("Ask the administrator to fix it; until then Flatpak refuses to start the app.")}
 		if crashes(l.Problems) {
 			f.Title = N_("An override file makes Flatpak crash")

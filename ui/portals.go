@@ -408,7 +408,9 @@ func (v *pageView) fillOpenWith(ow []model.OpenWith) {
 		case o.Skips():
 			sub = fmt.Sprintf(T("Opens with %s without asking"), handler)
 		default:
-			sub = fmt.Sprintf(T("Last chosen: %s (%d of %d times in a row before it stops asking)"), handler, o.Count, o.Threshold)
+			left := max(o.Threshold-o.Count, 1)
+			sub = fmt.Sprintf(NT("Last chosen: %s; the desktop stops asking after %d more choice of it in a row",
+				"Last chosen: %s; the desktop stops asking after %d more choices of it in a row", left), handler, left)
 		}
 		g.add(v.cachedRow("openwith\x00"+o.ContentType+"\x00"+sub, func() (gtk.Widgetter, func()) {
 			// The type's name from the shared MIME database, when it
