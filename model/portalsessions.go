@@ -280,8 +280,10 @@ func (s Session) Describe(tr func(string) string) string {
 	for _, src := range s.Sources {
 		switch src.Kind {
 		case SourceMonitor:
+			// TRANSLATORS: part of a list of what a saved screen-sharing session restores; %s is a monitor's connector, e.g. DP-1
 			parts = append(parts, fmt.Sprintf(tr(N_("monitor %s")), src.Name))
 		case SourceWindow:
+			// TRANSLATORS: part of a list of what a saved session restores; the first %s is a window's title, the second the app that shows it
 			parts = append(parts, fmt.Sprintf(tr(N_("window “%s” of %s")), src.Name, src.Detail))
 		case SourceVirtual:
 			parts = append(parts, tr(N_("a virtual monitor")))
@@ -292,17 +294,26 @@ func (s Session) Describe(tr func(string) string) string {
 	for _, d := range []struct {
 		bit  uint32
 		name string
-	}{{DeviceKeyboard, N_("keyboard")}, {DevicePointer, N_("pointer")}, {DeviceTouchscreen, N_("touchscreen")}} {
+	}{
+		// TRANSLATORS: part of a list of what a saved remote-desktop session may control: the keyboard
+		{DeviceKeyboard, N_("keyboard")},
+		// TRANSLATORS: part of a list of what a saved remote-desktop session may control: the mouse pointer
+		{DevicePointer, N_("pointer")},
+		// TRANSLATORS: part of a list of what a saved remote-desktop session may control: the touchscreen
+		{DeviceTouchscreen, N_("touchscreen")},
+	} {
 		if s.Devices&d.bit != 0 {
 			parts = append(parts, tr(d.name))
 		}
 	}
 	if s.Clipboard != nil && *s.Clipboard {
+		// TRANSLATORS: part of a list of what a saved remote-desktop session restores: access to the clipboard
 		parts = append(parts, tr(N_("clipboard")))
 	}
 	if len(parts) == 0 {
 		return tr(N_("Restores nothing Confine can name"))
 	}
+	// TRANSLATORS: %s is a comma-separated list such as “monitor DP-1, keyboard”
 	return fmt.Sprintf(tr(N_("Restores: %s")), strings.Join(parts, ", "))
 }
 
@@ -311,6 +322,7 @@ func (s Session) When(tr func(string) string) string {
 	const layout = "2006-01-02 15:04"
 	switch {
 	case !s.Created.IsZero() && !s.LastUsed.IsZero():
+		// TRANSLATORS: both %s are a date and time such as 2026-11-30 14:05
 		return fmt.Sprintf(tr(N_("saved %s, last used %s")), s.Created.Local().Format(layout), s.LastUsed.Local().Format(layout))
 	case !s.LastUsed.IsZero():
 		return fmt.Sprintf(tr(N_("last used %s")), s.LastUsed.Local().Format(layout))

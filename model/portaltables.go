@@ -283,8 +283,18 @@ func (st PortalStatus) Meaning() (string, []any) {
 var LocationLevels = []string{"NONE", "COUNTRY", "CITY", "NEIGHBORHOOD", "STREET", "EXACT"}
 
 var locationLabels = map[string]string{
-	"NONE": N_("None"), "COUNTRY": N_("Country"), "CITY": N_("City"), "NEIGHBORHOOD": N_("Neighbourhood"),
-	"STREET": N_("Street"), "EXACT": N_("Exact"),
+	// TRANSLATORS: location accuracy the desktop gives an app: no location at all
+	"NONE": N_("None"),
+	// TRANSLATORS: location accuracy the desktop gives an app: the country only
+	"COUNTRY": N_("Country"),
+	// TRANSLATORS: location accuracy the desktop gives an app: the city
+	"CITY": N_("City"),
+	// TRANSLATORS: location accuracy the desktop gives an app: the neighbourhood
+	"NEIGHBORHOOD": N_("Neighbourhood"),
+	// TRANSLATORS: location accuracy the desktop gives an app: the street
+	"STREET": N_("Street"),
+	// TRANSLATORS: location accuracy the desktop gives an app: as exact as it knows
+	"EXACT": N_("Exact"),
 }
 
 // LocationValue is the stored value for an accuracy, keeping the portal's
@@ -306,7 +316,14 @@ type InhibitFlag struct {
 
 // InhibitFlags lists them in the portal's order.
 var InhibitFlags = []InhibitFlag{
-	{"logout", N_("Log out")}, {"switch", N_("Switch user")}, {"suspend", N_("Suspend")}, {"idle", N_("Idle")},
+	// TRANSLATORS: something an app may keep the session from doing (a toggle): logging out
+	{"logout", N_("Log out")},
+	// TRANSLATORS: something an app may keep the session from doing (a toggle): switching to another user
+	{"switch", N_("Switch user")},
+	// TRANSLATORS: something an app may keep the session from doing (a toggle): suspending the computer
+	{"suspend", N_("Suspend")},
+	// TRANSLATORS: something an app may keep the session from doing (a toggle): going idle (screen blank, lock)
+	{"idle", N_("Idle")},
 }
 
 var inhibitFlagNames = []string{"logout", "switch", "suspend", "idle"}

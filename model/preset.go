@@ -48,7 +48,9 @@ var knownKeeps = []string{keepDisplay, keepGPU, keepNetwork, keepAudio, keepIPCF
 // presetTexts are the presets' names and descriptions for display (Go
 // strings, so that they are translated).
 var presetTexts = map[string][2]string{
-	"strict":   {N_("Strict baseline"), N_("No network, sound, X11, shared memory, device access, home or host folders, keyring or host commands for any app by default; each installed app gets back its display, its GPU, the network and the folders it asks for.")},
+	// TRANSLATORS: the name of a hardening preset, a set of restrictions for every app
+	"strict": {N_("Strict baseline"), N_("No network, sound, X11, shared memory, device access, home or host folders, keyring or host commands for any app by default; each installed app gets back its display, its GPU, the network and the folders it asks for.")},
+	// TRANSLATORS: the name of a hardening preset, milder than the strict baseline
 	"balanced": {N_("Balanced"), N_("No shared memory, device access, home or host folders, keyring or host commands by default; each installed app gets back what it asks for, except the home and host folders.")},
 }
 

@@ -97,6 +97,7 @@ func (s Status) Syntax(p *Permission) string {
 func ConditionText(d *overrides.Dialect, cond string) (string, []any) {
 	c, neg := strings.CutPrefix(cond, "!")
 	if !slices.Contains(overrides.KnownConditions, c) {
+		// TRANSLATORS: %s is a condition as written in the override file, e.g. has-wayland
 		return N_("Never: this Flatpak does not know the condition “%s”"), []any{cond}
 	}
 	if neg && d.NegatedTrueBug && (c == overrides.CondTrue || c == overrides.CondHasInputDevice || c == overrides.CondHasUSBDevice) {
@@ -104,7 +105,10 @@ func ConditionText(d *overrides.Dialect, cond string) (string, []any) {
 		return N_("Always on this Flatpak: it wrongly holds “%s” true (fixed in Flatpak 1.19)"), []any{cond}
 	}
 	texts := map[string][2]string{
-		overrides.CondTrue:           {N_("Always"), N_("Never")},
+		// TRANSLATORS: when a conditional permission applies: at every start of the app
+		overrides.CondTrue: {N_("Always"),
+			// TRANSLATORS: when a conditional permission applies: not at all
+			N_("Never")},
 		overrides.CondFalse:          {N_("Never"), N_("Always")},
 		overrides.CondHasWayland:     {N_("Only in a Wayland session"), N_("Only when no Wayland session is running")},
 		overrides.CondHasUSBPortal:   {N_("Only with the USB portal"), N_("Only without the USB portal")},

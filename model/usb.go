@@ -124,10 +124,13 @@ func (n *USBNames) Describe(q overrides.USBQuery) (string, []any) {
 	}
 	switch {
 	case product != "" && class != "":
+		// TRANSLATORS: a USB device rule; each %s is a hexadecimal USB ID, followed by its name in parentheses when the system knows it, e.g. “091e (Garmin)”
 		return N_("Device %s of vendor %s, class %s"), []any{product, vendor, class}
 	case product != "":
+		// TRANSLATORS: a USB device rule; each %s is a hexadecimal USB ID, with its name when known
 		return N_("Device %s of vendor %s"), []any{product, vendor}
 	case vendor != "" && class != "":
+		// TRANSLATORS: a USB device rule; each %s is a hexadecimal USB ID or class, with its name when known
 		return N_("Any device of vendor %s in class %s"), []any{vendor, class}
 	case vendor != "":
 		return N_("Any device of vendor %s"), []any{vendor}

@@ -50,7 +50,13 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 	r.reset.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyLabel}, []coreglib.Value{*coreglib.NewValue(fmt.Sprintf(T("Reset %s"), T(p.Title)))})
 	r.row.addSuffix(r.reset)
 	if v.app == nil {
-		r.choice = newChoice(v.cs, T(p.Title), T("Default"), T("Allow"), T("Deny"))
+		r.choice = newChoice(v.cs, T(p.Title),
+			// TRANSLATORS: a permission for all apps: each app keeps what it asks for
+			T("Default"),
+			// TRANSLATORS: a permission for all apps: given to every app
+			T("Allow"),
+			// TRANSLATORS: a permission for all apps: taken from every app
+			T("Deny"))
 		r.choice.onChanged(func() {
 			want := []overrides.State{overrides.Inherit, overrides.Grant, overrides.Revoke}[r.choice.Selected()]
 			r.v.queue(p.Ref(), func() (model.Change, error) { return r.v.w.m.SetFixed(nil, p.Key, p.Value, want) })

@@ -63,6 +63,7 @@ func (v *pageView) newHeader() *header {
 	h.shadowed.SetTooltipText(T("This app is also installed in an installation Flatpak prefers; that copy is the one that starts"))
 	tags.Append(h.shadowed)
 	if v.w.app.opts.Demo {
+		// TRANSLATORS: a tag on an app of the generated demo installation
 		t := gtk.NewLabel(T("Demo"))
 		t.AddCSSClass("tag")
 		t.AddCSSClass("demo")

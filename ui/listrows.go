@@ -142,7 +142,9 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 	if v.ownSource(src) {
 		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetFilesystem(v.app, loc) }))
 	}
-	dd := newChoice(v.cs, fmt.Sprintf(T("Access to %s"), title), T("Read-only"), T("Read-write"), T("Create"))
+	dd := newChoice(v.cs, fmt.Sprintf(T("Access to %s"), title), T("Read-only"), T("Read-write"),
+		// TRANSLATORS: folder access: read-write, and the folder is created if it is missing
+		T("Create"))
 	for i, m := range modeNames {
 		if m == mode {
 			dd.SetSelected(uint(i))
@@ -313,7 +315,15 @@ func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widg
 	if v.ownSource(s.Source) {
 		row.addSuffix(v.actionButton("edit-undo-symbolic", T("Reset to the default"), key, func() (model.Change, error) { return v.w.m.ResetBus(v.app, b, n) }))
 	}
-	dd := newChoice(v.cs, n, T("None"), T("See"), T("Talk"), T("Own"))
+	dd := newChoice(v.cs, n,
+		// TRANSLATORS: D-Bus policy for a bus name: the app cannot reach it
+		T("None"),
+		// TRANSLATORS: D-Bus policy for a bus name: the app may see that it exists
+		T("See"),
+		// TRANSLATORS: D-Bus policy for a bus name: the app may call it
+		T("Talk"),
+		// TRANSLATORS: D-Bus policy for a bus name: the app may take the name itself
+		T("Own"))
 	dd.SetSelected(uint(s.Policy))
 	dd.onChanged(func() {
 		p := policyChoices[dd.Selected()]
@@ -369,6 +379,7 @@ func (v *pageView) usbRow(s model.USBState, hidden bool) gtk.Widgetter {
 	row := newActionRow(fmt.Sprintf(T(format), args...), model.USBSyntax(s.Query, hidden))
 	row.addPrefix(provenanceIcon(s.Source))
 	if hidden {
+		// TRANSLATORS: a tag on a USB device rule: the device is hidden from the app
 		tag := gtk.NewLabel(T("Hidden"))
 		tag.AddCSSClass("tag")
 		tag.SetVAlign(gtk.AlignCenter)

@@ -495,7 +495,11 @@ func (v *pageView) usbDecisionRow(names *model.USBNames, d model.USBDevice) (gtk
 	}
 	row := newActionRow(title, sub)
 	row.SetTooltipText(d.ID)
-	dd := newChoice(v.cs, title, T("Offered"), T("Hidden"))
+	dd := newChoice(v.cs, title,
+		// TRANSLATORS: the USB portal's decision for one device: the app may be given it
+		T("Offered"),
+		// TRANSLATORS: the USB portal's decision for one device: hidden from the app
+		T("Hidden"))
 	selected := uint(0)
 	if d.Hidden {
 		selected = 1

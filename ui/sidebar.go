@@ -75,6 +75,7 @@ func (w *Window) setupSidebar() {
 		sr.sub.AddCSSClass("app-row-id")
 		labels.Append(sr.sub)
 		sr.box.Append(labels)
+		// TRANSLATORS: a badge on an app in the sidebar: you have changed its permissions
 		sr.badge = gtk.NewLabel(T("Changed"))
 		sr.badge.AddCSSClass("changed-badge")
 		sr.badge.SetVAlign(gtk.AlignCenter)
