@@ -255,16 +255,7 @@ func (c *command) show(args []string) error {
 	}
 	m := c.model()
 	e := m.Effective(a)
-	res := ShowResult{Target: fs.Arg(0), Flatpak: m.Dialect.Name, WaylandNative: a != nil && e.WaylandNative(), Permissions: Permissions(e, m.Session())}
-	if a != nil {
-		res.Installation = a.Installation.ID
-	}
-	if e.ResetBy != model.SourceDefault {
-		res.FilesystemRst = e.ResetBy.String()
-	}
-	for _, b := range e.Broken {
-		res.Broken = append(res.Broken, oneLine(b.Error()))
-	}
+	res := showResult(m, a, fs.Arg(0), e)
 	if a != nil {
 		res.Portals = c.portalsOf(a.ID)
 	}
@@ -502,4 +493,20 @@ func (c *command) lock(args []string) error {
 	}
 	fmt.Fprintf(c.env.Stdout, "--- %s\n%s", a.ID, model.Diff(ch.Before, ch.After))
 	return nil
+}
+
+// showResult is what `show` reports of an app's (or the global) merged
+// permissions e, in the user's or the system scope.
+func showResult(m *model.Model, a *model.App, target string, e *model.Effective) ShowResult {
+	res := ShowResult{Target: target, Flatpak: m.Dialect.Name, WaylandNative: a != nil && e.WaylandNative(), Permissions: Permissions(e, m.Session())}
+	if a != nil {
+		res.Installation = a.Installation.ID
+	}
+	if e.ResetBy != model.SourceDefault {
+		res.FilesystemRst = e.ResetBy.String()
+	}
+	for _, b := range e.Broken {
+		res.Broken = append(res.Broken, oneLine(b.Error()))
+	}
+	return res
 }

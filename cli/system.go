@@ -59,16 +59,7 @@ func (c *command) showSystem(target string, asJSON bool) error {
 		}
 	}
 	e := m.SystemEffective(a, target)
-	res := ShowResult{Target: target, Flatpak: m.Dialect.Name, WaylandNative: a != nil && e.WaylandNative(), Permissions: Permissions(e, m.Session())}
-	if a != nil {
-		res.Installation = a.Installation.ID
-	}
-	if e.ResetBy != model.SourceDefault {
-		res.FilesystemRst = e.ResetBy.String()
-	}
-	for _, b := range e.Broken {
-		res.Broken = append(res.Broken, oneLine(b.Error()))
-	}
+	res := showResult(m, a, target, e)
 	for _, n := range notes {
 		fmt.Fprintln(c.env.Stderr, "confine show: note:", n)
 	}

@@ -147,6 +147,19 @@ func (m *Model) layerOf(src Source, path string, data []byte, err error) Layer {
 	return l
 }
 
+// metadataLayer is the app's own request, the bottom of every stack.
+func (a *App) metadataLayer() Layer {
+	md := Layer{Source: SourceApp, Path: filepath.Join(a.Deploy, "metadata")}
+	switch {
+	case a.Err != nil:
+		md.Err = a.Err
+	case a.Metadata != nil:
+		md.File = a.Metadata
+		md.Context, md.Problems = a.metaContext, a.metaProblems
+	}
+	return md
+}
+
 // Layers reads, fresh from disk, the stack Flatpak merges for an app (nil
 // means the "All applications" page: the global overrides only), lowest
 // first: metadata ← system global ← system app ← user global ← user app, the
@@ -154,15 +167,7 @@ func (m *Model) layerOf(src Source, path string, data []byte, err error) Layer {
 func (m *Model) Layers(a *App) []Layer {
 	var out []Layer
 	if a != nil {
-		md := Layer{Source: SourceApp, Path: filepath.Join(a.Deploy, "metadata")}
-		switch {
-		case a.Err != nil:
-			md.Err = a.Err
-		case a.Metadata != nil:
-			md.File = a.Metadata
-			md.Context, md.Problems = a.metaContext, a.metaProblems
-		}
-		out = append(out, md)
+		out = append(out, a.metadataLayer())
 	}
 	if a == nil || usesSystemOverrides(a) {
 		out = append(out, m.layer(SourceSystemGlobal, m.System, overrides.Global))

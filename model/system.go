@@ -1,8 +1,6 @@
 package model
 
 import (
-	"path/filepath"
-
 	"github.com/confine-app/confine/overrides"
 )
 
@@ -59,15 +57,7 @@ func (m *Model) SystemEffective(a *App, target string) *Effective {
 func (m *Model) scopeLayers(a *App, target string, system bool, planned map[string][]byte) []Layer {
 	var out []Layer
 	if a != nil {
-		md := Layer{Source: SourceApp, Path: filepath.Join(a.Deploy, "metadata")}
-		switch {
-		case a.Err != nil:
-			md.Err = a.Err
-		case a.Metadata != nil:
-			md.File = a.Metadata
-			md.Context, md.Problems = a.metaContext, a.metaProblems
-		}
-		out = append(out, md)
+		out = append(out, a.metadataLayer())
 	}
 	get := func(src Source, s *overrides.Store, t string, own bool) Layer {
 		if data, ok := planned[t]; ok && own {

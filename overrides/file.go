@@ -586,13 +586,19 @@ func (f *File) RemoveBusPolicy(b Bus, name string) {
 	f.dropEmptyGroup(b.group())
 }
 
+// usbKey is the list of device queries: hidden-devices or
+// enumerable-devices.
+func usbKey(hidden bool) string {
+	if hidden {
+		return KeyUSBHidden
+	}
+	return KeyUSBEnumerable
+}
+
 // AddUSB adds a device query to the enumerable or the hidden list (1.16 and
 // later), unless a query printed the same way is there already.
 func (f *File) AddUSB(q USBQuery, hidden bool) error {
-	key := KeyUSBEnumerable
-	if hidden {
-		key = KeyUSBHidden
-	}
+	key := usbKey(hidden)
 	items, err := f.itemsIn(GroupUSB, key)
 	if err != nil {
 		return err
@@ -609,10 +615,7 @@ func (f *File) AddUSB(q USBQuery, hidden bool) error {
 // RemoveUSB removes a query (in any spelling Flatpak reads the same) from
 // one list.
 func (f *File) RemoveUSB(q USBQuery, hidden bool) error {
-	key := KeyUSBEnumerable
-	if hidden {
-		key = KeyUSBHidden
-	}
+	key := usbKey(hidden)
 	items, err := f.itemsIn(GroupUSB, key)
 	if err != nil {
 		return err

@@ -48,6 +48,21 @@ func (w *Window) newDialog(title string, width, height int) (*gtk.Dialog, *gtk.B
 	return dialog, box
 }
 
+// cancelApply ends a dialog's box with Cancel (closes it) and Apply (the
+// suggested action, returned for the caller to connect).
+func cancelApply(dialog *gtk.Dialog, box *gtk.Box) *gtk.Button {
+	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
+	buttons.SetHAlign(gtk.AlignEnd)
+	cancel := gtk.NewButtonWithLabel(T("Cancel"))
+	cancel.ConnectClicked(func() { dialog.Close() })
+	apply := gtk.NewButtonWithLabel(T("Apply"))
+	apply.AddCSSClass("suggested-action")
+	buttons.Append(cancel)
+	buttons.Append(apply)
+	box.Append(buttons)
+	return apply
+}
+
 // wrapLabel is a left-aligned label that wraps, with CSS classes;
 // monospace ones (IDs, commands) can be selected to copy.
 func wrapLabel(text string, classes ...string) *gtk.Label {
@@ -85,15 +100,7 @@ func (v *pageView) hardenDialog() {
 	box.Append(scroll)
 	cmd := wrapLabel("", "monospace", "dim-label")
 	box.Append(cmd)
-	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
-	buttons.SetHAlign(gtk.AlignEnd)
-	cancel := gtk.NewButtonWithLabel(T("Cancel"))
-	cancel.ConnectClicked(func() { dialog.Close() })
-	apply := gtk.NewButtonWithLabel(T("Apply"))
-	apply.AddCSSClass("suggested-action")
-	buttons.Append(cancel)
-	buttons.Append(apply)
-	box.Append(buttons)
+	apply := cancelApply(dialog, box)
 	var plan model.HardenPlan
 	update := func() {
 		var err error

@@ -51,15 +51,7 @@ func (w *Window) presetsDialog() {
 
 	status := wrapLabel("", "dim-label")
 	box.Append(status)
-	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
-	buttons.SetHAlign(gtk.AlignEnd)
-	cancel := gtk.NewButtonWithLabel(T("Cancel"))
-	cancel.ConnectClicked(func() { dialog.Close() })
-	apply := gtk.NewButtonWithLabel(T("Apply"))
-	apply.AddCSSClass("suggested-action")
-	buttons.Append(cancel)
-	buttons.Append(apply)
-	box.Append(buttons)
+	apply := cancelApply(dialog, box)
 
 	var shown *model.PresetPreview
 	show := func(p *model.Preset) {
