@@ -462,10 +462,13 @@ func readLink(t *testing.T, p string) string {
 	return s
 }
 
-func startXvfb(t *testing.T) (string, func()) {
+func startXvfb(t *testing.T) (string, func()) { return startXvfbSized(t, "640x480x24") }
+
+// startXvfbSized is startXvfb with a screen of the given WxHxDEPTH.
+func startXvfbSized(t *testing.T, screen string) (string, func()) {
 	testbin.Need(t, "Xvfb")
 	r, wr, _ := os.Pipe()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24")
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{wr}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,10 +1,13 @@
 # Reads Confine's window through the accessibility bus (AT-SPI), as a
 # screen reader does, and prints every switch as "name, role, state", and
-# its description when it has one (a condition).
+# its description when it has one (a condition). With --labels it also
+# prints every named label as "label: name".
 import sys
 import time
 
 import pyatspi
+
+LABELS = "--labels" in sys.argv[1:]
 
 
 def find_app(name):
@@ -19,6 +22,8 @@ def walk(node, out, depth=0):
         return
     try:
         role = node.getRoleName()
+        if LABELS and role == "label" and node.name:
+            out.append("label: " + node.name)
         if role in ("switch", "toggle button", "check box") and node.name:
             states = node.getState()
             on = states.contains(pyatspi.STATE_CHECKED) or states.contains(pyatspi.STATE_PRESSED)
