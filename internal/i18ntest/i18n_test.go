@@ -229,6 +229,15 @@ var spotChecks = map[string]map[string]string{
 		"Keyboard shortcuts": "Raccourcis clavier",
 		"Could not save: %v": "Impossible d’enregistrer\u00a0: %v",
 	},
+	// For the newer languages, the terms GNOME's teams use for these.
+	"es":    {"Network": "Red", "All Applications": "Todas las aplicaciones", "Reset": "Restablecer", "Main Menu": "Menú principal", "Keyboard shortcuts": "Atajos del teclado"},
+	"it":    {"Network": "Rete", "All Applications": "Tutte le applicazioni", "Reset": "Ripristina", "Main Menu": "Menu principale", "Keyboard shortcuts": "Scorciatoie da tastiera"},
+	"pt_BR": {"Network": "Rede", "All Applications": "Todos os aplicativos", "Reset": "Redefinir", "Main Menu": "Menu principal", "Keyboard shortcuts": "Atalhos de teclado"},
+	"nl":    {"Network": "Netwerk", "All Applications": "Alle toepassingen", "Reset": "Herstellen", "Main Menu": "Hoofdmenu", "Keyboard shortcuts": "Sneltoetsen"},
+	"pl":    {"Network": "Sieć", "All Applications": "Wszystkie aplikacje", "Reset": "Przywróć", "Main Menu": "Menu główne", "Keyboard shortcuts": "Skróty klawiszowe"},
+	"cs":    {"Network": "Síť", "All Applications": "Všechny aplikace", "Reset": "Obnovit", "Main Menu": "Hlavní nabídka", "Keyboard shortcuts": "Klávesové zkratky"},
+	"ru":    {"Network": "Сеть", "All Applications": "Все приложения", "Reset": "Сбросить", "Main Menu": "Главное меню", "Keyboard shortcuts": "Комбинации клавиш"},
+	"ja":    {"Network": "ネットワーク", "All Applications": "すべてのアプリケーション", "Reset": "リセット", "Main Menu": "メインメニュー", "Keyboard shortcuts": "キーボードショートカット"},
 }
 
 // pluralForms is each language's Plural-Forms header (the usual GNU
@@ -286,7 +295,7 @@ var pluralCounts = []int{0, 1, 2, 3, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111, 112
 func TestLinguas(t *testing.T) {
 	top := testbin.Root(t)
 	langs := linguas(t, top)
-	for _, want := range []string{"de", "fr"} {
+	for _, want := range []string{"de", "fr", "es", "it", "pt_BR", "nl", "pl", "cs", "ru", "ja"} {
 		if !slices.Contains(langs, want) {
 			t.Errorf("po/LINGUAS lacks %s (has %v)", want, langs)
 		}
