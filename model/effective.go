@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/confine-app/confine/overrides"
 )
@@ -65,6 +66,12 @@ func (s FixedState) On() bool { return s.Allowed }
 type Word struct {
 	Source Source
 	overrides.Perm
+}
+
+// Syntax is what the layer's file says of p, in key-file form
+// ("sockets=x11;if:x11:!has-wayland").
+func (w Word) Syntax(p *Permission) string {
+	return p.Key + "=" + strings.Join(overrides.SerializePerm(p.Value, w.Perm), ";")
 }
 
 // FsState is the effective state of one filesystem location.

@@ -177,7 +177,7 @@ func wordsTip(p *model.Permission, words []model.Word) string {
 	}
 	var parts []string
 	for _, w := range words {
-		parts = append(parts, fmt.Sprintf("%s: %s=%s", T(w.Source.Describe()), p.Key, strings.Join(overrides.SerializePerm(p.Value, w.Perm), ";")))
+		parts = append(parts, T(w.Source.Describe())+": "+w.Syntax(p))
 	}
 	return strings.Join(parts, "\n")
 }
