@@ -222,9 +222,8 @@ func TestUpdateThatWidensIsReportedUntilAcknowledged(t *testing.T) {
 		}
 	}
 	// The update adds network, home and a bus name.
-	w.install("system", "org.example.App", md+"shared=network;\n\n[Session Bus Policy]\norg.freedesktop.secrets=talk\n")
-	os.WriteFile(filepath.Join(w.sys, "app", "org.example.App", "current", "active", "metadata"),
-		[]byte("[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;\nshared=network;\nfilesystems=xdg-music:ro;home;\n\n[Session Bus Policy]\norg.freedesktop.secrets=talk\n"), 0o644)
+	w.installVersion("system", "org.example.App", "2",
+		"[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;\nshared=network;\nfilesystems=xdg-music:ro;home;\n\n[Session Bus Policy]\norg.freedesktop.secrets=talk\n")
 	m = Load(w.env())
 	a, _ = m.App("org.example.App")
 	var upd *Finding
@@ -267,6 +266,38 @@ func TestUpdateThatWidensIsReportedUntilAcknowledged(t *testing.T) {
 	}
 }
 
+// TestNewFlatpakIsNoUpdate: the same deployment read by Flatpak 1.18,
+// which understands conditions and host-root that 1.14 skipped, is not an
+// app update; a real update afterwards reports only what it added.
+func TestNewFlatpakIsNoUpdate(t *testing.T) {
+	w := newWorld(t)
+	md := "[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;x11;if:x11:!has-wayland;\nfilesystems=host-root:ro;\n"
+	w.install("system", "org.example.App", md)
+	updates := func(version string) []string {
+		m := Load(w.env("CONFINE_FLATPAK_VERSION", version))
+		a, _ := m.App("org.example.App")
+		var ids []string
+		for _, f := range m.Audit(a) {
+			if strings.HasPrefix(f.ID, "update/") {
+				_, reason := f.Text(English)
+				ids = append(ids, reason)
+			}
+		}
+		return ids
+	}
+	if got := updates("1.14.10"); len(got) != 0 {
+		t.Fatalf("first sight reported: %v", got)
+	}
+	if got := updates("1.18.1"); len(got) != 0 {
+		t.Fatalf("a new Flatpak reported as an app update: %v", got)
+	}
+	w.installVersion("system", "org.example.App", "2", md+"shared=network;\n")
+	got := updates("1.18.1")
+	if len(got) != 1 || !strings.Contains(got[0], "--share=network") || strings.Contains(got[0], "host-root") || strings.Contains(got[0], "x11") {
+		t.Fatalf("the update reports %v; want only --share=network", got)
+	}
+}
+
 func TestLockStopsUpdatesFromWidening(t *testing.T) {
 	w := newWorld(t)
 	md := "[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;\nfilesystems=xdg-music:ro;\n"
@@ -279,8 +310,8 @@ func TestLockStopsUpdatesFromWidening(t *testing.T) {
 	}
 	lockedNow := shownNoNegations(m.Effective(a))
 	// A later update asks for much more.
-	os.WriteFile(filepath.Join(w.sys, "app", "org.example.App", "current", "active", "metadata"),
-		[]byte("[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;x11;pulseaudio;session-bus;\nshared=network;ipc;\ndevices=all;\nfeatures=devel;\nfilesystems=xdg-music:ro;home;host;\n\n[Session Bus Policy]\norg.freedesktop.Flatpak=talk\n"), 0o644)
+	w.installVersion("system", "org.example.App", "2",
+		"[Application]\nname=org.example.App\n\n[Context]\nsockets=wayland;x11;pulseaudio;session-bus;\nshared=network;ipc;\ndevices=all;\nfeatures=devel;\nfilesystems=xdg-music:ro;home;host;\n\n[Session Bus Policy]\norg.freedesktop.Flatpak=talk\n")
 	m = Load(w.env())
 	a, _ = m.App("org.example.App")
 	if got := shownNoNegations(m.Effective(a)); got != lockedNow {

@@ -47,9 +47,13 @@ func (w *world) dir(inst string) string {
 	return ""
 }
 
-func (w *world) install(inst, id, metadata string) {
+func (w *world) install(inst, id, metadata string) { w.installVersion(inst, id, "1", metadata) }
+
+// installVersion installs (or updates to) a version of an app: each
+// version is a deployment of its own, as an update makes.
+func (w *world) installVersion(inst, id, version, metadata string) {
 	w.t.Helper()
-	if err := WriteDemoApp(w.dir(inst), DemoApp{ID: id, Name: FallbackName(id), RawMetadata: metadata, Version: "1"}); err != nil {
+	if err := WriteDemoApp(w.dir(inst), DemoApp{ID: id, Name: FallbackName(id), RawMetadata: metadata, Version: version}); err != nil {
 		w.t.Fatal(err)
 	}
 }

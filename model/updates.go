@@ -63,18 +63,25 @@ func (m *Model) declaredPath(id string) string {
 	return filepath.Join(m.Env.StateDir(), "declared", id)
 }
 
-func readDeclared(p string) (map[string]bool, bool) {
+// deployLine starts the line of a record that names the deployment (the
+// commit's folder) the grants were read from.
+const deployLine = "# deploy: "
+
+func readDeclared(p string) (set map[string]bool, deploy string, ok bool) {
 	data, err := os.ReadFile(p)
 	if err != nil {
-		return nil, false
+		return nil, "", false
 	}
-	set := map[string]bool{}
+	set = map[string]bool{}
 	for _, l := range strings.Split(string(data), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+		l = strings.TrimSpace(l)
+		if d, found := strings.CutPrefix(l, deployLine); found {
+			deploy = d
+		} else if l != "" && !strings.HasPrefix(l, "#") {
 			set[l] = true
 		}
 	}
-	return set, true
+	return set, deploy, true
 }
 
 // Gained returns what the app declares now but did not when Confine last
@@ -85,7 +92,7 @@ func (m *Model) Gained(a *App) []overrides.Op {
 		return nil
 	}
 	now := declaredGrants(a)
-	prev, ok := readDeclared(m.declaredPath(a.ID))
+	prev, deploy, ok := readDeclared(m.declaredPath(a.ID))
 	if !ok {
 		m.AcknowledgeUpdate(a)
 		return nil
@@ -96,6 +103,14 @@ func (m *Model) Gained(a *App) []overrides.Op {
 			gained = append(gained, o)
 		}
 	}
+	if len(gained) > 0 && deploy != "" && deploy == filepath.Base(a.Deploy) {
+		// The same deployment read by another Flatpak release (1.18
+		// understands conditions and host-root that 1.16 skipped): the
+		// app did not change, so this is no update. What the new reading
+		// gives is judged by the other findings; the record follows it.
+		m.AcknowledgeUpdate(a)
+		return nil
+	}
 	return gained
 }
 
@@ -103,6 +118,7 @@ func (m *Model) Gained(a *App) []overrides.Op {
 func (m *Model) AcknowledgeUpdate(a *App) error {
 	var b strings.Builder
 	b.WriteString("# What " + a.ID + " declared when Confine last looked; see `confine audit`.\n")
+	b.WriteString(deployLine + filepath.Base(a.Deploy) + "\n")
 	for _, o := range declaredGrants(a) {
 		b.WriteString(o.String() + "\n")
 	}
