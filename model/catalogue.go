@@ -40,7 +40,7 @@ var Groups = []GroupInfo{
 	{GroupShare, N_("Share"), N_("What the app shares with the rest of the system")},
 	{GroupSockets, N_("Sockets"), N_("Services on the host the app can connect to")},
 	{GroupDevices, N_("Devices"), N_("Hardware the app can use directly")},
-	{GroupFeatures, N_("Allow"), N_("Sandbox features the app may use")},
+	{GroupFeatures, N_("Features"), N_("Sandbox features the app may use")},
 	{GroupFilesystem, N_("Filesystem"), N_("Files and folders the app can see")},
 	{GroupPersistent, N_("Persistent"), N_("Folders in the app's own home that survive restarts")},
 	{GroupEnvironment, N_("Environment"), N_("Variables set or removed when the app starts")},
@@ -246,7 +246,7 @@ var (
 		Advice{ID: "info/x11-without-wayland", Level: LevelInfo, Severity: SeverityLow, Only: WaylandNativeApps, Releases: WithConditions, NoFix: true,
 			Title:  N_("Gets X11 only where no Wayland session runs"),
 			Reason: N_("The app shows its windows with Wayland and gets no X11 in a Wayland session. On this Flatpak, revoking X11 would also remove it in X11 sessions, where the app needs it to show windows."),
-			Fix:    N_("Nothing to do: X11 is already off wherever Wayland is there.")},
+			Fix:    N_("Nothing to do: X11 is already off in every Wayland session.")},
 		Advice{ID: "info/x11", Level: LevelInfo, Only: OtherApps, NoFix: true, Title: N_("Uses X11"),
 			Reason: N_("X11 gives no isolation between windows: the app can read what you type in other X11 apps and take screenshots. It needs X11 to show windows, so revoking it would stop the app."),
 			Fix:    N_("Prefer a Wayland session; there, only X11 apps can see each other.")})
@@ -257,9 +257,9 @@ var (
 			Reason: N_("The PulseAudio socket plays sound but also records from every microphone, bypassing the microphone permission."),
 			Fix:    N_("Revoke it if the app needs no sound. It will be silent.")})
 	SessionBusSocket = fixed(GroupSockets, overrides.KeySockets, "session-bus", N_("D-Bus session bus"), N_("Talk to every desktop service, including ones that run commands outside the sandbox"), "0.6.0", SeverityEscape,
-		escapeBus(N_("Full access to the session bus lets the app ask other programs, and Flatpak itself, to run commands outside the sandbox.")))
+		escapeBus(N_("Can escape the sandbox through the session bus"), N_("Full access to the session bus lets the app ask other programs, and Flatpak itself, to run commands outside the sandbox.")))
 	SystemBusSocket = fixed(GroupSockets, overrides.KeySockets, "system-bus", N_("D-Bus system bus"), N_("Talk to every system service"), "0.6.0", SeverityEscape,
-		escapeBus(N_("Full access to the system bus lets the app talk to every system service, some of which act with administrator rights.")))
+		escapeBus(N_("Can escape the sandbox through the system bus"), N_("Full access to the system bus lets the app talk to every system service, some of which act with administrator rights.")))
 	SSHAuth = fixed(GroupSockets, overrides.KeySockets, "ssh-auth", N_("Secure Shell agent"), N_("Use your SSH keys to log in to other computers"), "0.99.1", SeverityHigh,
 		Advice{ID: "revoke/ssh-auth", Level: LevelSuggested, Title: N_("Can use your SSH keys"), Reason: N_("The app can log in to every server your SSH agent can."),
 			Fix: N_("Revoke it unless the app connects to servers over SSH.")})
@@ -313,8 +313,8 @@ var (
 			Fix:    N_("Deny the name; the app may ask for passwords again or lose saved logins.")})
 )
 
-func escapeBus(reason string) Advice {
-	return Advice{ID: "escape/", Level: LevelRecommended, Title: N_("Can escape the sandbox through the %s"), Reason: reason,
+func escapeBus(title, reason string) Advice {
+	return Advice{ID: "escape/", Level: LevelRecommended, Title: title, Reason: reason,
 		Fix: N_("Revoke it; the app keeps the bus names it lists one by one.")}
 }
 

@@ -226,11 +226,11 @@ func (st PortalStatus) Choices() ([]PortalChoice, int) {
 func (st PortalStatus) Meaning() (string, []any) {
 	spec := specOf(st.Perm)
 	if !st.Understood {
-		what := N_("Stored value %s is not one the desktop understands: it acts as if nothing were stored")
+		what := N_("Stored value “%s” is not one the desktop understands: it acts as if nothing were stored")
 		if spec.kind == PortalLocation && len(st.Raw) >= 2 {
-			what = N_("Stored value %s is not one the desktop understands: it denies the location")
+			what = N_("Stored value “%s” is not one the desktop understands: it denies the location")
 		}
-		return what, []any{fmt.Sprintf("%q", st.Raw)}
+		return what, []any{strings.Join(st.Raw, ", ")}
 	}
 	switch spec.kind {
 	case PortalLocation:
@@ -269,7 +269,7 @@ func (st PortalStatus) Meaning() (string, []any) {
 	case PortalAsk:
 		switch {
 		case spec.onlyNo:
-			return N_("Allowed (\"ask\" means nothing here: only Deny refuses)"), nil
+			return N_("Allowed (“ask” means nothing here: only Deny refuses)"), nil
 		case st.Perm.ID == "portals/camera":
 			return N_("Asks every time, but the camera stays closed: the desktop opens it only when allowed"), nil
 		}

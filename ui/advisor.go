@@ -109,7 +109,8 @@ func (v *pageView) findingSlot(i int) *findingSlot {
 		}
 		v.w.flush()
 		c, err := v.w.m.Override(model.Target(v.app), sl.f.Ops)
-		v.w.afterChange(c, err, sl.title)
+		// TRANSLATORS: %s is the advisor's finding that was fixed, e.g. “Can record audio without asking”
+		v.w.afterChange(c, err, fmt.Sprintf(T("Applied the advisor’s fix for “%s”"), sl.title))
 	}))
 	for _, b := range []*gtk.Button{sl.undismiss, sl.need, sl.fix} {
 		b.SetVAlign(gtk.AlignCenter)

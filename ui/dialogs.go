@@ -131,7 +131,7 @@ func (v *pageView) hardenDialog() {
 	apply.ConnectClicked(func() {
 		c, err := w.m.Apply(plan)
 		dialog.Close()
-		w.afterChange(c, err, T("hardened"))
+		w.afterChange(c, err, T("The app was hardened"))
 	})
 	update()
 	dialog.Show()
@@ -144,6 +144,7 @@ func (w *Window) confirmDisplayLoss(a *model.App, what string, sessions []string
 	dialog, box := w.newDialog(T("The App Would Have No Display"), 460, 0)
 	var where []string
 	for _, s := range sessions {
+		// TRANSLATORS: these two and " or " fill the last %s of “…cannot open a window when it starts in %s”
 		where = append(where, map[string]string{"Wayland": T("a Wayland session"), "X11": T("an X11 session")}[s])
 	}
 	box.Append(wrapLabel(fmt.Sprintf(T("With this change to “%s”, %s cannot open a window when it starts in %s. The advisor can give the display back."),

@@ -140,7 +140,7 @@ func (w *Window) lockCurrent() {
 	}
 	w.flush()
 	c, err := w.m.Lock(w.current.app)
-	w.afterChange(c, err, T("permissions locked against future updates"))
+	w.afterChange(c, err, T("Permissions locked against future updates"))
 }
 
 // repairCurrent removes from the user's override of the shown page the
@@ -151,7 +151,7 @@ func (w *Window) repairCurrent() {
 	}
 	w.edits.pending = nil
 	c, err := w.m.Repair(w.current.app)
-	w.afterChange(c, err, T("repaired"))
+	w.afterChange(c, err, T("The override was repaired"))
 }
 
 func (w *Window) undoLast() {
@@ -183,7 +183,7 @@ func (w *Window) undoLast() {
 
 // afterChange reports a write made outside the debounce queue and offers
 // Undo.
-func (w *Window) afterChange(c model.Change, err error, what string) {
+func (w *Window) afterChange(c model.Change, err error, done string) {
 	if err != nil {
 		w.toast(fmt.Sprintf(T("Could not save: %v"), err))
 		w.refresh()
@@ -191,7 +191,7 @@ func (w *Window) afterChange(c model.Change, err error, what string) {
 	}
 	if c.Changed() {
 		w.edits.offerUndo(&c, nil, nil)
-		toast(w.toasts, fmt.Sprintf(T("Applied: %s"), what), T("Undo"), "win.undo", 8)
+		toast(w.toasts, done, T("Undo"), "win.undo", 8)
 	}
 	w.refresh()
 }

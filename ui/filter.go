@@ -126,6 +126,7 @@ func (v *pageView) applyFilter() {
 			v.root.ReorderChildAfter(v.showAllGroup, last)
 		}
 		v.showAll.SetVisible(f.onlyUsed && v.app != nil && query == "")
+		// TRANSLATORS: %d counts the permissions a filtered page hides
 		v.showAll.setSubtitle(fmt.Sprintf(T("Not shown: %d"), hidden))
 	}
 }

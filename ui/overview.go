@@ -138,6 +138,7 @@ func (v *pageView) fillByRisk() {
 	}
 	if rest := len(ov.entries) - len(ov.byRisk.rows); rest > 0 {
 		ov.more.setTitle(T("Show More Apps"))
+		// TRANSLATORS: %d counts the apps the Overview lists further down, on request
 		ov.more.setSubtitle(fmt.Sprintf(T("Not shown yet: %d"), rest))
 		ov.byRisk.add(ov.more)
 	}

@@ -402,15 +402,16 @@ func (v *pageView) fillOpenWith(ow []model.OpenWith) {
 		handler := v.w.appName(o.Handler)
 		switch {
 		case !o.Understood:
-			sub = fmt.Sprintf(T("Stored value %q is not one the desktop understands"), o.Raw)
+			sub = fmt.Sprintf(T("Stored value “%s” is not one the desktop understands"), strings.Join(o.Raw, ", "))
 		case o.AlwaysAsk:
 			sub = fmt.Sprintf(T("Last chosen: %s; the desktop asks every time for this type"), handler)
 		case o.Skips():
 			sub = fmt.Sprintf(T("Opens with %s without asking"), handler)
 		default:
 			left := max(o.Threshold-o.Count, 1)
-			sub = fmt.Sprintf(NT("Last chosen: %s; the desktop stops asking after %d more choice of it in a row",
-				"Last chosen: %s; the desktop stops asking after %d more choices of it in a row", left), handler, left)
+			// TRANSLATORS: %s is an app; the desktop's chooser stops asking once the same app was chosen a few times in a row
+			sub = fmt.Sprintf(NT("Last chosen: %s; chosen again %d more time in a row, it opens without asking",
+				"Last chosen: %s; chosen again %d more times in a row, it opens without asking", left), handler, left)
 		}
 		g.add(v.cachedRow("openwith\x00"+o.ContentType+"\x00"+sub, func() (gtk.Widgetter, func()) {
 			// The type's name from the shared MIME database, when it

@@ -206,7 +206,7 @@ func (w *Window) applyPreset(pv *model.PresetPreview) {
 	if err != nil {
 		// Whatever was written is undone: a preset is all or nothing.
 		if uerr := w.m.UndoAll(done); uerr != nil {
-			err = fmt.Errorf("%v (and undoing the files already written failed: %v)", err, uerr)
+			err = fmt.Errorf(T("%v (and undoing the files already written failed: %v)"), err, uerr)
 		}
 		w.toast(fmt.Sprintf(T("Could not apply the preset: %v"), err))
 		w.refresh()
@@ -214,6 +214,7 @@ func (w *Window) applyPreset(pv *model.PresetPreview) {
 	}
 	w.edits.offerUndo(nil, nil, nil)
 	w.edits.undoAll = done
-	toast(w.toasts, fmt.Sprintf(T("Applied: %s"), T(pv.Preset.Title)), T("Undo"), "win.undo", 10)
+	// TRANSLATORS: %s is a preset's name, e.g. Strict baseline
+	toast(w.toasts, fmt.Sprintf(T("Preset applied: %s"), T(pv.Preset.Title)), T("Undo"), "win.undo", 10)
 	w.refresh()
 }
