@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,4 +59,51 @@ func withoutVar(env []string, name string) []string {
 		}
 	}
 	return out
+}
+
+// TestEmptyMachineSaysWhy starts the window where there is nothing to list
+// — no apps, and then no Flatpak at all — and reads it through AT-SPI: it
+// does not crash, and the page says why it is empty.
+func TestEmptyMachineSaysWhy(t *testing.T) {
+	for _, tool := range []string{"dbus-run-session", "/usr/bin/python3", "Xvfb", "flatpak"} {
+		testbin.Need(t, tool)
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import pyatspi").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3-pyatspi missing in CI")
+		}
+		t.Skip("SKIPPED LOUDLY: python3-pyatspi not installed")
+	}
+	display, stop := startXvfb(t)
+	defer stop()
+	for _, c := range []struct {
+		name, path, want string
+	}{
+		{"no apps", os.Getenv("PATH"), "No Flatpak Apps Installed"},
+		{"no flatpak", t.TempDir(), "Flatpak Is Not Installed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			// The user installation exists only when Flatpak is there.
+			user := filepath.Join(root, "user")
+			if c.want == "No Flatpak Apps Installed" {
+				os.MkdirAll(user, 0o755)
+			}
+			script := "PATH=" + c.path + " " + confineBin + " >/dev/null 2>&1 & app=$!; sleep 4; " +
+				"/usr/bin/python3 testdata/a11y_check.py --labels; rc=$?; " +
+				"kill -0 $app || { echo confine exited; rc=1; }; kill $app; wait $app; exit $rc"
+			cmd := exec.Command("dbus-run-session", "--", "sh", "-c", script)
+			cmd.Env = append(withoutVar(os.Environ(), "GTK_A11Y"), "DISPLAY="+display, "GSK_RENDERER=cairo", "GSETTINGS_BACKEND=memory",
+				"LANGUAGE=", "LANG=C.UTF-8", "HOME="+root, "XDG_CONFIG_HOME="+filepath.Join(root, "config"), "XDG_STATE_HOME="+filepath.Join(root, "state"),
+				"XDG_CACHE_HOME="+filepath.Join(root, "cache"), "FLATPAK_USER_DIR="+user, "FLATPAK_SYSTEM_DIR="+filepath.Join(root, "system"),
+				"FLATPAK_CONFIG_DIR="+filepath.Join(root, "etc"))
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), "label: "+c.want+"\n") {
+				t.Fatalf("the empty page does not say %q; the screen reader reads:\n%s", c.want, out)
+			}
+		})
+	}
 }
