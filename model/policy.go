@@ -690,14 +690,32 @@ func sameMeaning(d *overrides.Dialect, a, b []byte) bool {
 	return slices.EqualFunc(pa, pb, func(x, y overrides.Problem) bool { return x == y }) && ca.Canonical() == cb.Canonical()
 }
 
-// WritePolicy writes a plan's changed files, global first. Each write
-// checks that the file still holds what the plan was computed from. On a
-// failure it returns the targets already written.
-func (m *Model) WritePolicy(p *PolicyPlan) (written []string, err error) {
+// writeOrder lists a plan's changed files in the order they are written:
+// every app's own file first, the global file last. An app's exceptions
+// alone only give back what it has, while the global baseline alone could
+// take its display; so a write cut short leaves no app worse off, and an
+// undo in reverse order restores the global file first.
+func (p *PolicyPlan) writeOrder() []PolicyFile {
+	var out []PolicyFile
 	for _, f := range p.Files {
-		if !f.Changed() {
-			continue
+		if f.Changed() && f.Target != overrides.Global {
+			out = append(out, f)
 		}
+	}
+	for _, f := range p.Files {
+		if f.Changed() && f.Target == overrides.Global {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// WritePolicy writes a plan's changed files, the apps' before the global
+// one (writeOrder). Each write checks that the file still holds what the
+// plan was computed from. On a failure it returns the targets already
+// written.
+func (m *Model) WritePolicy(p *PolicyPlan) (written []string, err error) {
+	for _, f := range p.writeOrder() {
 		if err := p.store.Write(f.Target, f.Before, f.After); err != nil {
 			return written, fmt.Errorf("%s: %w", f.Path, err)
 		}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -302,14 +303,24 @@ func (m *Model) checkDisplays(pol *Policy) error {
 	return nil
 }
 
-// ApplyPolicyPlan writes a plan's changed files and returns them as
-// Changes, so that the window can undo every file.
+// ApplyPolicyPlan writes a plan's changed files, all or nothing as far as
+// it can tell: when any file no longer holds what the plan was computed
+// from, nothing is written. The apps' files go first (writeOrder). It
+// returns what it wrote as Changes, so that the window can undo every
+// file, or roll back the ones written before a failure.
 func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
-	var done []Change
-	for _, f := range plan.Files {
-		if !f.Changed() {
-			continue
+	files := plan.writeOrder()
+	var changed []string
+	for _, f := range files {
+		if now, err := plan.store.Read(f.Target); err != nil || !sameFile(now, f.Before) {
+			changed = append(changed, f.Path)
 		}
+	}
+	if len(changed) > 0 {
+		return nil, fmt.Errorf("changed since the preview, so nothing was written: %s", strings.Join(changed, ", "))
+	}
+	var done []Change
+	for _, f := range files {
 		if err := plan.store.Write(f.Target, f.Before, f.After); err != nil {
 			return done, fmt.Errorf("%s: %w", f.Path, err)
 		}
@@ -318,8 +329,20 @@ func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
 	return done, nil
 }
 
-// UndoAll reverts changes, last first.
+// UndoAll reverts changes made together, last first, all or nothing as
+// far as it can tell: when a file was changed since, nothing is undone
+// (undoing the rest could leave the files in a state nobody chose).
 func (m *Model) UndoAll(cs []Change) error {
+	var changed []string
+	for _, c := range cs {
+		if now, err := m.User.Read(c.Target); err != nil || !sameFile(now, c.After) {
+			p, _ := m.User.Path(c.Target)
+			changed = append(changed, p)
+		}
+	}
+	if len(changed) > 0 {
+		return fmt.Errorf("changed since, so nothing was undone: %s", strings.Join(changed, ", "))
+	}
 	for _, c := range slices.Backward(cs) {
 		if err := m.Undo(c); err != nil {
 			return err
@@ -327,3 +350,6 @@ func (m *Model) UndoAll(cs []Change) error {
 	}
 	return nil
 }
+
+// sameFile compares two override files' bytes, nil meaning no file.
+func sameFile(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }

@@ -1,8 +1,7 @@
 package model
 
 import (
-	"encoding/json"
-	"reflect"
+	"maps"
 	"strings"
 	"testing"
 
@@ -98,9 +97,10 @@ func TestPresetsKeepEveryDisplay(t *testing.T) {
 	}
 }
 
-// TestPreviewPresetSaysWhatItWrites: the exceptions a person reads in the
-// preview are the apps' entries of the preset's policy, and the plan is
-// the one that policy gives.
+// TestPreviewPresetSaysWhatItWrites: what the preview says each app gets
+// back is what it holds once the preset is written (read afresh, as
+// Flatpak would), and the apps the preview does not list lost none of the
+// kinds of access the preset keeps.
 func TestPreviewPresetSaysWhatItWrites(t *testing.T) {
 	env, err := GenerateDemo(t.TempDir(), 0)
 	if err != nil {
@@ -116,26 +116,49 @@ func TestPreviewPresetSaysWhatItWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct {
-		Overrides map[string]json.RawMessage `json:"overrides"`
+	before := map[string]*Effective{}
+	for _, a := range m.RunnableApps() {
+		before[a.ID] = m.Effective(a)
 	}
-	if err := json.Unmarshal(pv.Policy, &doc); err != nil {
+	if _, err := m.ApplyPolicyPlan(pv.Plan); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Overrides) != len(pv.Exceptions)+1 {
-		t.Errorf("the policy has %d targets, the preview %d apps and the global override", len(doc.Overrides), len(pv.Exceptions))
+	m = Load(env)
+	listed := map[string]bool{}
+	holds := func(e *Effective, g PresetGrant) bool {
+		if g.Folder != "" {
+			mode, _ := e.FilesystemMode(g.Folder)
+			return mode == g.Mode
+		}
+		if g.Perm.Group == GroupSessionBus {
+			held, _, _ := e.Holds(g.Perm)
+			return held
+		}
+		return e.AllowedIn(g.Perm, WaylandSession) || e.AllowedIn(g.Perm, X11Session)
 	}
 	var browser []PresetGrant
 	for _, ex := range pv.Exceptions {
-		want, _ := json.Marshal(exceptionPolicy(ex.Grants))
-		var a, b any
-		json.Unmarshal(want, &a)
-		json.Unmarshal(doc.Overrides[ex.App.ID], &b)
-		if !reflect.DeepEqual(a, b) {
-			t.Errorf("%s: preview %s, policy %s", ex.App.ID, want, doc.Overrides[ex.App.ID])
+		listed[ex.App.ID] = true
+		a, _ := m.App(ex.App.ID)
+		e := m.Effective(a)
+		for _, g := range ex.Grants {
+			if !holds(e, g) {
+				t.Errorf("%s: the preview gives back %s %s, the files do not", ex.App.ID, g.Perm.ID, g.Folder)
+			}
 		}
 		if ex.App.ID == "net.waveline.Browser" {
 			browser = ex.Grants
+		}
+	}
+	for _, a := range m.RunnableApps() {
+		if listed[a.ID] {
+			continue
+		}
+		now, was := m.Effective(a), before[a.ID]
+		for _, q := range []*Permission{Network, DRI} {
+			if (was.AllowedIn(q, X11Session) || was.AllowedIn(q, WaylandSession)) && !now.AllowedIn(q, X11Session) && !now.AllowedIn(q, WaylandSession) {
+				t.Errorf("%s lost %s, and the preview lists nothing for it", a.ID, q.ID)
+			}
 		}
 	}
 	has := func(q *Permission, folder string) bool {
@@ -149,20 +172,63 @@ func TestPreviewPresetSaysWhatItWrites(t *testing.T) {
 	if !has(Network, "") || !has(Ref{Group: GroupFilesystem, Name: "xdg-download"}.Permission(), "xdg-download") || has(PulseAudio, "") {
 		t.Errorf("the browser gets back %+v; want the network and Downloads, not sound", browser)
 	}
-	_, pol, err := m.PresetPolicy(p)
+}
+
+// TestPresetAllOrNothing: a file changed between the preview and Apply
+// stops the whole Apply, and a file changed after it stops the whole Undo;
+// the apps' files are written before the global one.
+func TestPresetAllOrNothing(t *testing.T) {
+	env, err := GenerateDemo(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := m.PlanPolicy(pol, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(plan.Files) != len(pv.Plan.Files) {
-		t.Fatalf("plans differ: %d and %d files", len(plan.Files), len(pv.Plan.Files))
-	}
-	for i, f := range plan.Files {
-		if g := pv.Plan.Files[i]; g.Target != f.Target || string(g.After) != string(f.After) {
-			t.Errorf("%s: the preview plans %q, the policy %q", f.Target, g.After, f.After)
+	m := Load(env)
+	p, _ := LoadPreset("strict")
+	snapshot := func() map[string]string {
+		out := map[string]string{}
+		targets, _ := m.User.List()
+		for _, tg := range targets {
+			data, _ := m.User.Read(tg)
+			out[tg] = string(data)
 		}
+		return out
+	}
+	pv, err := m.PreviewPreset(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone edits an app's override after the preview.
+	if _, err := m.Override("net.waveline.Browser", []overrides.Op{{Flag: "env", Value: "EDITED=1"}}); err != nil {
+		t.Fatal(err)
+	}
+	edited := snapshot()
+	if _, err := m.ApplyPolicyPlan(pv.Plan); err == nil || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("apply over a changed file: %v", err)
+	}
+	if got := snapshot(); !maps.Equal(got, edited) {
+		t.Fatal("a refused apply wrote files")
+	}
+	pv, _ = m.PreviewPreset(p)
+	done, err := m.ApplyPolicyPlan(pv.Plan)
+	if err != nil || len(done) < 2 {
+		t.Fatalf("apply: %d files, %v", len(done), err)
+	}
+	if done[len(done)-1].Target != overrides.Global {
+		t.Errorf("the global override was not written last: %v", done[len(done)-1].Target)
+	}
+	applied := snapshot()
+	// An edit after Apply: Undo refuses as a whole.
+	if _, err := m.Override(overrides.Global, []overrides.Op{{Flag: "env", Value: "LATER=1"}}); err != nil {
+		t.Fatal(err)
+	}
+	later := snapshot()
+	if err := m.UndoAll(done); err == nil || !strings.Contains(err.Error(), "nothing was undone") {
+		t.Fatalf("undo over a changed file: %v", err)
+	}
+	if got := snapshot(); !maps.Equal(got, later) {
+		t.Fatal("a refused undo changed files")
+	}
+	if applied["global"] == later["global"] {
+		t.Fatal("precondition: the later edit changed the global override")
 	}
 }
