@@ -103,6 +103,11 @@ func (m *Model) Gained(a *App) []overrides.Op {
 			gained = append(gained, o)
 		}
 	}
+	if len(gained) == 0 && deploy == "" {
+		// A record from before records named their deployment: name it
+		// now, so a later Flatpak upgrade is not taken for an update.
+		m.AcknowledgeUpdate(a)
+	}
 	if len(gained) > 0 && deploy != "" && deploy == filepath.Base(a.Deploy) {
 		// The same deployment read by another Flatpak release (1.18
 		// understands conditions and host-root that 1.16 skipped): the
