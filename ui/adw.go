@@ -32,7 +32,7 @@ static void confine_toast(uintptr_t overlay, const char *title, const char *butt
 	AdwToast *t = adw_toast_new(title);
 	if (button && action) {
 		adw_toast_set_button_label(t, button);
-		adw_toast_set_action_name(t, action);
+		adw_toast_set_detailed_action_name(t, action);
 	}
 	adw_toast_set_timeout(t, timeout);
 	adw_toast_overlay_add_toast(ADW_TOAST_OVERLAY(P(overlay)), t);

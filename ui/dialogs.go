@@ -142,13 +142,17 @@ func (v *pageView) hardenDialog() {
 // person confirms, no when they cancel or close the dialog.
 func (w *Window) confirmDisplayLoss(a *model.App, what string, sessions []string, yes, no func()) {
 	dialog, box := w.newDialog(T("The App Would Have No Display"), 460, 0)
-	var where []string
-	for _, s := range sessions {
-		// TRANSLATORS: these two and " or " fill the last %s of “…cannot open a window when it starts in %s”
-		where = append(where, map[string]string{"Wayland": T("a Wayland session"), "X11": T("an X11 session")}[s])
+	// TRANSLATORS: the first %s is a permission's name, the second an app's
+	text := T("With this change to “%s”, %s cannot open a window when it starts in a Wayland session. The advisor can give the display back.")
+	switch {
+	case len(sessions) > 1:
+		// TRANSLATORS: the first %s is a permission's name, the second an app's
+		text = T("With this change to “%s”, %s cannot open a window when it starts in a Wayland or an X11 session. The advisor can give the display back.")
+	case len(sessions) == 1 && sessions[0] == "X11":
+		// TRANSLATORS: the first %s is a permission's name, the second an app's
+		text = T("With this change to “%s”, %s cannot open a window when it starts in an X11 session. The advisor can give the display back.")
 	}
-	box.Append(wrapLabel(fmt.Sprintf(T("With this change to “%s”, %s cannot open a window when it starts in %s. The advisor can give the display back."),
-		what, a.Name, strings.Join(where, T(" or ")))))
+	box.Append(wrapLabel(fmt.Sprintf(text, what, a.Name)))
 	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
 	buttons.SetHAlign(gtk.AlignEnd)
 	cancel := gtk.NewButtonWithLabel(T("Cancel"))

@@ -23,12 +23,41 @@ type edits struct {
 	undoFn func()
 	// undoAll is a change of many files (a preset), undone together.
 	undoAll []model.Change
+	// gen numbers the offers: a toast's Undo button carries the number of
+	// its offer, so an older toast still on screen cannot undo a newer
+	// change.
+	gen int32
 }
 
 // offerUndo makes c the change Undo reverts, with the app and portal
 // answers a reset removed.
 func (e *edits) offerUndo(c *model.Change, a *model.App, snap model.Snapshot) {
 	e.undo, e.undoApp, e.undoPortal, e.undoAll, e.undoFn = c, a, snap, nil, nil
+	e.gen++
+}
+
+// touched forgets a many-file Undo when one of its files is edited again:
+// undoing it then would put back files the person has moved on from.
+func (e *edits) touched(target string) {
+	for _, c := range e.undoAll {
+		if c.Target == target {
+			e.undoAll = nil
+			return
+		}
+	}
+}
+
+// toastUndo shows msg with an Undo button for the change offered last.
+func (w *Window) toastUndo(msg string, timeout int) {
+	toast(w.toasts, msg, T("Undo"), fmt.Sprintf("win.undo-offer(%d)", w.edits.gen), timeout)
+}
+
+// undoOffer is a toast's Undo: it undoes only the change that toast was
+// shown for.
+func (w *Window) undoOffer(gen int32) {
+	if gen == w.edits.gen {
+		w.undoLast()
+	}
 }
 
 // pendingEdit is a write waiting for the debounce timer.
@@ -119,7 +148,7 @@ func (w *Window) resetCurrent() {
 			return
 		}
 		w.edits.offerUndo(&c, a, snap)
-		toast(w.toasts, fmt.Sprintf(T("Changes to %s were reset"), name), T("Undo"), "win.undo", 8)
+		w.toastUndo(fmt.Sprintf(T("Changes to %s were reset"), name), 8)
 		w.refresh()
 	}
 	if a == nil {
@@ -191,7 +220,7 @@ func (w *Window) afterChange(c model.Change, err error, done string) {
 	}
 	if c.Changed() {
 		w.edits.offerUndo(&c, nil, nil)
-		toast(w.toasts, done, T("Undo"), "win.undo", 8)
+		w.toastUndo(done, 8)
 	}
 	w.refresh()
 }

@@ -310,6 +310,7 @@ func (v *pageView) addList(g model.GroupInfo, build func(*model.Effective) (stri
 }
 
 func (v *pageView) queue(key model.Ref, run func() (model.Change, error)) {
+	v.w.edits.touched(model.Target(v.app))
 	v.w.edits.queue(v.w, key, run)
 }
 

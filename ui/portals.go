@@ -353,6 +353,7 @@ func sessionTitle(table string) string {
 
 func orUnknown(s string) string {
 	if s == "" {
+		// TRANSLATORS: in place of a name the permission store did not record (an app, a portal backend)
 		return T("unknown")
 	}
 	return s
@@ -391,7 +392,7 @@ func (v *pageView) revokeSession(table, token string) {
 func (w *Window) offerUndo(msg string, undo func()) {
 	w.edits.offerUndo(nil, nil, nil)
 	w.edits.undoFn = undo
-	toast(w.toasts, msg, T("Undo"), "win.undo", 8)
+	w.toastUndo(msg, 8)
 }
 
 func (v *pageView) fillOpenWith(ow []model.OpenWith) {
@@ -418,6 +419,7 @@ func (v *pageView) fillOpenWith(ow []model.OpenWith) {
 			// has one ("PDF document").
 			title := o.ContentType
 			if scheme, ok := strings.CutPrefix(o.ContentType, "x-scheme-handler/"); ok {
+				// TRANSLATORS: %s is a URI scheme such as mailto or https; links of that kind
 				title = fmt.Sprintf(T("%s links"), scheme) + " (" + o.ContentType + ")"
 			} else if d := gio.ContentTypeGetDescription(o.ContentType); d != "" && !strings.Contains(d, o.ContentType) && !gio.ContentTypeIsUnknown(o.ContentType) {
 				title = d + " (" + o.ContentType + ")"

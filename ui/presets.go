@@ -69,7 +69,9 @@ func (w *Window) presetsDialog() {
 		shown = pv
 		w.fillPresetPreview(content, pv)
 		if pv.Plan.Changed() {
-			status.SetText(fmt.Sprintf(T("Checked for Flatpak %s: every app keeps its display in Wayland and X11 sessions."), w.m.Flatpak))
+			// Under the rules of the release Confine speaks ("1.18"), also
+			// when the installed version could not be found.
+			status.SetText(fmt.Sprintf(T("Checked for Flatpak %s: every app keeps its display in Wayland and X11 sessions."), w.m.Dialect.Name))
 		} else {
 			status.SetText(T("Your overrides already match this preset."))
 		}
@@ -215,6 +217,6 @@ func (w *Window) applyPreset(pv *model.PresetPreview) {
 	w.edits.offerUndo(nil, nil, nil)
 	w.edits.undoAll = done
 	// TRANSLATORS: %s is a preset's name, e.g. Strict baseline
-	toast(w.toasts, fmt.Sprintf(T("Preset applied: %s"), T(pv.Preset.Title)), T("Undo"), "win.undo", 10)
+	w.toastUndo(fmt.Sprintf(T("Preset applied: %s"), T(pv.Preset.Title)), 10)
 	w.refresh()
 }

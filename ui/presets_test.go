@@ -2,10 +2,13 @@ package ui
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/diamondburned/gotk4/pkg/glib/v2"
 
 	"github.com/confine-app/confine/model"
 )
@@ -120,5 +123,73 @@ func TestPresetInWindow(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// putBack restores the demo's override files to files (overrideFiles).
+func putBack(t *testing.T, files map[string]string) {
+	t.Helper()
+	dir := filepath.Join(demoVars["FLATPAK_USER_DIR"], "overrides")
+	for name := range overrideFiles(t) {
+		if _, ok := files[name]; !ok {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onMain(func() { testWin.refresh() })
+}
+
+// TestUndoOffersDoNotCross: a toast's Undo undoes only the change it was
+// shown for. After a preset, editing one of its files makes the preset's
+// Undo do nothing (never half of it), and an older toast still on screen
+// cannot undo a newer change.
+func TestUndoOffersDoNotCross(t *testing.T) {
+	before := overrideFiles(t)
+	defer putBack(t, before)
+	undoOffer := func(gen int32) {
+		onMain(func() {
+			if !testWin.win.Widget.ActivateAction("win.undo-offer", glib.NewVariantInt32(gen)) {
+				t.Error("win.undo-offer not found")
+			}
+		})
+	}
+	onMain(func() { testWin.win.Widget.ActivateAction("win.presets", nil) })
+	eventually(t, "the presets dialog", 3*time.Second, func() bool { return testWin.presetChoice.dialog != nil })
+	onMain(func() { testWin.presetChoice.apply.Activate() })
+	eventually(t, "the preset applied", 3*time.Second, func() bool { return len(testWin.edits.undoAll) > 0 })
+	presetGen := testWin.edits.gen
+
+	// An edit of the global override after the preset.
+	v := show(t, "global")
+	onMain(func() {
+		v.Choose("shared/ipc", 1)
+		testWin.flush()
+	})
+	edited := overrideFiles(t)
+	if edited["global"] == before["global"] {
+		t.Fatal("precondition: the preset and the edit changed the global override")
+	}
+	undoOffer(presetGen)
+	if got := overrideFiles(t); !maps.Equal(got, edited) {
+		t.Fatalf("the preset's Undo after an edit of its files changed them:\n%v\nwant\n%v", got, edited)
+	}
+
+	// An older toast's Undo cannot undo a newer change.
+	const scanner = "org.legacy.Scanner"
+	show(t, scanner)
+	onMain(func() { testWin.win.Widget.ActivateAction("win.reset-app", nil) })
+	eventually(t, "the reset's Undo", 5*time.Second, func() bool { return testWin.edits.gen != presetGen && testWin.edits.undo != nil })
+	resetGen := testWin.edits.gen
+	undoOffer(presetGen)
+	if got := readOverride(t, scanner); got != "<none>" {
+		t.Fatalf("an old toast undid the reset: %q", got)
+	}
+	undoOffer(resetGen)
+	if got := readOverride(t, scanner); got != edited[scanner] {
+		t.Fatalf("the reset's own Undo gave %q, want %q", got, edited[scanner])
 	}
 }
