@@ -87,7 +87,9 @@ func TestEmptyMachineSaysWhy(t *testing.T) {
 			// The user installation exists only when Flatpak is there.
 			user := filepath.Join(root, "user")
 			if c.want == "No Flatpak Apps Installed" {
-				os.MkdirAll(user, 0o755)
+				if err := os.MkdirAll(user, 0o755); err != nil {
+					t.Fatal(err)
+				}
 			}
 			script := "PATH=" + c.path + " " + confineBin + " >/dev/null 2>&1 & app=$!; sleep 4; " +
 				"/usr/bin/python3 testdata/a11y_check.py --labels; rc=$?; " +
