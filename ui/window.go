@@ -209,6 +209,13 @@ func (w *Window) addActions() {
 	})
 	add("reset-app", w.resetCurrent)
 	add("undo", w.undoLast)
+	offer := gio.NewSimpleAction("undo-offer", glib.NewVariantType("i"))
+	offer.ConnectActivate(func(p *glib.Variant) {
+		if p != nil {
+			w.undoOffer(p.Int32())
+		}
+	})
+	w.win.AddAction(offer)
 	add("show-command", w.showCommand)
 	add("open-folder", w.openFolder)
 	add("lock-app", w.lockCurrent)
