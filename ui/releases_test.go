@@ -370,6 +370,7 @@ func TestOnlyWhatTheAppUses(t *testing.T) {
 	if allFixed != len(model.InGroup(model.GroupShare))+len(model.InGroup(model.GroupSockets))+len(model.InGroup(model.GroupDevices))+len(model.InGroup(model.GroupFeatures)) {
 		t.Errorf("without the filter %d fixed rows are shown", allFixed)
 	}
+	t.Logf("%s: %d of %d permission rows and %d of %d folder rows with the filter", id, usedFixed, allFixed, usedFolders, allFolders)
 	if usedFixed != wantFixed || usedFolders != wantFolders || usedFixed >= allFixed || usedFolders >= allFolders {
 		t.Errorf("with the filter: %d of %d fixed rows (want %d), %d of %d folder rows (want %d)", usedFixed, allFixed, wantFixed, usedFolders, allFolders, wantFolders)
 	}
