@@ -462,7 +462,8 @@ func TestApplyExportFile(t *testing.T) {
 }
 
 // TestApplyWriteFailureNamesWrittenFiles: when a write fails midway the
-// message says which files were already written.
+// message says which files were already written; the global override,
+// written last, is not among them (apps' files alone take nothing away).
 func TestApplyWriteFailureNamesWrittenFiles(t *testing.T) {
 	const ro = "/proc/sys/kernel/ostype" // a file nobody can create files beside
 	if _, err := os.Stat(ro); err != nil {
@@ -475,15 +476,19 @@ func TestApplyWriteFailureNamesWrittenFiles(t *testing.T) {
 	}
 	pol := m.policy(`{"format": "confine-policy", "version": 1, "overrides": {
 	  "global": {"permissions": {"shared/network": "off"}},
+	  "org.example.Aaa": "[Context]\nshared=network;\n",
 	  "org.example.Zzz": "[Context]\nshared=!network;\n"}}`)
 	if code := m.run("", "apply", pol); code != 1 {
 		t.Fatalf("exit %d: %s", code, m.lastErrs)
 	}
-	if !strings.Contains(m.lastErrs, "already written: global; the other files are unchanged") {
+	if !strings.Contains(m.lastErrs, "already written: org.example.Aaa; the other files are unchanged") {
 		t.Errorf("message: %q", m.lastErrs)
 	}
-	if !strings.Contains(m.file("user", "global"), "!network") {
-		t.Error("global was not written")
+	if !strings.Contains(m.file("user", "org.example.Aaa"), "shared=network") {
+		t.Error("org.example.Aaa was not written")
+	}
+	if m.file("user", "global") != "" {
+		t.Errorf("the global override was written before a failed app file: %q", m.file("user", "global"))
 	}
 }
 
