@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/internal/fptest"
 	"github.com/confine-app/confine/internal/portaltest"
@@ -463,23 +461,6 @@ func TestExportImportPortalPermissions(t *testing.T) {
 	}
 }
 
-// screencastSession is restore data as xdg-desktop-portal-gnome writes it
-// for one monitor, times in microseconds since 1970.
-func screencastSession() dbus.Variant {
-	type stream struct {
-		ID, Type uint32
-		Source   dbus.Variant
-	}
-	return dbus.MakeVariant(struct {
-		Backend string
-		Version uint32
-		Data    dbus.Variant
-	}{"GNOME", 1, dbus.MakeVariant(struct {
-		Created, LastUsed int64
-		Streams           []stream
-	}{1732950000000000, 1732953600000000, []stream{{0, 1, dbus.MakeVariant("DEL:DELL U2720Q:7F9X2K3")}}})})
-}
-
 func TestShowPortals(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
 	store := model.NewPortalStore(bus.Conn)
@@ -496,7 +477,7 @@ func TestShowPortals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := store.Set("screencast", true, "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", map[string][]string{"net.waveline.Browser": {"yes"}}, screencastSession()); err != nil {
+	if err := store.Set("screencast", true, "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", map[string][]string{"net.waveline.Browser": {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"))); err != nil {
 		t.Fatal(err)
 	}
 	env := append(demo(t), "DBUS_SESSION_BUS_ADDRESS="+bus.Address)

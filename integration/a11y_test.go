@@ -15,15 +15,7 @@ import (
 // (Debian's python3-pyatspi), as Orca would: each permission switch must be
 // announced with its title and its state.
 func TestScreenReaderReadsSwitches(t *testing.T) {
-	for _, tool := range []string{"dbus-run-session", "/usr/bin/python3", "Xvfb"} {
-		testbin.Need(t, tool)
-	}
-	if err := exec.Command("/usr/bin/python3", "-c", "import pyatspi").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3-pyatspi missing in CI")
-		}
-		t.Skip("SKIPPED LOUDLY: python3-pyatspi not installed")
-	}
+	needScreenReader(t)
 	display, stop := startXvfb(t)
 	defer stop()
 	// The window registers on the accessibility bus when it maps; the reader
@@ -51,6 +43,22 @@ func TestScreenReaderReadsSwitches(t *testing.T) {
 	}
 }
 
+// needScreenReader stops a test that reads the window through AT-SPI where
+// it cannot (loudly; in CI it fails): it needs a D-Bus session, Debian's
+// python3-pyatspi, Xvfb, and the other programs named.
+func needScreenReader(t *testing.T, more ...string) {
+	t.Helper()
+	for _, tool := range append([]string{"dbus-run-session", "/usr/bin/python3", "Xvfb"}, more...) {
+		testbin.Need(t, tool)
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import pyatspi").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3-pyatspi missing in CI")
+		}
+		t.Skip("SKIPPED LOUDLY: python3-pyatspi not installed")
+	}
+}
+
 func withoutVar(env []string, name string) []string {
 	var out []string
 	for _, kv := range env {
@@ -65,15 +73,7 @@ func withoutVar(env []string, name string) []string {
 // — no apps, and then no Flatpak at all — and reads it through AT-SPI: it
 // does not crash, and the page says why it is empty.
 func TestEmptyMachineSaysWhy(t *testing.T) {
-	for _, tool := range []string{"dbus-run-session", "/usr/bin/python3", "Xvfb", "flatpak"} {
-		testbin.Need(t, tool)
-	}
-	if err := exec.Command("/usr/bin/python3", "-c", "import pyatspi").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3-pyatspi missing in CI")
-		}
-		t.Skip("SKIPPED LOUDLY: python3-pyatspi not installed")
-	}
+	needScreenReader(t, "flatpak")
 	display, stop := startXvfb(t)
 	defer stop()
 	for _, c := range []struct {

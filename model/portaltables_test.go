@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/confine-app/confine/internal/portaltest"
 	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
@@ -317,29 +315,6 @@ func TestPortalOverviewAnswers(t *testing.T) {
 	}
 }
 
-// screencastData is restore data as xdg-desktop-portal-gnome makes it: a
-// monitor (vendor:product:serial) and a window (app ID, title), times in
-// microseconds since 1970.
-func screencastData() dbus.Variant {
-	type stream struct {
-		ID, Type uint32
-		Source   dbus.Variant
-	}
-	inner := struct {
-		Created, LastUsed int64
-		Streams           []stream
-	}{1732950000000000, 1732953600000000, []stream{
-		{0, 1, dbus.MakeVariant("DEL:DELL U2720Q:7F9X2K3")},
-		{1, 2, dbus.MakeVariant(struct{ App, Title string }{"org.mozilla.firefox", "Mozilla Firefox"})},
-		{2, 4, dbus.MakeVariant(true)},
-	}}
-	return dbus.MakeVariant(struct {
-		Backend string
-		Version uint32
-		Data    dbus.Variant
-	}{"GNOME", 1, dbus.MakeVariant(inner)})
-}
-
 // gdbus asks GLib's own client (an independent reader) what the store
 // holds.
 func gdbus(t *testing.T, bus *portaltest.Bus, method string, args ...string) string {
@@ -362,7 +337,7 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 	// 1.16 to 1.18 save a session in two steps: the app's ["yes"], then
 	// the data.
 	seed(t, s, "screencast", tok1, "com.obsproject.Studio", "yes")
-	if err := s.SetValue("screencast", true, tok1, screencastData()); err != nil {
+	if err := s.SetValue("screencast", true, tok1, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2))); err != nil {
 		t.Fatal(err)
 	}
 	// 1.19 and later in one Set; here written by GLib's gdbus, a KDE
@@ -527,7 +502,7 @@ func TestPortalChangedCarriesSessionData(t *testing.T) {
 	}
 	defer stop()
 	other := model.NewPortalStore(bus.Connect(t))
-	if err := other.Set("screencast", true, tok1, map[string][]string{"com.obsproject.Studio": {"yes"}}, screencastData()); err != nil {
+	if err := other.Set("screencast", true, tok1, map[string][]string{"com.obsproject.Studio": {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2))); err != nil {
 		t.Fatal(err)
 	}
 	var c model.PortalChange
@@ -562,7 +537,7 @@ func BenchmarkPortalAppPage(b *testing.B) {
 		s.SetPermission(model.OpenWithTable, true, fmt.Sprintf("application/x-bench-%d", i), fmt.Sprintf("org.bench.App%03d", i%10), []string{"org.gnome.Evince", "1", "3"})
 	}
 	for i := range 40 {
-		s.Set("screencast", true, fmt.Sprintf("tok%02d", i), map[string][]string{fmt.Sprintf("org.bench.App%03d", i%10): {"yes"}}, screencastData())
+		s.Set("screencast", true, fmt.Sprintf("tok%02d", i), map[string][]string{fmt.Sprintf("org.bench.App%03d", i%10): {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2)))
 	}
 	pm := model.NewPortalManagerFor(s)
 	for _, c := range []struct {

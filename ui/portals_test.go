@@ -47,24 +47,9 @@ func usePortalBus(t *testing.T, addr string) {
 	})
 }
 
-// gnomeScreencast is restore data as xdg-desktop-portal-gnome saves it: a
-// monitor and a window, times in microseconds since 1970.
+// gnomeScreencast is a saved session of a monitor and a browser window.
 func gnomeScreencast(monitor string) dbus.Variant {
-	type stream struct {
-		ID, Type uint32
-		Source   dbus.Variant
-	}
-	return dbus.MakeVariant(struct {
-		Backend string
-		Version uint32
-		Data    dbus.Variant
-	}{"GNOME", 1, dbus.MakeVariant(struct {
-		Created, LastUsed int64
-		Streams           []stream
-	}{1732950000000000, 1732953600000000, []stream{
-		{0, 1, dbus.MakeVariant(monitor)},
-		{1, 2, dbus.MakeVariant(struct{ App, Title string }{"org.mozilla.firefox", "Mozilla Firefox"})},
-	}})})
+	return portaltest.GnomeScreencast(portaltest.MonitorStream(0, monitor), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"))
 }
 
 func subtitle(w gtk.Widgetter) string {

@@ -149,3 +149,35 @@ func (b *Bus) StopStore() {
 		b.store = nil
 	}
 }
+
+// Stream is one source of a saved screen-sharing session.
+type Stream struct {
+	ID, Type uint32
+	Source   dbus.Variant
+}
+
+// MonitorStream is a monitor, named "vendor:product:serial".
+func MonitorStream(id uint32, name string) Stream { return Stream{id, 1, dbus.MakeVariant(name)} }
+
+// WindowStream is an app's window.
+func WindowStream(id uint32, app, title string) Stream {
+	return Stream{id, 2, dbus.MakeVariant(struct{ App, Title string }{app, title})}
+}
+
+// VirtualStream is a virtual monitor.
+func VirtualStream(id uint32) Stream { return Stream{id, 4, dbus.MakeVariant(true)} }
+
+// GnomeScreencast is restore data as xdg-desktop-portal-gnome saves it for
+// a screencast: backend, format version, then the times (microseconds
+// since 1970: saved 2024-11-30 07:00, last used an hour later) and the
+// streams.
+func GnomeScreencast(streams ...Stream) dbus.Variant {
+	return dbus.MakeVariant(struct {
+		Backend string
+		Version uint32
+		Data    dbus.Variant
+	}{"GNOME", 1, dbus.MakeVariant(struct {
+		Created, LastUsed int64
+		Streams           []Stream
+	}{1732950000000000, 1732953600000000, streams})})
+}
