@@ -46,6 +46,17 @@ func (v *pageView) Choose(id string, choice uint) bool {
 	return true
 }
 
+// list is the page's list group with this (translated) title, or nil;
+// call it on the main loop.
+func (v *pageView) list(title string) *listGroup {
+	for _, lg := range v.lists {
+		if t, _ := lg.group.obj.ObjectProperty("title").(string); t == title {
+			return lg
+		}
+	}
+	return nil
+}
+
 // BannerShown reports whether a problem banner is up (tests).
 func (v *pageView) BannerShown() bool { return !v.bannerOK }
 

@@ -213,13 +213,7 @@ func TestUSBRules(t *testing.T) {
 	defer os.Remove(overridePath(id))
 	v := show(t, id)
 	var usb *listGroup
-	onMain(func() {
-		for _, lg := range v.lists {
-			if title, _ := lg.group.obj.ObjectProperty("title").(string); title == T("USB Devices") {
-				usb = lg
-			}
-		}
-	})
+	onMain(func() { usb = v.list(T("USB Devices")) })
 	if usb == nil {
 		t.Fatal("no USB Devices group on 1.18")
 	}
@@ -331,14 +325,9 @@ func TestOnlyWhatTheAppUses(t *testing.T) {
 				}
 			}
 		}
-		for _, lg := range v.lists {
-			if title, _ := lg.group.obj.ObjectProperty("title").(string); title != T("Filesystem") {
-				continue
-			}
-			for _, r := range lg.group.rows {
-				if _, ok := v.rowInfo[nativeOf(r)]; ok && gtkVisible(r) {
-					folders++
-				}
+		for _, r := range v.list(T("Filesystem")).group.rows {
+			if _, ok := v.rowInfo[nativeOf(r)]; ok && gtkVisible(r) {
+				folders++
 			}
 		}
 		return fixed, folders

@@ -217,10 +217,8 @@ func TestWindowAmongWriters(t *testing.T) {
 	v := show(t, id)
 	var env *entryRow
 	onMain(func() {
-		for _, lg := range v.lists {
-			if title, _ := lg.group.obj.ObjectProperty("title").(string); title == T("Environment") {
-				env = lg.tail[0].(*entryRow)
-			}
+		if lg := v.list(T("Environment")); lg != nil {
+			env = lg.tail[0].(*entryRow)
 		}
 	})
 	if env == nil {
