@@ -229,7 +229,14 @@ func commit(p, target string, expect, data []byte, perm fs.FileMode) error {
 	if err != nil {
 		return &WriteError{Path: p, Dir: dir, Err: err}
 	}
-	defer os.Remove(tmp)
+	// tmp is removed on return unless it holds another program's file that
+	// could not be put back.
+	keep := false
+	defer func() {
+		if !keep {
+			os.Remove(tmp)
+		}
+	}()
 	ours, err := os.Lstat(tmp)
 	if err != nil {
 		return &WriteError{Path: p, Dir: dir, Err: err}
@@ -279,7 +286,8 @@ func commit(p, target string, expect, data []byte, perm fs.FileMode) error {
 	// another one replaced Confine's file meanwhile, that one is the
 	// newest, so it is the one to keep.
 	if err := exchange(tmp, target); err != nil {
-		return fmt.Errorf("%s was changed by another program while Confine wrote it, and putting that version back failed: %w (it is kept as %s)", p, err, tmp)
+		keep = true
+		return fmt.Errorf("%s was changed by another program while Confine wrote it, and putting that version back failed: %w (it is kept as %s)", p, err, keepAside(tmp))
 	}
 	if st, err := os.Lstat(tmp); err == nil && !os.SameFile(st, ours) {
 		exchange(tmp, target)
@@ -306,7 +314,12 @@ func commitRemove(p, target string, expect []byte) error {
 	if err != nil {
 		return &WriteError{Path: p, Dir: dir, Err: err}
 	}
-	defer os.Remove(aside)
+	keep := false
+	defer func() {
+		if !keep {
+			os.Remove(aside)
+		}
+	}()
 	if beforeCommit != nil {
 		beforeCommit(target)
 	}
@@ -322,11 +335,23 @@ func commitRemove(p, target string, expect []byte) error {
 	// Put it back, unless a newer file has appeared in its place.
 	if err := os.Link(aside, target); err != nil && !errors.Is(err, fs.ErrExist) {
 		if err := os.Rename(aside, target); err != nil {
-			return fmt.Errorf("%s was changed by another program while Confine deleted it, and putting that version back failed: %w", p, err)
+			keep = true
+			return fmt.Errorf("%s was changed by another program while Confine deleted it, and putting that version back failed: %w (it is kept as %s)", p, err, keepAside(aside))
 		}
 	}
 	syncDir(dir)
 	return &ConflictError{Path: p}
+}
+
+// keepAside renames a temporary file that holds another program's override
+// out of Confine's temporary name pattern, so no later clean-up of stale
+// temporaries removes it, and returns where it is.
+func keepAside(tmp string) string {
+	kept := strings.Replace(tmp, tempInfix, ".kept-", 1)
+	if os.Rename(tmp, kept) != nil {
+		return tmp
+	}
+	return kept
 }
 
 // writeTemp writes data to a new temporary file in dir, named after base,

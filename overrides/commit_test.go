@@ -271,6 +271,45 @@ func TestThirdWriterInTheGapIsKept(t *testing.T) {
 	onlyFiles(t, s.Dir, "org.a.App")
 }
 
+// When the swap back fails, the other program's file is not lost: it stays
+// where the error says, under a name the clean-up of stale temporaries
+// leaves alone.
+func TestFailedSwapBackKeepsTheForeignFile(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	p := filepath.Join(s.Dir, "org.a.App")
+	foreign(t, p, "[Environment]\nA=1\n")
+	withHook(t, func(target string) {
+		beforeCommit = nil
+		foreign(t, target, "[Environment]\nA=1\nFOREIGN=1\n")
+	})
+	real := exchange
+	t.Cleanup(func() { exchange = real })
+	swaps := 0
+	exchange = func(a, b string) error {
+		if swaps++; swaps == 2 {
+			return &os.LinkError{Op: "renameat2", Old: a, New: b, Err: syscall.EIO}
+		}
+		return real(a, b)
+	}
+	_, _, err := s.Update("org.a.App", setEnv("CONFINE"))
+	if err == nil || !strings.Contains(err.Error(), "putting that version back failed") {
+		t.Fatalf("got %v", err)
+	}
+	kept := ""
+	ents, _ := os.ReadDir(s.Dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".kept-") && !isTemp(e.Name()) {
+			kept = e.Name()
+		}
+	}
+	if kept == "" || !strings.Contains(err.Error(), "it is kept as "+filepath.Join(s.Dir, kept)) {
+		t.Fatalf("temporary %q, error %v", kept, err)
+	}
+	if got := mustRead(t, filepath.Join(s.Dir, kept)); got != "[Environment]\nA=1\nFOREIGN=1\n" {
+		t.Fatalf("kept %q", got)
+	}
+}
+
 // Without RENAME_EXCHANGE (some network and FUSE file systems) writes fall
 // back to a checked rename and still keep foreign changes made before it.
 func TestWithoutExchange(t *testing.T) {
