@@ -306,14 +306,6 @@ func (f *File) Fixed(d *Dialect, key, name string) State {
 	return Revoke
 }
 
-// Perm returns what the file says about one name of a fixed key in dialect
-// d, and whether it says anything.
-func (f *File) Perm(d *Dialect, key, name string) (Perm, bool) {
-	c, _ := f.Context(d)
-	p, ok := c.Fixed[key][name]
-	return p, ok
-}
-
 // SetFixed records a grant, a revocation or (Inherit) nothing for one name of
 // shared/sockets/devices/features, as dialect d writes it. In 1.18 that
 // also removes the name's conditions. Entries Confine does not understand
@@ -372,13 +364,6 @@ func (f *File) SetPerm(d *Dialect, key, name string, p *Perm) error {
 	}
 	f.setItems(key, out)
 	return nil
-}
-
-// RemoveFixedEntries drops every entry about name from a list, whatever its
-// form (used where a release's merge deletes a name, e.g. fallback-x11
-// under a reset x11 in 1.18).
-func (f *File) RemoveFixedEntries(d *Dialect, key, name string) error {
-	return f.SetPerm(d, key, name, nil)
 }
 
 // Filesystems returns the file's own filesystem entries that release d

@@ -1,6 +1,7 @@
 package overrides
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -176,38 +177,26 @@ func (f *File) ApplyOps(d *Dialect, ops []Op) error {
 			return err
 		}
 	}
-	if _, probs := f.Context(d); FatalProblem(probs) != nil {
-		return fmt.Errorf("%s", FatalProblem(probs).Msg)
+	cur, probs := f.Context(d)
+	if p := FatalProblem(probs); p != nil {
+		return errors.New(p.Msg)
 	}
 	args := &opArgs{c: NewContext()}
 	for _, o := range ops {
 		args.add(d, o)
 	}
-	return f.merge(d, args)
+	return f.merge(d, cur, args)
 }
 
-// Merge lays another override over this one, as release d merges contexts
-// (used to apply a file's meaning onto another one).
-func (f *File) Merge(d *Dialect, other *File) error {
-	oc, probs := other.Context(d)
-	if p := FatalProblem(probs); p != nil {
-		return fmt.Errorf("cannot merge an override Flatpak refuses: %s", p)
-	}
-	return f.merge(d, &opArgs{c: oc, fs: other.Filesystems(d)})
-}
-
-// merge lays collected options over the file: every fixed name, filesystem,
-// variable and bus name they mention replaces the file's (1.18: merges
-// allowed, reset and conditions), persistent paths and USB queries add up,
-// and a filesystem reset drops the file's filesystem entries first. Only
-// entries whose meaning changes are rewritten.
-func (f *File) merge(d *Dialect, args *opArgs) error {
-	cur, _ := f.Context(d)
+// merge lays collected options over the file, whose meaning is cur: every
+// fixed name, filesystem, variable and bus name they mention replaces the
+// file's (1.18: merges allowed, reset and conditions), persistent paths and
+// USB queries add up, and a filesystem reset drops the file's filesystem
+// entries first. Only entries whose meaning changes are rewritten.
+func (f *File) merge(d *Dialect, cur *Context, args *opArgs) error {
 	for _, key := range FixedKeys {
-		merged := map[string]Perm{}
-		for n, p := range cur.Fixed[key] {
-			merged[n] = p.clone()
-		}
+		// MergeFixed replaces entries and never changes one in place.
+		merged := maps.Clone(cur.Fixed[key])
 		d.MergeFixed(key, merged, args.c.Fixed[key])
 		names := slices.Sorted(maps.Keys(merged))
 		for n := range cur.Fixed[key] {

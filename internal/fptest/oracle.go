@@ -29,10 +29,9 @@ var OracleNames = []string{"1.14", "1.16", "1.18"}
 
 // Oracle is one real Flatpak CLI that tests compare Confine with.
 type Oracle struct {
-	Name    string   // release series: "1.14", "1.16" or "1.18"
-	Version string   // what `flatpak --version` says, e.g. "1.14.10"
-	Bin     string   // path of the flatpak binary
-	Env     []string // extra environment this binary needs, if any
+	Name    string // release series: "1.14", "1.16" or "1.18"
+	Version string // what `flatpak --version` says, e.g. "1.14.10"
+	Bin     string // path of the flatpak binary
 }
 
 // debianFlatpak is the 1.14 oracle. It is named by path, not looked up in
@@ -178,9 +177,7 @@ func builtOracle(root, name string) oracleResult {
 
 // flatpakVersion asks the binary itself: "Flatpak 1.18.1" gives "1.18.1".
 func flatpakVersion(o Oracle) (string, error) {
-	cmd := exec.Command(o.Bin, "--version")
-	cmd.Env = append(os.Environ(), o.Env...)
-	out, err := cmd.Output()
+	out, err := exec.Command(o.Bin, "--version").Output()
 	if err != nil {
 		return "", fmt.Errorf("%s --version: %v", o.Bin, err)
 	}
@@ -221,7 +218,7 @@ func (i *Installation) oracleEnviron() []string {
 	if i.Oracle.Bin == "" {
 		return nil
 	}
-	env := slices.Clone(i.Oracle.Env)
+	var env []string
 	if p, err := exec.LookPath("flatpak"); err != nil || p != i.Oracle.Bin {
 		env = append(env, "PATH="+filepath.Dir(i.Oracle.Bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	}
