@@ -164,11 +164,21 @@ func (s *Store) Update(target string, edit func(*File) error) (before, after []b
 		return nil, nil, err
 	}
 	defer unlock()
-	for attempt := 1; ; attempt++ {
+	err = retryConflicts(func() error {
 		before, after, err = s.update(target, p, edit)
+		return err
+	})
+	return before, after, err
+}
+
+// retryConflicts runs try again while another program's change makes it
+// fail with a *ConflictError, at most updateAttempts times in all.
+func retryConflicts(try func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := try()
 		var ce *ConflictError
 		if !errors.As(err, &ce) || attempt == updateAttempts {
-			return before, after, err
+			return err
 		}
 	}
 }
@@ -303,17 +313,17 @@ func (s *Store) Reset(target string) ([]byte, error) {
 		return nil, err
 	}
 	defer unlock()
-	for attempt := 1; ; attempt++ {
-		before, err := s.Read(target)
-		if err != nil || before == nil {
-			return nil, err
+	var before []byte
+	err = retryConflicts(func() error {
+		cur, err := s.Read(target)
+		if err != nil || cur == nil {
+			before = nil
+			return err
 		}
-		err = s.replace(p, before, nil)
-		var ce *ConflictError
-		if !errors.As(err, &ce) || attempt == updateAttempts {
-			return before, err
-		}
-	}
+		before = cur
+		return s.replace(p, cur, nil)
+	})
+	return before, err
 }
 
 // List returns the targets ("global" and app IDs) that have an override
