@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/confine-app/confine/cli"
 	"github.com/confine-app/confine/internal/fptest"
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 // manifestFinishArgs reads the finish-args of Confine's Flatpak manifest,
@@ -72,10 +72,8 @@ func TestConfineRunsAsAFlatpak(t *testing.T) {
 	os.WriteFile(filepath.Join(inst.Home, "secret-note"), []byte("private"), 0o600)
 
 	bin := filepath.Join(inst.Root, "confine-nogui")
-	build := exec.Command("go", "build", "-tags", "nogui", "-o", bin, "../cmd/confine")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("nogui build: %v %s", err, out)
+	if err := testbin.BuildCLI(bin); err != nil {
+		t.Fatalf("nogui build: %v", err)
 	}
 	data, _ := os.ReadFile(bin)
 	const id = "io.github.confine_app.Confine"

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
 )
 
@@ -37,10 +38,8 @@ func confineCLI(t *testing.T) string {
 	t.Helper()
 	cliOnce.Do(func() {
 		cliBin = filepath.Join(testDir, "bin", "confine")
-		cmd := exec.Command("go", "build", "-tags", "nogui", "-o", cliBin, "../cmd/confine")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			cliErr = fmt.Errorf("cannot build the command line: %v\n%s", err, out)
+		if err := testbin.BuildCLI(cliBin); err != nil {
+			cliErr = fmt.Errorf("cannot build the command line: %v", err)
 		}
 	})
 	if cliErr != nil {

@@ -14,32 +14,19 @@ import (
 
 // Main builds ../cmd/confine into a temporary folder, stores its path in
 // *bin, runs the tests and exits; call it from TestMain.
-func Main(m *testing.M, bin *string) { mainWith(m, bin) }
+func Main(m *testing.M, bin *string) { mainWith(m, bin, buildApp) }
 
-// MainCLI is Main for tests that only run the command line: it builds with
-// -tags nogui and CGO_ENABLED=0, which takes seconds instead of the GTK
-// bindings' minutes on a cold build cache.
-func MainCLI(m *testing.M, bin *string) { mainWith(m, bin, "-tags", "nogui") }
+// MainCLI is Main for tests that only run the command line (see BuildCLI).
+func MainCLI(m *testing.M, bin *string) { mainWith(m, bin, BuildCLI) }
 
-func mainWith(m *testing.M, bin *string, buildFlags ...string) {
+func mainWith(m *testing.M, bin *string, build func(string) error) {
 	dir, err := os.MkdirTemp("", "confine-test-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	*bin = filepath.Join(dir, "confine")
-	top, err := root()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", *bin, "./cmd/confine")...)
-	build.Dir = top
-	if len(buildFlags) > 0 {
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	}
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
+	if err := build(*bin); err != nil {
 		fmt.Fprintln(os.Stderr, "cannot build confine:", err)
 		os.RemoveAll(dir)
 		os.Exit(1)
@@ -47,6 +34,30 @@ func mainWith(m *testing.M, bin *string, buildFlags ...string) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// buildApp builds the whole app, window included, into bin.
+func buildApp(bin string) error { return goBuild(bin, nil) }
+
+// BuildCLI builds the command line alone into bin: -tags nogui and
+// CGO_ENABLED=0, which takes seconds instead of the GTK bindings' minutes
+// on a cold build cache.
+func BuildCLI(bin string) error {
+	return goBuild(bin, []string{"CGO_ENABLED=0"}, "-tags", "nogui")
+}
+
+func goBuild(bin string, env []string, flags ...string) error {
+	top, err := root()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", bin, "./cmd/confine")...)
+	cmd.Dir = top
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v\n%s", err, out)
+	}
+	return nil
 }
 
 // Root is the source tree's top folder (the one with go.mod), found from
