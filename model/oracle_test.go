@@ -129,17 +129,6 @@ func randomLayer(r *rand.Rand, d *overrides.Dialect, buses bool) *overrides.File
 	return f
 }
 
-// dialectOf is the dialect Confine speaks for an oracle.
-func dialectOf(t testing.TB, o fptest.Oracle) *overrides.Dialect {
-	for _, d := range overrides.Dialects {
-		if d.Name == o.Name {
-			return d
-		}
-	}
-	t.Fatalf("no dialect for Flatpak %s", o.Name)
-	return nil
-}
-
 // layerWorld is one app installed in a user and a system installation with
 // the oracle's flatpak, and the files of its four override layers.
 type layerWorld struct {
@@ -156,7 +145,7 @@ func newLayerWorld(t *testing.T, o fptest.Oracle) *layerWorld {
 	inst := fptest.NewWith(t, o)
 	inst.Install(fptest.App{ID: layersApp}, false)
 	inst.Install(fptest.App{ID: layersApp}, true)
-	return &layerWorld{inst: inst, d: dialectOf(t, o), version: o.Version,
+	return &layerWorld{inst: inst, d: DialectOf(MustVersion(o.Version)), version: o.Version,
 		deploys: map[bool]string{false: inst.Deploy(layersApp, false), true: inst.Deploy(layersApp, true)},
 		layerFiles: []string{
 			filepath.Join(inst.System, "overrides", "global"), filepath.Join(inst.System, "overrides", layersApp),
