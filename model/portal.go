@@ -196,9 +196,10 @@ func (s *PortalStore) GetPermissions(table string, ids []string, app string) (va
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	calls := make([]*dbus.Call, len(ids))
-	done := make(chan *dbus.Call, len(ids))
 	for i, id := range ids {
-		calls[i] = s.obj.GoWithContext(ctx, storeIface+".GetPermission", 0, done, table, id, app)
+		// A nil channel gives each call its own: on a shared one, <-c.Done
+		// would take whichever call finished first.
+		calls[i] = s.obj.GoWithContext(ctx, storeIface+".GetPermission", 0, nil, table, id, app)
 	}
 	values = make([][]string, len(ids))
 	for i, c := range calls {
