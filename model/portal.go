@@ -424,6 +424,20 @@ func (pm *PortalManager) TableExists(table string) (bool, error) {
 	if pm.Err != nil {
 		return false, pm.Err
 	}
+	return pm.tableExists(table)
+}
+
+// tableExists answers from the tables seen before (they never go away) and
+// lists the table only when it has not been seen.
+func (pm *PortalManager) tableExists(table string) (bool, error) {
+	if KnownPortalTable(table) {
+		pm.mu.Lock()
+		seen := pm.seen[table]
+		pm.mu.Unlock()
+		if seen {
+			return true, nil
+		}
+	}
 	_, ok, err := pm.tableIDs(table)
 	return ok, err
 }
@@ -524,7 +538,7 @@ func (pm *PortalManager) write(table, id, appID string, value []string) error {
 		}
 		return err
 	}
-	_, exists, err := pm.tableIDs(table)
+	exists, err := pm.tableExists(table)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,11 @@ func (pm *PortalManager) Sessions(appID string) ([]Session, error) {
 	}
 	var out []Session
 	for _, t := range SessionTables {
-		ss, err := pm.sessions(t.Table, appID)
+		ids, _, err := pm.tableIDs(t.Table)
+		if err != nil {
+			return out, err
+		}
+		ss, err := pm.sessions(t.Table, ids, appID)
 		if err != nil {
 			return out, err
 		}
@@ -110,14 +114,11 @@ func (pm *PortalManager) Sessions(appID string) ([]Session, error) {
 	return out, nil
 }
 
-// sessions reads one table; appID "" means every app's.
-func (pm *PortalManager) sessions(table, appID string) ([]Session, error) {
-	ids, _, err := pm.tableIDs(table)
-	if err != nil {
-		return nil, err
-	}
+// sessions reads the entries ids of one table; appID "" means every app's.
+func (pm *PortalManager) sessions(table string, ids []string, appID string) ([]Session, error) {
 	var out []Session
 	var mine [][]string
+	var err error
 	if appID != "" {
 		// Most entries are other apps': ask for this app's values first,
 		// the whole entry only where it has one.
@@ -664,22 +665,18 @@ func (pm *PortalManager) USBDevices(appID string) ([]USBDevice, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return !strings.HasPrefix(id, "usb:") })
+	values, err := pm.Store.GetPermissions(USBTable, ids, appID)
+	if err != nil {
+		return nil, err
+	}
 	var out []USBDevice
-	for _, id := range ids {
-		rest, ok := strings.CutPrefix(id, "usb:")
-		if !ok {
-			continue
-		}
-		raw, err := pm.Store.GetPermission(USBTable, id, appID)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return out, err
-		}
+	for i, id := range ids {
+		raw := values[i]
 		if len(raw) == 0 {
 			continue
 		}
+		rest := strings.TrimPrefix(id, "usb:")
 		d := USBDevice{ID: id, Raw: raw, Hidden: len(raw) == 1 && raw[0] == "no"}
 		parts := strings.SplitN(rest, "/", 3)
 		for len(parts) < 3 {
@@ -701,11 +698,10 @@ func (pm *PortalManager) Forget(table, id, appID string) ([]string, error) {
 	if table != OpenWithTable && table != USBTable {
 		return nil, fmt.Errorf("%q is not a table Confine forgets single answers in", table)
 	}
-	perms, err := pm.Store.Lookup(table, id)
+	old, err := pm.Store.GetPermission(table, id, appID)
 	if err != nil {
 		return nil, err
 	}
-	old := perms[appID]
 	return old, pm.Store.DeletePermission(table, id, appID)
 }
 

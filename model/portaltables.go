@@ -65,10 +65,6 @@ func specOf(p *Permission) portalSpec { return portalSpecs[p.ID] }
 var portalInterfaces = []string{"Background", "Camera", "Device", "GameMode", "Inhibit", "Location", "Notification",
 	"Realtime", "Screenshot", "Wallpaper", "Usb", "OpenURI", "ScreenCast", "RemoteDesktop", "InputCapture"}
 
-// AllowedByDefault reports whether an app that was never asked gets the
-// permission.
-func (st PortalStatus) AllowedByDefault() bool { return specOf(st.Perm).allowedByDefault }
-
 // Kind is how the permission's values read.
 func (st PortalStatus) Kind() PortalKind { return specOf(st.Perm).kind }
 
@@ -436,14 +432,14 @@ func (pm *PortalManager) Answer(q PortalQuestion, installed []string) (shown boo
 	}
 	if q.Sessions != "" {
 		t := sessionTable(q.Sessions)
-		_, exists, err := pm.tableIDs(t.Table)
+		ids, exists, err := pm.tableIDs(t.Table)
 		if err != nil {
 			return false, nil, err
 		}
 		if v := pm.Portals()[t.iface]; !exists && v < t.min {
 			return false, nil, nil
 		}
-		ss, err := pm.sessions(t.Table, "")
+		ss, err := pm.sessions(t.Table, ids, "")
 		if err != nil {
 			return true, nil, err
 		}
