@@ -164,23 +164,7 @@ func (a *App) metadataLayer() Layer {
 // means the "All applications" page: the global overrides only), lowest
 // first: metadata ← system global ← system app ← user global ← user app, the
 // system ones only for apps installed system-wide.
-func (m *Model) Layers(a *App) []Layer {
-	var out []Layer
-	if a != nil {
-		out = append(out, a.metadataLayer())
-	}
-	if a == nil || usesSystemOverrides(a) {
-		out = append(out, m.layer(SourceSystemGlobal, m.System, overrides.Global))
-	}
-	if usesSystemOverrides(a) {
-		out = append(out, m.layer(SourceSystem, m.System, a.ID))
-	}
-	out = append(out, m.layer(SourceGlobal, m.User, overrides.Global))
-	if a != nil {
-		out = append(out, m.layer(SourceUser, m.User, a.ID))
-	}
-	return out
-}
+func (m *Model) Layers(a *App) []Layer { return m.scopeLayers(a, Target(a), false, nil) }
 
 // Effective merges an app's layers (nil: the global overrides alone).
 func (m *Model) Effective(a *App) *Effective {
@@ -224,8 +208,6 @@ func Target(a *App) string {
 	}
 	return a.ID
 }
-
-func target(a *App) string { return Target(a) }
 
 // Overridden lists the targets (app IDs and Global) the user has an
 // override file for.
@@ -271,7 +253,7 @@ func (m *Model) checkSupported(p *Permission) error {
 // override (a == nil) the wanted value is written as asked, since "inherit",
 // "allow" and "deny" are three different choices there.
 func (m *Model) edit(a *App, forget func(*overrides.File) error, satisfied func(*Effective) bool, write func(*overrides.File) error) (Change, error) {
-	t := target(a)
+	t := Target(a)
 	var lower []Layer
 	if a != nil {
 		ls := m.Layers(a)
@@ -479,7 +461,7 @@ func (m *Model) RemovePersistent(a *App, p string) (Change, error) {
 // the entries the installed Flatpak refuses or crashes on, and nothing
 // else; Undo brings them back.
 func (m *Model) Repair(a *App) (Change, error) {
-	t := target(a)
+	t := Target(a)
 	before, after, err := m.User.Update(t, func(f *overrides.File) error {
 		_, err := f.Repair(m.Dialect)
 		return err
@@ -489,7 +471,7 @@ func (m *Model) Repair(a *App) (Change, error) {
 
 // Reset deletes the user's override for an app (nil: the global one).
 func (m *Model) Reset(a *App) (Change, error) {
-	t := target(a)
+	t := Target(a)
 	before, err := m.User.Reset(t)
 	return Change{Target: t, Before: before}, err
 }

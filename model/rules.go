@@ -119,7 +119,7 @@ func (m *Model) AuditOf(a *App, e *Effective) []Finding {
 		}
 	}
 	out = append(out, m.brokenFindings(a, e)...)
-	dismissed := m.Dismissed(target(a))
+	dismissed := m.Dismissed(Target(a))
 	for i := range out {
 		out[i].Dismissed = dismissed[out[i].ID]
 	}
@@ -265,7 +265,9 @@ func writeEscapes(e *Effective) []Finding {
 }
 
 // declared is what the app's metadata alone gives it.
-func (m *Model) declared(a *App) *Effective { return Merge(m.Dialect, m.Layers(a)[:1]) }
+func (m *Model) declared(a *App) *Effective {
+	return Merge(m.Dialect, []Layer{a.metadataLayer()})
+}
 
 // displayFindings: an app that could show its windows in a kind of session
 // with what it declares, but cannot with the overrides. On 1.18 that is
@@ -300,6 +302,9 @@ func displayFindings(e, declared *Effective) []Finding {
 // brokenFindings: a layer the installed Flatpak refuses, or crashes on,
 // stops the app from starting. The user's own file can be repaired.
 func (m *Model) brokenFindings(a *App, e *Effective) []Finding {
+	if len(e.Broken) == 0 {
+		return nil // merging found every layer readable: no file to read again
+	}
 	var out []Finding
 	for _, l := range m.Layers(a) {
 		if l.Err == nil {
