@@ -59,9 +59,6 @@ type FixedState struct {
 	Words  []Word
 }
 
-// On reports an unconditional grant.
-func (s FixedState) On() bool { return s.Allowed }
-
 // Word is what one layer says about a fixed-name permission.
 type Word struct {
 	Source Source

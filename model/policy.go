@@ -42,15 +42,6 @@ type Policy struct {
 	targets []policyTarget
 }
 
-// Targets lists the targets the policy names, global first.
-func (p *Policy) Targets() []string {
-	var out []string
-	for _, t := range p.targets {
-		out = append(out, t.target)
-	}
-	return out
-}
-
 // A policy's harden levels: the recommended fixes, or all (the suggested
 // ones too).
 const hardenRecommended, hardenAll = "recommended", "all"

@@ -92,9 +92,6 @@ func (e *Effective) OwnLocations() []string {
 	return out
 }
 
-// OverridePath is the user's override file of an app ID or "global".
-func (m *Model) OverridePath(target string) (string, error) { return m.User.Path(target) }
-
 // FolderToOpen is the folder of the user's overrides, or the folder that
 // will hold it when no override was written yet.
 func (m *Model) FolderToOpen() string {
