@@ -266,6 +266,16 @@ var (
 	X11Session     = overrides.Session{}
 )
 
+// onlyWithoutWayland is what 1.18 makes of x11 (p) for an app that also
+// has fallback-x11: X11 only where no Wayland session runs.
+func onlyWithoutWayland(p overrides.Perm) overrides.Perm {
+	p.Allowed = false
+	if !slices.Contains(p.Conditions, "!"+overrides.CondHasWayland) {
+		p.Conditions = append(slices.Clone(p.Conditions), "!"+overrides.CondHasWayland)
+	}
+	return p
+}
+
 // Allowed reports whether the app gets a fixed-name permission when started
 // in session s, as the installed Flatpak decides at start: conditions
 // evaluated (1.18), and fallback-x11 turned into X11 only without a Wayland
@@ -276,12 +286,7 @@ func (e *Effective) Allowed(key, name string, s overrides.Session) bool {
 	if key == overrides.KeySockets && name == overrides.SocketX11 {
 		fb := e.Fixed[key][overrides.SocketFallbackX11]
 		if d.Conditional && fb.Allowed {
-			x := e.Fixed[key][name].Perm
-			x.Allowed = false
-			if !slices.Contains(x.Conditions, "!"+overrides.CondHasWayland) {
-				x.Conditions = append(slices.Clone(x.Conditions), "!"+overrides.CondHasWayland)
-			}
-			return d.Granted(x, s)
+			return d.Granted(onlyWithoutWayland(e.Fixed[key][name].Perm), s)
 		}
 		if !d.Conditional && fb.Allowed {
 			// 1.14 and 1.16 ask whether the app connected to Wayland.

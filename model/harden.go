@@ -123,7 +123,12 @@ func (m *Model) displayLost(a *App, edit func(*overrides.File) error) []string {
 	now := Merge(m.Dialect, ls)
 	user.File = f
 	user.Context, user.Problems = f.Context(m.Dialect)
-	after := Merge(m.Dialect, ls)
+	return displaysLost(now, Merge(m.Dialect, ls))
+}
+
+// displaysLost names the kinds of session ("Wayland", "X11") in which an
+// app shows its windows with now but not with after.
+func displaysLost(now, after *Effective) []string {
 	var lost []string
 	for _, s := range []struct {
 		name string

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -189,8 +190,11 @@ type Change struct {
 
 // Changed reports whether the write changed anything.
 func (c Change) Changed() bool {
-	return string(c.Before) != string(c.After) || (c.Before == nil) != (c.After == nil)
+	return !sameFile(c.Before, c.After)
 }
+
+// sameFile compares two override files' bytes, nil meaning no file.
+func sameFile(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
 
 // Undo puts the file back as it was before c, provided nobody changed it
 // since.

@@ -509,7 +509,7 @@ type PolicyFile struct {
 
 // Changed reports whether applying changes the file.
 func (f PolicyFile) Changed() bool {
-	return !bytes.Equal(f.Before, f.After) || (f.Before == nil) != (f.After == nil)
+	return !sameFile(f.Before, f.After)
 }
 
 // PolicyNote is something worth saying about a plan: an app that is not
@@ -706,11 +706,22 @@ func (p *PolicyPlan) writeOrder() []PolicyFile {
 // plan was computed from. On a failure it returns the targets already
 // written.
 func (m *Model) WritePolicy(p *PolicyPlan) (written []string, err error) {
+	done, err := p.write()
+	for _, c := range done {
+		written = append(written, c.Target)
+	}
+	return written, err
+}
+
+// write writes the plan's changed files in writeOrder, each provided it
+// still holds what the plan was computed from, and returns what it wrote.
+func (p *PolicyPlan) write() ([]Change, error) {
+	var done []Change
 	for _, f := range p.writeOrder() {
 		if err := p.store.Write(f.Target, f.Before, f.After); err != nil {
-			return written, fmt.Errorf("%s: %w", f.Path, err)
+			return done, fmt.Errorf("%s: %w", f.Path, err)
 		}
-		written = append(written, f.Target)
+		done = append(done, Change{Target: f.Target, Before: f.Before, After: f.After})
 	}
-	return written, nil
+	return done, nil
 }

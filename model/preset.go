@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -98,28 +97,30 @@ func (p *Preset) keeps(k string) bool { return slices.Contains(p.Keep, k) }
 // read) and the policy, checked: every app keeps a display wherever it has
 // one now.
 func (m *Model) PresetPolicy(p *Preset) ([]byte, *Policy, error) {
-	return m.presetPolicy(p, nil)
+	data, pol, _, err := m.presetPolicy(p, nil)
+	return data, pol, err
 }
 
-// presetPolicy is PresetPolicy; grants, when not nil, receives what each
-// app gets back.
-func (m *Model) presetPolicy(p *Preset, grants map[string][]PresetGrant) ([]byte, *Policy, error) {
+// presetPolicy is PresetPolicy, with the plan of the user's files it was
+// checked with; grants, when not nil, receives what each app gets back.
+func (m *Model) presetPolicy(p *Preset, grants map[string][]PresetGrant) ([]byte, *Policy, *PolicyPlan, error) {
 	doc := map[string]any{"format": PolicyFormat, "version": 1, "overrides": map[string]any{overrides.Global: p.Global}}
 	data, _ := json.Marshal(doc)
 	base, err := ParsePolicy("preset "+p.Name, data, m.Flatpak)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	plan, err := m.PlanPolicy(base, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	global := plan.Files[0].After
 	targets := map[string]any{overrides.Global: p.Global}
+	now := map[string]*Effective{}
 	for _, a := range m.RunnableApps() {
-		now := m.Effective(a)
+		now[a.ID] = m.Effective(a)
 		after := Merge(m.Dialect, m.scopeLayers(a, a.ID, false, map[string][]byte{overrides.Global: global}))
-		if ex := p.exceptions(now, after); len(ex) > 0 {
+		if ex := p.exceptions(now[a.ID], after); len(ex) > 0 {
 			targets[a.ID] = exceptionPolicy(ex)
 			if grants != nil {
 				grants[a.ID] = ex
@@ -129,16 +130,19 @@ func (m *Model) presetPolicy(p *Preset, grants map[string][]PresetGrant) ([]byte
 	doc["overrides"] = targets
 	data, err = json.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pol, err := ParsePolicy("preset "+p.Name, data, m.Flatpak)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if err := m.checkDisplays(pol); err != nil {
-		return nil, nil, fmt.Errorf("preset %s: %w", p.Name, err)
+	if plan, err = m.PlanPolicy(pol, false); err != nil {
+		return nil, nil, nil, err
 	}
-	return data, pol, nil
+	if err := m.checkDisplays(plan, now); err != nil {
+		return nil, nil, nil, fmt.Errorf("preset %s: %w", p.Name, err)
+	}
+	return data, pol, plan, nil
 }
 
 // PresetGrant is one thing an app gets back in its own override when a
@@ -158,7 +162,7 @@ func (p *Preset) exceptions(now, after *Effective) []PresetGrant {
 	}
 	give := func(q *Permission) { out = append(out, PresetGrant{Perm: q}) }
 	if p.keeps(keepDisplay) {
-		if now.Display(WaylandSession) && !after.Display(WaylandSession) || now.Display(X11Session) && !after.Display(X11Session) {
+		if len(displaysLost(now, after)) > 0 {
 			if now.WaylandNative() {
 				// X11 only where no Wayland session runs, as before.
 				give(FallbackX11)
@@ -256,11 +260,7 @@ type PresetException struct {
 // the order of RunnableApps).
 func (m *Model) PreviewPreset(p *Preset) (*PresetPreview, error) {
 	grants := map[string][]PresetGrant{}
-	data, pol, err := m.presetPolicy(p, grants)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := m.PlanPolicy(pol, false)
+	data, _, plan, err := m.presetPolicy(p, grants)
 	if err != nil {
 		return nil, err
 	}
@@ -273,28 +273,19 @@ func (m *Model) PreviewPreset(p *Preset) (*PresetPreview, error) {
 	return pv, nil
 }
 
-// checkDisplays refuses a policy that leaves an installed app without a
-// display in a kind of session where it has one now.
-func (m *Model) checkDisplays(pol *Policy) error {
-	plan, err := m.PlanPolicy(pol, false)
-	if err != nil {
-		return err
-	}
+// checkDisplays refuses a plan that leaves an installed app without a
+// display in a kind of session where it has one now (now: each app's
+// effective permissions before the plan).
+func (m *Model) checkDisplays(plan *PolicyPlan, now map[string]*Effective) error {
 	planned := map[string][]byte{}
 	for _, f := range plan.Files {
 		planned[f.Target] = f.After
 	}
 	var broken []string
 	for _, a := range m.RunnableApps() {
-		now := m.Effective(a)
 		after := Merge(m.Dialect, m.scopeLayers(a, a.ID, false, planned))
-		for _, s := range []struct {
-			name string
-			s    overrides.Session
-		}{{"Wayland", WaylandSession}, {"X11", X11Session}} {
-			if now.Display(s.s) && !after.Display(s.s) {
-				broken = append(broken, a.ID+" ("+s.name+")")
-			}
+		for _, s := range displaysLost(now[a.ID], after) {
+			broken = append(broken, a.ID+" ("+s+")")
 		}
 	}
 	if len(broken) > 0 {
@@ -319,14 +310,7 @@ func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
 	if len(changed) > 0 {
 		return nil, fmt.Errorf("changed since the preview, so nothing was written: %s", strings.Join(changed, ", "))
 	}
-	var done []Change
-	for _, f := range files {
-		if err := plan.store.Write(f.Target, f.Before, f.After); err != nil {
-			return done, fmt.Errorf("%s: %w", f.Path, err)
-		}
-		done = append(done, Change{Target: f.Target, Before: f.Before, After: f.After})
-	}
-	return done, nil
+	return plan.write()
 }
 
 // UndoAll reverts changes made together, last first, all or nothing as
@@ -350,6 +334,3 @@ func (m *Model) UndoAll(cs []Change) error {
 	}
 	return nil
 }
-
-// sameFile compares two override files' bytes, nil meaning no file.
-func sameFile(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }

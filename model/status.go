@@ -55,10 +55,7 @@ func (e *Effective) StatusOf(key, name string, now overrides.Session) Status {
 			// condition 1.18 makes of it.
 			switch {
 			case e.Dialect.Conditional:
-				p.Allowed = false
-				if !slices.Contains(p.Conditions, "!"+overrides.CondHasWayland) {
-					p.Conditions = append(slices.Clone(p.Conditions), "!"+overrides.CondHasWayland)
-				}
+				p = onlyWithoutWayland(p)
 			case st.Wayland:
 				// Before 1.18 an app without Wayland gets X11 everywhere.
 				p = overrides.Perm{Allowed: true, Reset: true}

@@ -10,7 +10,7 @@ import (
 // tools read. nil stands for "no file" and is named /dev/null in the
 // header, as for a created or deleted file. Equal inputs give "".
 func UnifiedDiff(name string, before, after []byte) string {
-	if string(before) == string(after) && (before == nil) == (after == nil) {
+	if sameFile(before, after) {
 		return ""
 	}
 	from, to := name, name
