@@ -178,6 +178,12 @@ func (k Ref) Permission() *Permission {
 	return nil
 }
 
+// syntaxOf is the key-file line that gives p the state perm, conditions
+// included ("sockets=x11;if:x11:!has-wayland").
+func (p *Permission) syntaxOf(perm overrides.Perm) string {
+	return p.Key + "=" + strings.Join(overrides.SerializePerm(p.Value, perm), ";")
+}
+
 // Syntax is the keyfile form shown as a row subtitle, e.g. "sockets=x11".
 func (p *Permission) Syntax() string {
 	switch p.Group {

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/confine-app/confine/overrides"
 )
@@ -68,7 +67,7 @@ type Word struct {
 // Syntax is what the layer's file says of p, in key-file form
 // ("sockets=x11;if:x11:!has-wayland").
 func (w Word) Syntax(p *Permission) string {
-	return p.Key + "=" + strings.Join(overrides.SerializePerm(p.Value, w.Perm), ";")
+	return p.syntaxOf(w.Perm)
 }
 
 // FsState is the effective state of one filesystem location.

@@ -85,7 +85,7 @@ func (e *Effective) Holds(p *Permission) (held bool, src Source, grant string) {
 		held := e.Dialect.Granted(s.Perm, WaylandSession) || e.Dialect.Granted(s.Perm, X11Session)
 		grant := p.Key + "=" + p.Value
 		if s.Conditional() {
-			grant = p.Key + "=" + strings.Join(overrides.SerializePerm(p.Value, s.Perm), ";")
+			grant = p.syntaxOf(s.Perm)
 		}
 		return held, s.Source, grant
 	case GroupFilesystem:
@@ -217,16 +217,24 @@ func (p *Permission) Grant() overrides.Op {
 // writeEscape reports whether write access to a location reaches a path
 // that runs code outside the sandbox.
 func writeEscape(loc string) bool {
+	reason, _ := escapeReason(loc)
+	return reason != ""
+}
+
+// escapeReason says why write access to loc escapes the sandbox, naming
+// the first dangerous path it reaches; "" when it does not.
+func escapeReason(loc string) (string, []any) {
 	if loc == overrides.LocationHost || loc == overrides.LocationHostRoot {
-		return true
+		return N_("It can change every file you can, including the programs your session starts and Flatpak's own files."), nil
 	}
-	hp := homePath(loc)
-	for _, p := range escapePaths {
-		if hp != "" && covers(hp, p.loc) {
-			return true
+	if hp := homePath(loc); hp != "" {
+		for _, p := range escapePaths {
+			if covers(hp, p.loc) {
+				return N_("Writing %s is enough: %s."), []any{p.loc, p.why}
+			}
 		}
 	}
-	return false
+	return "", nil
 }
 
 // writeEscapes flags write access to paths that run code outside the
@@ -238,17 +246,7 @@ func writeEscapes(e *Effective) []Finding {
 		if s.Mode == overrides.ModeRead {
 			continue
 		}
-		// The reason names the first dangerous path the grant reaches.
-		reason, args := "", []any(nil)
-		hp := homePath(loc)
-		for _, p := range escapePaths {
-			if hp != "" && covers(hp, p.loc) && reason == "" {
-				reason, args = N_("Writing %s is enough: %s."), []any{p.loc, p.why}
-			}
-		}
-		if loc == overrides.LocationHost || loc == overrides.LocationHostRoot {
-			reason, args = N_("It can change every file you can, including the programs your session starts and Flatpak's own files."), nil
-		}
+		reason, args := escapeReason(loc)
 		if reason == "" {
 			continue
 		}

@@ -86,7 +86,7 @@ func (s Status) Syntax(p *Permission) string {
 	if !s.Conditional() {
 		return p.Syntax()
 	}
-	return p.Key + "=" + strings.Join(overrides.SerializePerm(p.Value, overrides.Perm{Conditions: s.Conditions}), ";")
+	return p.syntaxOf(overrides.Perm{Conditions: s.Conditions})
 }
 
 // ConditionText says in words when a condition holds, as the release d
