@@ -129,6 +129,14 @@ func randomLayer(r *rand.Rand, d *overrides.Dialect, buses bool) *overrides.File
 	return f
 }
 
+// installFlag is the flatpak option that names a's installation.
+func installFlag(a *App) string {
+	if a.Installation.Kind == KindSystem {
+		return "--system"
+	}
+	return "--user"
+}
+
 // layerWorld is one app installed in a user and a system installation with
 // the oracle's flatpak, and the files of its four override layers.
 type layerWorld struct {
@@ -208,10 +216,7 @@ func TestEffectiveMatchesFlatpakInfo(t *testing.T) {
 			written := w.randomize(t, rand.New(rand.NewSource(int64(seed))), true)
 			m := w.model(t)
 			for _, a := range m.Find(layersApp) {
-				where := "--user"
-				if a.Installation.Kind == KindSystem {
-					where = "--system"
-				}
+				where := installFlag(a)
 				out, err := w.inst.Run(where, "info", "--show-permissions", layersApp)
 				if err != nil {
 					t.Fatal(err)
@@ -241,10 +246,7 @@ func TestGrantsMatchFlatpakRun(t *testing.T) {
 			written := w.randomize(t, rand.New(rand.NewSource(int64(seed))), false)
 			m := w.model(t)
 			for _, a := range m.Find(layersApp) {
-				where := "--user"
-				if a.Installation.Kind == KindSystem {
-					where = "--system"
-				}
+				where := installFlag(a)
 				e := m.Effective(a)
 				for kind, s := range sessions {
 					l, err := w.inst.RecordRun(s, where, layersApp)

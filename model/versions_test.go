@@ -168,10 +168,7 @@ func TestReleasesDisagree(t *testing.T) {
 				a := m.Find(layersApp)[0]
 				runs := map[string]*fptest.Launch{}
 				for kind, s := range sessions {
-					where := "--user"
-					if a.Installation.Kind == KindSystem {
-						where = "--system"
-					}
+					where := installFlag(a)
 					l, err := w.inst.RecordRun(s, where, layersApp)
 					if err != nil {
 						t.Fatal(err)
@@ -237,10 +234,7 @@ func TestEditsWriteWhatTheReleaseMeans(t *testing.T) {
 				t.Errorf("%q → %v left conditions: %q", tc.user, tc.want, data)
 			}
 			for _, s := range sessions {
-				where := "--user"
-				if a.Installation.Kind == KindSystem {
-					where = "--system"
-				}
+				where := installFlag(a)
 				l, err := w.inst.RecordRun(s, where, layersApp)
 				if err != nil {
 					t.Fatal(err)
