@@ -4,8 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/confine-app/confine/model"
@@ -96,13 +94,9 @@ func (c *command) apply(args []string) error {
 		}
 	} else {
 		name := fs.Arg(0)
-		var data []byte
-		var err error
+		data, err := c.readArg(name)
 		if name == "-" {
 			name = "standard input"
-			data, err = io.ReadAll(io.LimitReader(c.env.Stdin, 64<<20))
-		} else {
-			data, err = os.ReadFile(name)
 		}
 		if err != nil {
 			return failed(fmt.Errorf("cannot read the policy: %w", err))

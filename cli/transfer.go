@@ -102,13 +102,7 @@ func (c *command) importFile(args []string) error {
 	if fs.NArg() != 1 {
 		return usageErr("name one file (- for standard input)")
 	}
-	var data []byte
-	var err error
-	if fs.Arg(0) == "-" {
-		data, err = io.ReadAll(io.LimitReader(c.env.Stdin, 64<<20))
-	} else {
-		data, err = os.ReadFile(fs.Arg(0))
-	}
+	data, err := c.readArg(fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -198,4 +192,13 @@ func (c *command) importFile(args []string) error {
 		}
 	}
 	return nil
+}
+
+// readArg reads the file a command names, or standard input for "-" (at
+// most 64 MiB: a mistaken pipe must not fill the memory).
+func (c *command) readArg(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(io.LimitReader(c.env.Stdin, 64<<20))
+	}
+	return os.ReadFile(name)
 }
