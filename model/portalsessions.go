@@ -39,7 +39,9 @@ var SessionTables = []SessionTable{
 	{"input-capture", N_("Input capture"), N_("Saved input-capture sessions"), "InputCapture", 2},
 }
 
-func sessionTable(table string) SessionTable {
+// SessionTableOf is the saved-session table named table; its Table is ""
+// when there is none.
+func SessionTableOf(table string) SessionTable {
 	for _, t := range SessionTables {
 		if t.Table == table {
 			return t
@@ -352,7 +354,7 @@ func (pm *PortalManager) Revoke(table, token string) (*RevokedEntry, error) {
 	if pm.Err != nil {
 		return nil, pm.Err
 	}
-	if sessionTable(table).Table == "" {
+	if SessionTableOf(table).Table == "" {
 		return nil, fmt.Errorf("%q is not a table of saved sessions", table)
 	}
 	perms, data, err := pm.Store.LookupEntry(table, token)

@@ -322,7 +322,14 @@ var InhibitFlags = []InhibitFlag{
 	{"idle", N_("Idle")},
 }
 
-var inhibitFlagNames = []string{"logout", "switch", "suspend", "idle"}
+// inhibitFlagNames are the flags' stored names, in the portal's order.
+var inhibitFlagNames = func() []string {
+	var out []string
+	for _, f := range InhibitFlags {
+		out = append(out, f.Flag)
+	}
+	return out
+}()
 
 // InhibitValue is the stored value that lets an app inhibit exactly the
 // given flags: nil (nothing stored) for all four, and [""] for none (an
@@ -359,9 +366,10 @@ func CheckPortalKey(table, id string, value []string) error {
 			return fmt.Errorf("portal permission %q: bad value %q", key, v)
 		}
 	}
-	switch table {
-	case "screencast", "remote-desktop", "input-capture":
+	if SessionTableOf(table).Table != "" {
 		return fmt.Errorf("portal permission %q: saved sessions are not restored from a file", key)
+	}
+	switch table {
 	case OpenWithTable:
 		if !validContentType(id) || len(value) != 3 {
 			return fmt.Errorf("unknown portal permission %q", key)
@@ -431,7 +439,7 @@ func (pm *PortalManager) Answer(q PortalQuestion, installed []string) (shown boo
 		return false, nil, pm.Err
 	}
 	if q.Sessions != "" {
-		t := sessionTable(q.Sessions)
+		t := SessionTableOf(q.Sessions)
 		ids, exists, err := pm.tableIDs(t.Table)
 		if err != nil {
 			return false, nil, err

@@ -343,10 +343,8 @@ func (v *pageView) fillSessions(ss []model.Session) {
 }
 
 func sessionTitle(table string) string {
-	for _, t := range model.SessionTables {
-		if t.Table == table {
-			return t.Title
-		}
+	if t := model.SessionTableOf(table); t.Table != "" {
+		return t.Title
 	}
 	return table
 }
