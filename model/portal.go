@@ -93,20 +93,28 @@ type PortalStore struct {
 	obj  dbus.BusObject
 }
 
+// sessionBusAddress is env's session bus, found as GLib and Flatpak find
+// it: $DBUS_SESSION_BUS_ADDRESS, else the socket $XDG_RUNTIME_DIR/bus; ""
+// when there is none.
+func sessionBusAddress(env Env) string {
+	if addr := env.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" {
+		return addr
+	}
+	if rt := env.Getenv("XDG_RUNTIME_DIR"); rt != "" {
+		if fi, err := os.Stat(filepath.Join(rt, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return "unix:path=" + filepath.Join(rt, "bus")
+		}
+	}
+	return ""
+}
+
 // ConnectPortalStore connects to the session bus of env: its
 // $DBUS_SESSION_BUS_ADDRESS, else the bus in its $XDG_RUNTIME_DIR. Only
 // env is consulted (never this process's own variables, never autolaunch),
 // so a test's environment cannot reach the real desktop. A missing bus is
 // an error the caller shows as "portal permissions unavailable".
 func ConnectPortalStore(env Env) (*PortalStore, error) {
-	addr := env.Getenv("DBUS_SESSION_BUS_ADDRESS")
-	if addr == "" {
-		if rt := env.Getenv("XDG_RUNTIME_DIR"); rt != "" {
-			if fi, err := os.Stat(filepath.Join(rt, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
-				addr = "unix:path=" + filepath.Join(rt, "bus")
-			}
-		}
-	}
+	addr := sessionBusAddress(env)
 	if addr == "" {
 		return nil, errors.New("no session bus: DBUS_SESSION_BUS_ADDRESS is not set")
 	}

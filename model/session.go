@@ -54,9 +54,9 @@ func hasWayland(env Env) bool {
 }
 
 func hasUSBPortal(env Env) bool {
-	addr := env.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	addr := sessionBusAddress(env)
 	if addr == "" {
-		// No bus named in this environment: no portal to ask.
+		// No bus in this environment: no portal to ask.
 		return false
 	}
 	conn, err := dbus.Connect(addr)
@@ -66,7 +66,7 @@ func hasUSBPortal(env Env) bool {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	obj := conn.Object("org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop")
+	obj := conn.Object(portalName, portalPath)
 	var v dbus.Variant
 	return obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.portal.Usb", "version").Store(&v) == nil
 }
