@@ -144,9 +144,8 @@ func (r *fixedRow) update(e *model.Effective) {
 		r.sw.UpdateProperty([]gtk.AccessibleProperty{gtk.AccessiblePropertyDescription}, []coreglib.Value{*coreglib.NewValue(describe)})
 		r.describe = describe
 	}
-	if r.sw != nil {
-		r.v.note(r.row, len(st.Words) > 0 || st.On || st.Conditional(), T(r.p.Title), subtitle, r.p.Syntax())
-	}
+	// Choice rows too: Find in Page searches All Applications.
+	r.v.note(r.row, len(st.Words) > 0 || st.On || st.Conditional(), T(r.p.Title), subtitle, r.p.Syntax())
 	if !r.provSet || r.provSrc != src || len(st.Words) > 1 {
 		setProvenance(r.prov, src)
 		r.provSrc, r.provSet = src, true

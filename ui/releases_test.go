@@ -389,6 +389,31 @@ func TestOnlyWhatTheAppUses(t *testing.T) {
 		testWin.pageFilter.bar.SetSearchMode(false)
 		testWin.applyPageFilter()
 	})
+	// All Applications: never filtered to what is used, but Find finds.
+	g := show(t, model.Global)
+	onMain(func() {
+		all := 0
+		for _, fg := range g.fixedGroups {
+			all += len(fg.rows)
+		}
+		testWin.setOnlyUsed(true)
+		testWin.findInPage()
+		testWin.pageFilter.entry.SetText("sockets=wayland")
+		testWin.applyPageFilter()
+		found := 0
+		for _, fg := range g.fixedGroups {
+			for _, r := range fg.rows {
+				if gtkVisible(r) && gtkVisible(fg) {
+					found++
+				}
+			}
+		}
+		if found != 1 || all < 2 {
+			t.Errorf("on All Applications, sockets=wayland finds %d of %d permission rows", found, all)
+		}
+		testWin.pageFilter.bar.SetSearchMode(false)
+		testWin.setOnlyUsed(false)
+	})
 }
 
 func gtkVisible(w gtk.Widgetter) bool { return gtk.BaseWidget(w).IsVisible() }
