@@ -77,7 +77,15 @@ func Run(opts Options, argv []string) int {
 	// Reading the installations is pure Go and I/O: do it on the other
 	// core while GTK and libadwaita initialise.
 	a.preload = make(chan *model.Model, 1)
-	go func() { m := model.Load(opts.Env); a.trace("model loaded"); a.preload <- m }()
+	go func() {
+		m := model.Load(opts.Env)
+		a.trace("model loaded")
+		a.preload <- m
+		// The first rows need the session kind, which asks the portal over
+		// the bus (a round trip, or starting the portal): ask it here
+		// rather than on the main thread while the first frame is built.
+		m.Session()
+	}()
 	a.ConnectStartup(a.startup)
 	a.ConnectActivate(func() { a.ensureWindow().win.Present() })
 	a.ConnectCommandLine(func(cl *gio.ApplicationCommandLine) int {
