@@ -51,16 +51,23 @@ func (w *Window) newDialog(title string, width, height int) (*gtk.Dialog, *gtk.B
 // cancelApply ends a dialog's box with Cancel (closes it) and Apply (the
 // suggested action, returned for the caller to connect).
 func cancelApply(dialog *gtk.Dialog, box *gtk.Box) *gtk.Button {
+	_, apply := cancelAnd(dialog, box, T("Apply"), "suggested-action")
+	return apply
+}
+
+// cancelAnd ends a dialog's box with Cancel (closes it) and an action
+// button styled with css, returned for the caller to connect.
+func cancelAnd(dialog *gtk.Dialog, box *gtk.Box, label, css string) (cancel, action *gtk.Button) {
 	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
 	buttons.SetHAlign(gtk.AlignEnd)
-	cancel := gtk.NewButtonWithLabel(T("Cancel"))
+	cancel = gtk.NewButtonWithLabel(T("Cancel"))
 	cancel.ConnectClicked(func() { dialog.Close() })
-	apply := gtk.NewButtonWithLabel(T("Apply"))
-	apply.AddCSSClass("suggested-action")
+	action = gtk.NewButtonWithLabel(label)
+	action.AddCSSClass(css)
 	buttons.Append(cancel)
-	buttons.Append(apply)
+	buttons.Append(action)
 	box.Append(buttons)
-	return apply
+	return cancel, action
 }
 
 // wrapLabel is a left-aligned label that wraps, with CSS classes;
@@ -153,16 +160,8 @@ func (w *Window) confirmDisplayLoss(a *model.App, what string, sessions []string
 		text = T("With this change to “%s”, %s cannot open a window when it starts in an X11 session. The advisor can give the display back.")
 	}
 	box.Append(wrapLabel(fmt.Sprintf(text, what, a.Name)))
-	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
-	buttons.SetHAlign(gtk.AlignEnd)
-	cancel := gtk.NewButtonWithLabel(T("Cancel"))
-	change := gtk.NewButtonWithLabel(T("Change Anyway"))
-	change.AddCSSClass("destructive-action")
-	buttons.Append(cancel)
-	buttons.Append(change)
-	box.Append(buttons)
+	cancel, change := cancelAnd(dialog, box, T("Change Anyway"), "destructive-action")
 	decided := false
-	cancel.ConnectClicked(func() { dialog.Close() })
 	change.ConnectClicked(func() {
 		decided = true
 		dialog.Close()

@@ -145,18 +145,23 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 	dd := newChoice(v.cs, fmt.Sprintf(T("Access to %s"), title), T("Read-only"), T("Read-write"),
 		// TRANSLATORS: folder access: read-write, and the folder is created if it is missing
 		T("Create"))
-	for i, m := range modeNames {
-		if m == mode {
-			dd.SetSelected(uint(i))
-		}
-	}
-	if mode == overrides.ModeNone {
-		dd.SetSelected(1)
-		dd.SetSensitive(false)
-	}
 	sw := gtk.NewSwitch()
 	sw.SetVAlign(gtk.AlignCenter)
-	sw.SetActive(mode != overrides.ModeNone)
+	// sync shows mode: the switch on unless the folder is hidden, and its
+	// access in the choice (read-write while off, greyed out).
+	sync := func() {
+		syncing = true
+		defer func() { syncing = false }()
+		sw.SetActive(mode != overrides.ModeNone)
+		dd.SetSensitive(mode != overrides.ModeNone)
+		dd.SetSelected(1)
+		for i, m := range modeNames {
+			if m == mode {
+				dd.SetSelected(uint(i))
+			}
+		}
+	}
+	sync()
 	dd.onChanged(func() {
 		if !sw.Active() {
 			return
@@ -188,18 +193,6 @@ func (v *pageView) newFilesystemRow(cacheKey, loc string, mode overrides.Mode, s
 	case p != nil:
 		row.SetTooltipText(T(p.Description))
 	}
-	sync := func() {
-		syncing = true
-		defer func() { syncing = false }()
-		sw.SetActive(mode != overrides.ModeNone)
-		dd.SetSensitive(mode != overrides.ModeNone)
-		dd.SetSelected(1)
-		for i, m := range modeNames {
-			if m == mode {
-				dd.SetSelected(uint(i))
-			}
-		}
-	}
 	return row, sync
 }
 
@@ -211,7 +204,7 @@ func (v *pageView) resetFilesystemRow(e *model.Effective) gtk.Widgetter {
 
 func (v *pageView) newResetFilesystemRow(e *model.Effective) (gtk.Widgetter, func()) {
 	syncing := false
-	on := e.ResetBy == model.SourceUser || v.app == nil && e.ResetBy == model.SourceGlobal
+	on := v.ownSource(e.ResetBy)
 	row := newActionRow(T("Block the app's own folder requests"), model.ResetSyntax)
 	row.SetTooltipText(T("Drops every folder the app (and the layers below) ask for; only folders you add here stay"))
 	sw := gtk.NewSwitch()
