@@ -145,7 +145,9 @@ func (v *pageView) marked(r gtk.Widgetter) bool {
 	n := coreglib.BaseObject(r).Native()
 	for _, fr := range v.fixed {
 		if coreglib.BaseObject(fr.row).Native() == n {
-			return fr.warn.img.IsVisible()
+			// Visible, not IsVisible: the row itself may be hidden by
+			// the previous pass of the filter.
+			return fr.warn.img.Visible()
 		}
 	}
 	return false

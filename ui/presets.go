@@ -56,9 +56,7 @@ func (w *Window) presetsDialog() {
 	var shown *model.PresetPreview
 	show := func(p *model.Preset) {
 		blurb.SetText(T(p.Blurb))
-		for c := content.FirstChild(); c != nil; c = content.FirstChild() {
-			content.Remove(c)
-		}
+		clearBox(content)
 		shown = nil
 		pv, err := w.m.PreviewPreset(p)
 		if err != nil {
@@ -203,7 +201,6 @@ func grantWords(g model.PresetGrant) string {
 // for all of them.
 func (w *Window) applyPreset(pv *model.PresetPreview) {
 	w.flush()
-	w.edits.pending = nil
 	done, err := w.m.ApplyPolicyPlan(pv.Plan)
 	if err != nil {
 		// Whatever was written is undone: a preset is all or nothing.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,16 +40,7 @@ func asRelease(t *testing.T, version string, wayland bool) {
 	}
 	runtime := ""
 	if wayland {
-		dir, err := os.MkdirTemp("", "ui-session-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("unix", filepath.Join(dir, "wayland-0"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { l.Close(); os.RemoveAll(dir) })
-		runtime = dir
+		runtime = fptest.NewSession(t, true, "").RuntimeDir
 	}
 	set(version, runtime)
 	t.Cleanup(func() { set("1.14.10", "") })

@@ -96,13 +96,7 @@ func pageTexts(v *pageView) string {
 // while `flatpak override` (the real one) changes the same file. Both
 // changes end up in the file, and the page shows the file's truth.
 func TestExternalOverrideWhilePendingEdit(t *testing.T) {
-	flatpak, err := exec.LookPath("flatpak")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("flatpak is not installed")
-		}
-		t.Skip("SKIPPED LOUDLY: flatpak CLI not installed")
-	}
+	flatpak := testbin.Need(t, "flatpak")
 	const id = "com.keyvault.Vault"
 	defer os.Remove(overridePath(id))
 	v := show(t, id)
