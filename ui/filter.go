@@ -121,10 +121,6 @@ func (v *pageView) applyFilter() {
 		show(v.portalGroup, nil)
 	}
 	if v.showAll != nil {
-		// Groups built after the first frame come after it: keep it last.
-		if last := v.root.LastChild(); last != nil && coreglib.BaseObject(last).Native() != coreglib.BaseObject(v.showAllGroup).Native() {
-			v.root.ReorderChildAfter(v.showAllGroup, last)
-		}
 		v.showAll.SetVisible(f.onlyUsed && v.app != nil && query == "")
 		// TRANSLATORS: %d counts the permissions a filtered page hides
 		v.showAll.setSubtitle(fmt.Sprintf(T("Not shown: %d"), hidden))

@@ -272,7 +272,7 @@ func (v *pageView) addGroup(g model.GroupInfo) {
 			v.fixed[p.Ref()] = r
 		}
 		v.fixedGroups = append(v.fixedGroups, grp)
-		v.root.Append(grp)
+		v.appendGroup(grp)
 	case model.GroupFilesystem:
 		v.addList(g, v.filesystemRows, v.addFilesystemRow())
 	case model.GroupPersistent:
@@ -306,7 +306,16 @@ func (v *pageView) addGroup(g model.GroupInfo) {
 func (v *pageView) addList(g model.GroupInfo, build func(*model.Effective) (string, []gtk.Widgetter), tail ...gtk.Widgetter) {
 	lg := &listGroup{group: newGroup(T(g.Title), T(g.Description)), build: build, tail: tail, sig: "\x00unbuilt"}
 	v.lists = append(v.lists, lg)
-	v.root.Append(lg.group)
+	v.appendGroup(lg.group)
+}
+
+// appendGroup adds a group at the end of the page, before Show All
+// Permissions: groups are built after the first frame, the row before it.
+func (v *pageView) appendGroup(g gtk.Widgetter) {
+	v.root.Append(g)
+	if v.showAllGroup != nil {
+		v.root.ReorderChildAfter(v.showAllGroup, g)
+	}
 }
 
 func (v *pageView) queue(key model.Ref, run func() (model.Change, error)) {

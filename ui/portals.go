@@ -101,14 +101,14 @@ func (v *pageView) addPortals(g model.GroupInfo) {
 	}
 	v.portalGroup = newGroup(T(g.Title), T(g.Description))
 	v.portalGroup.add(v.portalLoadingRow())
-	v.root.Append(v.portalGroup)
+	v.appendGroup(v.portalGroup)
 	v.portal = &portalView{revoke: map[string]*gtk.Button{}, controls: map[string]any{}, current: map[string]string{},
 		sessions: newGroup(T("Saved Sessions"), T("Screen sharing, remote control and input capture the app may start again without asking. Revoke makes the desktop ask again. A session still open in the app saves itself again when it ends: close it in the app first.")),
 		openWith: newGroup(T("Open With"), T("Types of files and links the app asked the desktop to open, and the app the desktop's chooser remembers: after the same pick three times in a row, it stops asking. Forget makes it ask again."))}
 	v.portal.sessions.SetVisible(false)
 	v.portal.openWith.SetVisible(false)
-	v.root.Append(v.portal.sessions)
-	v.root.Append(v.portal.openWith)
+	v.appendGroup(v.portal.sessions)
+	v.appendGroup(v.portal.openWith)
 	v.loadPortals()
 }
 

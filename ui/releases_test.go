@@ -357,6 +357,9 @@ func TestOnlyWhatTheAppUses(t *testing.T) {
 		if !v.showAll.IsVisible() {
 			t.Error("no Show All Permissions row")
 		}
+		if nativeOf(v.root.LastChild()) != nativeOf(v.showAllGroup) {
+			t.Error("Show All Permissions is not the page's last group")
+		}
 		if testWin.settings == nil || !testWin.settings.Boolean("only-used") {
 			t.Error("the choice is not remembered")
 		}
