@@ -23,6 +23,18 @@ type portals struct {
 	mu   sync.Mutex
 	pm   *model.PortalManager
 	stop func()
+	// reads counts the page reads started (main thread only): reads run
+	// in parallel, so an answer is shown only if no newer read was
+	// started, else an older read finishing last would show stale values.
+	reads int
+}
+
+// newRead starts a page read and returns the test that its answer is
+// still the newest.
+func (w *Window) newRead() func() bool {
+	w.portals.reads++
+	n := w.portals.reads
+	return func() bool { return w.portals.reads == n }
 }
 
 // withPortals connects once, in the background, and runs f off the main
@@ -131,6 +143,7 @@ func (v *pageView) loadPortals() {
 		// The page refreshes after a switch: no refresh of its own.
 		v.portal.usbRows, v.portal.usbSig = nil, ""
 	}
+	newest := v.w.newRead()
 	v.w.withPortals(func(pm *model.PortalManager) {
 		a := portalAnswers{statuses: pm.Status(id)}
 		if pm.Err == nil {
@@ -144,8 +157,8 @@ func (v *pageView) loadPortals() {
 			a.err = errors.Join(append(errs, err)...)
 		}
 		glib.IdleAdd(func() {
-			if v.w.pages.shown != v || v.app == nil || v.app.ID != id {
-				return // another page or app is shown now
+			if v.w.pages.shown != v || v.app == nil || v.app.ID != id || !newest() {
+				return // another page or app is shown now, or a newer read runs
 			}
 			v.fillPortals(pm, a)
 		})
@@ -584,6 +597,7 @@ func (w *Window) portalOverview(v *pageView) {
 			installed = append(installed, a.ID)
 		}
 	}
+	newest := w.newRead()
 	w.withPortals(func(pm *model.PortalManager) {
 		type answer struct {
 			q    model.PortalQuestion
@@ -600,7 +614,7 @@ func (w *Window) portalOverview(v *pageView) {
 			}
 		}
 		glib.IdleAdd(func() {
-			if w.pages.shown != v {
+			if w.pages.shown != v || !newest() {
 				return
 			}
 			v.ov.portal.clear()
