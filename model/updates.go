@@ -34,7 +34,7 @@ func declaredGrants(a *App) []overrides.Op {
 				ops = append(ops, overrides.Op{Flag: grant, Value: n})
 			}
 			for _, cond := range p.Conditions {
-				ops = append(ops, overrides.Op{Flag: grant + "-if", Value: n + ":" + cond})
+				ops = append(ops, overrides.Op{Flag: overrides.IfFlag(key), Value: n + ":" + cond})
 			}
 		}
 	}
@@ -203,7 +203,7 @@ func (m *Model) lockOps(e *Effective) []overrides.Op {
 				// update could add below.
 				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: n})
 				for _, c := range s.Conditions {
-					ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Grant) + "-if", Value: n + ":" + c})
+					ops = append(ops, overrides.Op{Flag: overrides.IfFlag(key), Value: n + ":" + c})
 				}
 			default:
 				ops = append(ops, overrides.Op{Flag: overrides.FixedFlag(key, overrides.Revoke), Value: n})

@@ -24,3 +24,13 @@ func TestFixedFlags(t *testing.T) {
 		t.Error("filesystem is not a fixed-name option")
 	}
 }
+
+// The conditional option of each key, and the key of each conditional
+// option, agree.
+func TestIfFlagRoundTrip(t *testing.T) {
+	for _, key := range FixedKeys {
+		if got, ok := IfFlagKey(IfFlag(key)); !ok || got != key {
+			t.Errorf("%s: option %q gives %q, %v", key, IfFlag(key), got, ok)
+		}
+	}
+}

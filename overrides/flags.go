@@ -48,6 +48,10 @@ func (d *Dialect) Flags() []string {
 // ifFlagKey is the key of a conditional option: "socket-if" is sockets.
 var ifFlagKey = map[string]string{"share-if": KeyShared, "socket-if": KeySockets, "device-if": KeyDevices, "allow-if": KeyFeatures}
 
+// IfFlag is the conditional option (1.18) of a key: KeySockets has
+// "socket-if".
+func IfFlag(key string) string { return FixedFlag(key, Grant) + "-if" }
+
 // IfFlagKey is the key a conditional option (1.18) grants under a
 // condition: "socket-if" is KeySockets.
 func IfFlagKey(flag string) (key string, ok bool) {
@@ -417,7 +421,7 @@ func OpsFor(d *Dialect, from, to *Context) []Op {
 					ops = append(ops, Op{revoke, name})
 				}
 				for _, c := range p.Conditions {
-					ops = append(ops, Op{grant + "-if", name + ":" + c})
+					ops = append(ops, Op{IfFlag(key), name + ":" + c})
 				}
 			default:
 				ops = append(ops, Op{revoke, name})
