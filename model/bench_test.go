@@ -30,6 +30,22 @@ func BenchmarkLoadAndMerge1000(b *testing.B) {
 	}
 }
 
+// BenchmarkRate1000 merges and audits every app of a loaded installation,
+// as the window's start-up ratings and the Overview do. Neither the load
+// nor the first audit, which records what each app declares, is timed.
+func BenchmarkRate1000(b *testing.B) {
+	m := Load(benchEnv(b, 1000))
+	for _, a := range m.Apps {
+		m.Gained(a)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, a := range m.Apps {
+			m.AuditOf(a, m.Effective(a))
+		}
+	}
+}
+
 // BenchmarkEdit is one toggle: re-read the layers, compute the minimal
 // override, write it atomically (fsync + rename). Target: < 2 ms.
 func BenchmarkEdit(b *testing.B) {
