@@ -115,9 +115,12 @@ func (w *world) flatpak(t *testing.T, extra []string, args ...string) (string, e
 	return out.String(), nil
 }
 
-func (w *world) model() *model.Model {
+func (w *world) model() *model.Model { return envModel(w.env) }
+
+// envModel loads Confine's model in an environment given as KEY=value.
+func envModel(env []string) *model.Model {
 	vars := map[string]string{}
-	for _, kv := range w.env {
+	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}

@@ -32,12 +32,7 @@ type weston struct {
 func startWeston(t *testing.T) *weston {
 	t.Helper()
 	testbin.Need(t, "weston")
-	// A short path: socket paths are limited to 108 bytes.
-	dir, err := os.MkdirTemp("", "weston-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o700)
+	dir := fptest.NewSession(t, false, "").RuntimeDir
 	w := &weston{runtimeDir: dir, socket: "wayland-confine"}
 	w.cmd = exec.Command("weston", "--backend=headless-backend.so", "--use-pixman", "--socket="+w.socket,
 		"--width=1100", "--height=760", "--idle-time=0", "--debug")
@@ -51,7 +46,6 @@ func startWeston(t *testing.T) *weston {
 	t.Cleanup(func() {
 		syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
 		w.cmd.Wait()
-		os.RemoveAll(dir)
 	})
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		if st, err := os.Stat(filepath.Join(dir, w.socket)); err == nil && st.Mode().Type() == os.ModeSocket {
@@ -121,14 +115,7 @@ func (rw *releaseWorld) run(t *testing.T, id string, session []string, script st
 }
 
 // model is Confine's view of this world in a session.
-func (rw *releaseWorld) model(session []string) *model.Model {
-	vars := map[string]string{}
-	for _, kv := range rw.env(session) {
-		k, v, _ := strings.Cut(kv, "=")
-		vars[k] = v
-	}
-	return model.Load(model.MapEnv(vars))
-}
+func (rw *releaseWorld) model(session []string) *model.Model { return envModel(rw.env(session)) }
 
 func (rw *releaseWorld) setOverride(t *testing.T, id, body string) {
 	t.Helper()
@@ -161,12 +148,7 @@ func TestReleasesInRealSandboxes(t *testing.T) {
 	wl := startWeston(t)
 	display, stopX := startXvfb(t)
 	defer stopX()
-	x11Run, err := os.MkdirTemp("", "x11-session-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(x11Run)
-	os.Chmod(x11Run, 0o700)
+	x11Run := fptest.NewSession(t, false, "").RuntimeDir
 	sessions := []struct {
 		name string
 		env  []string

@@ -108,7 +108,6 @@ func TestFleetPlaybook(t *testing.T) {
 	playbook := testbin.Need(t, "ansible-playbook")
 	galaxy := testbin.Need(t, "ansible-galaxy")
 	testbin.Need(t, "/usr/bin/python3")
-	fptest.Flatpak(t)
 	start := time.Now()
 	top := testbin.Root(t)
 	tmp := t.TempDir()
@@ -133,12 +132,7 @@ func TestFleetPlaybook(t *testing.T) {
 		for _, id := range h.apps {
 			h.inst.Install(fptest.App{ID: id, Finish: fleetApps[id]}, h.system)
 		}
-		h.env = map[string]string{}
-		for _, kv := range h.inst.Environ() {
-			k, v, _ := strings.Cut(kv, "=")
-			h.env[k] = v
-		}
-		h.env["XDG_STATE_HOME"] = filepath.Join(h.inst.Root, "state")
+		h.env = h.inst.Vars()
 		// The binary's folder exists, as /usr/local/bin does.
 		h.bin = filepath.Join(h.inst.Root, "bin", "confine")
 		os.MkdirAll(filepath.Dir(h.bin), 0o755)
@@ -248,11 +242,7 @@ ssh_args = -F /dev/null -o ControlMaster=no -o UserKnownHostsFile=%[2]s -o Stric
 		t.Helper()
 		for _, h := range hosts {
 			for _, id := range h.apps {
-				where := "--user"
-				if h.system {
-					where = "--system"
-				}
-				info, err := h.inst.Run(where, "info", "--show-permissions", id)
+				info, err := h.inst.Run("--"+h.scope(), "info", "--show-permissions", id)
 				if err != nil {
 					t.Fatal(err)
 				}
