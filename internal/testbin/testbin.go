@@ -95,10 +95,18 @@ func Need(t testing.TB, tool string) string {
 	t.Helper()
 	p, err := exec.LookPath(tool)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing in CI: build-aux/dev deps installs it", tool)
-		}
-		t.Skipf("SKIPPED LOUDLY: %s is not installed; run build-aux/dev deps", tool)
+		Unavailable(t, tool+" is not installed; build-aux/dev deps installs it")
 	}
 	return p
+}
+
+// Unavailable stops a test that cannot run here, saying why: skipped
+// loudly on a developer's machine, failed in CI, which must have all that
+// the tests need.
+func Unavailable(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s (in CI, which must have it)", why)
+	}
+	t.Skipf("SKIPPED LOUDLY: %s", why)
 }
