@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,15 +21,7 @@ func TestScreenReaderReadsSwitches(t *testing.T) {
 	defer stop()
 	// The window registers on the accessibility bus when it maps; the reader
 	// starts once it is up.
-	script := confineBin + " --demo --app net.waveline.Browser >/dev/null 2>&1 & app=$!; sleep 4; " +
-		"/usr/bin/python3 testdata/a11y_check.py; rc=$?; kill $app; exit $rc"
-	cmd := exec.Command("dbus-run-session", "--", "sh", "-c", script)
-	cmd.Env = append(withoutVar(os.Environ(), "GTK_A11Y"), "DISPLAY="+display, "GSK_RENDERER=cairo", "GSETTINGS_BACKEND=memory", "LANGUAGE=", "LANG=C.UTF-8", "CONFINE_FLATPAK_VERSION=1.14.10")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	text := string(out)
+	text := readWindow(t, display, confineBin+" --demo --app net.waveline.Browser", "", "", "CONFINE_FLATPAK_VERSION=1.14.10")
 	// The demo user revoked x11 for this browser, but on Flatpak 1.14 its
 	// fallback-x11 still gives it X11 where no Wayland session runs (this
 	// X server is such a session): a conditional grant, read out with its
@@ -56,10 +49,37 @@ func needScreenReader(t *testing.T, more ...string) {
 	}
 }
 
-func withoutVar(env []string, name string) []string {
+// readWindow runs launch (a shell command that starts a Confine window) on
+// display in a private D-Bus session, and returns what the screen reader
+// (testdata/a11y_check.py with checkArgs) reads once the window is up;
+// after runs (in the shell) before the window is stopped. The window runs
+// in English unless env, added last, says otherwise.
+func readWindow(t *testing.T, display, launch, checkArgs, after string, env ...string) string {
+	t.Helper()
+	if after == "" {
+		after = "true"
+	}
+	script := launch + " >/dev/null 2>&1 & app=$!; sleep 4; /usr/bin/python3 testdata/a11y_check.py " + checkArgs +
+		"; rc=$?; " + after + "; kill $app; wait $app; exit $rc"
+	cmd := exec.Command("dbus-run-session", "--", "sh", "-c", script)
+	// gettext obeys LANGUAGE only under a real locale: LANG is C.UTF-8,
+	// and no LC_* overrides it.
+	cmd.Env = append(withoutVar(os.Environ(), "GTK_A11Y", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"),
+		"DISPLAY="+display, "GSK_RENDERER=cairo", "GSETTINGS_BACKEND=memory", "LANGUAGE=", "LANG=C.UTF-8")
+	cmd.Env = append(cmd.Env, env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// withoutVar drops the named variables from an environment.
+func withoutVar(env []string, names ...string) []string {
 	var out []string
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
 			out = append(out, kv)
 		}
 	}
@@ -88,19 +108,11 @@ func TestEmptyMachineSaysWhy(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			script := "PATH=" + c.path + " " + confineBin + " >/dev/null 2>&1 & app=$!; sleep 4; " +
-				"/usr/bin/python3 testdata/a11y_check.py --labels; rc=$?; " +
-				"kill -0 $app || { echo confine exited; rc=1; }; kill $app; wait $app; exit $rc"
-			cmd := exec.Command("dbus-run-session", "--", "sh", "-c", script)
-			cmd.Env = append(withoutVar(os.Environ(), "GTK_A11Y"), "DISPLAY="+display, "GSK_RENDERER=cairo", "GSETTINGS_BACKEND=memory",
-				"LANGUAGE=", "LANG=C.UTF-8", "HOME="+root, "XDG_CONFIG_HOME="+filepath.Join(root, "config"), "XDG_STATE_HOME="+filepath.Join(root, "state"),
+			out := readWindow(t, display, "PATH="+c.path+" "+confineBin, "--labels", "kill -0 $app || { echo confine exited; rc=1; }",
+				"HOME="+root, "XDG_CONFIG_HOME="+filepath.Join(root, "config"), "XDG_STATE_HOME="+filepath.Join(root, "state"),
 				"XDG_CACHE_HOME="+filepath.Join(root, "cache"), "FLATPAK_USER_DIR="+user, "FLATPAK_SYSTEM_DIR="+filepath.Join(root, "system"),
 				"FLATPAK_CONFIG_DIR="+filepath.Join(root, "etc"))
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
-			if !strings.Contains(string(out), "label: "+c.want+"\n") {
+			if !strings.Contains(out, "label: "+c.want+"\n") {
 				t.Fatalf("the empty page does not say %q; the screen reader reads:\n%s", c.want, out)
 			}
 		})

@@ -36,7 +36,7 @@ func startWeston(t *testing.T) *weston {
 	w := &weston{runtimeDir: dir, socket: "wayland-confine"}
 	w.cmd = exec.Command("weston", "--backend=headless-backend.so", "--use-pixman", "--socket="+w.socket,
 		"--width=1100", "--height=760", "--idle-time=0", "--debug")
-	w.cmd.Env = append(withoutVar(withoutVar(os.Environ(), "WAYLAND_DISPLAY"), "DISPLAY"), "XDG_RUNTIME_DIR="+dir)
+	w.cmd.Env = append(withoutVar(os.Environ(), "WAYLAND_DISPLAY", "DISPLAY"), "XDG_RUNTIME_DIR="+dir)
 	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var log bytes.Buffer
 	w.cmd.Stdout, w.cmd.Stderr = &log, &log
@@ -105,7 +105,7 @@ func (rw *releaseWorld) env(session []string) []string {
 func (rw *releaseWorld) run(t *testing.T, id string, session []string, script string) string {
 	t.Helper()
 	cmd := exec.Command(rw.o.Bin, "run", "--command=sh", id, "-c", script)
-	cmd.Env = append(withoutVar(withoutVar(withoutVar(os.Environ(), "WAYLAND_DISPLAY"), "DISPLAY"), "DBUS_SESSION_BUS_ADDRESS"), rw.env(session)...)
+	cmd.Env = append(withoutVar(os.Environ(), "WAYLAND_DISPLAY", "DISPLAY", "DBUS_SESSION_BUS_ADDRESS"), rw.env(session)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -234,7 +234,7 @@ func TestReleasesInRealSandboxes(t *testing.T) {
 		shots := t.TempDir()
 		empty := wl.screenshot(t, shots)
 		cmd := exec.Command(confineBin, "--demo", "--app", "net.waveline.Browser")
-		cmd.Env = append(withoutVar(withoutVar(os.Environ(), "DISPLAY"), "GTK_A11Y"), append(wl.env(),
+		cmd.Env = append(withoutVar(os.Environ(), "DISPLAY", "GTK_A11Y"), append(wl.env(),
 			"GDK_BACKEND=wayland", "GSK_RENDERER=cairo", "GSETTINGS_BACKEND=memory", "CONFINE_WINDOW_SIZE=1040x720", "LANG=C.UTF-8", "LANGUAGE=")...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		var log bytes.Buffer
