@@ -2,6 +2,7 @@ package fptest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -18,20 +19,33 @@ import (
 )
 
 // OracleVar names the environment variable that chooses the Flatpak
-// releases oracle-backed tests run against: "1.14" (the default, Debian
-// 12's /usr/bin/flatpak), "1.16", "1.18", a comma-separated list of these,
-// or "all".
+// builds oracle-backed tests run against: "1.14" (Debian 12's
+// /usr/bin/flatpak), "1.16" and "1.18" (built from the release tarballs by
+// build-aux/oracles), "1.16-debian" and "1.18-debian" (Flatpak as Debian 13
+// and Debian testing package it, run inside their roots by
+// build-aux/root), a comma-separated list of these, or "all". Unset means
+// the machine's own flatpak: "1.14" on a Debian 12 host, and inside a root
+// made by build-aux/root (CONFINE_ROOT set) the root's packaged one.
 const OracleVar = "CONFINE_TEST_FLATPAK"
 
-// OracleNames are the Flatpak release series tests can run against, oldest
+// OracleNames are the Flatpak builds tests can run against, oldest series
 // first.
-var OracleNames = []string{"1.14", "1.16", "1.18"}
+var OracleNames = []string{"1.14", "1.16", "1.18", "1.16-debian", "1.18-debian"}
+
+// packaged maps the packaged oracles to the build-aux/root roots that hold
+// them.
+var packaged = map[string]string{"1.16-debian": "trixie", "1.18-debian": "forky"}
 
 // Oracle is one real Flatpak CLI that tests compare Confine with.
 type Oracle struct {
+	Key     string // its name in OracleVar: "1.18" or "1.18-debian"
 	Name    string // release series: "1.14", "1.16" or "1.18"
 	Version string // what `flatpak --version` says, e.g. "1.14.10"
 	Bin     string // path of the flatpak binary
+	// Self is the binary's path as flatpak sees it, which it writes into
+	// exported launchers: Bin, but /usr/bin/flatpak for a packaged
+	// oracle, which runs inside its root.
+	Self string
 }
 
 // debianFlatpak is the 1.14 oracle. It is named by path, not looked up in
@@ -62,11 +76,11 @@ func Oracles(t testing.TB) []Oracle {
 	return out
 }
 
-// ForEachOracle runs f as a subtest per oracle, named after its series.
+// ForEachOracle runs f as a subtest per oracle, named after its key.
 func ForEachOracle(t *testing.T, f func(t *testing.T, o Oracle)) {
 	t.Helper()
 	for _, o := range Oracles(t) {
-		t.Run(o.Name, func(t *testing.T) { f(t, o) })
+		t.Run(o.Key, func(t *testing.T) { f(t, o) })
 	}
 }
 
@@ -74,6 +88,11 @@ func parseOracleNames(spec string) ([]string, error) {
 	spec = strings.TrimSpace(spec)
 	switch spec {
 	case "":
+		for key, root := range packaged {
+			if root == os.Getenv("CONFINE_ROOT") {
+				return []string{key}, nil
+			}
+		}
 		return []string{"1.14"}, nil
 	case "all":
 		return OracleNames, nil
@@ -116,60 +135,107 @@ func oracle(t testing.TB, name string) oracleResult {
 		oracles.got = map[string]oracleResult{}
 	}
 	var r oracleResult
-	if name == "1.14" {
+	switch root, isPackaged := packaged[name]; {
+	case name == "1.14":
 		r = debianOracle()
-	} else {
+	case isPackaged && os.Getenv("CONFINE_ROOT") == root:
+		// Already inside that root: its flatpak is the machine's.
+		r = versionedOracle(name, debianFlatpak, "")
+	case isPackaged:
+		r = packagedOracle(testbin.Root(t), name, root)
+	default:
 		r = builtOracle(testbin.Root(t), name)
 	}
 	oracles.got[name] = r
 	return r
 }
 
-func debianOracle() oracleResult {
-	if _, err := os.Stat(debianFlatpak); err != nil {
-		return oracleResult{unavailable: debianFlatpak + " is not installed; run build-aux/dev deps"}
-	}
-	o := Oracle{Name: "1.14", Bin: debianFlatpak}
+// series is "1.18" for "1.18-debian".
+func series(key string) string {
+	s, _, _ := strings.Cut(key, "-")
+	return s
+}
+
+// versionedOracle asks bin for its version and checks that it is of key's
+// series (and exactly want, when given).
+func versionedOracle(key, bin, want string) oracleResult {
+	o := Oracle{Key: key, Name: series(key), Bin: bin, Self: bin}
 	v, err := flatpakVersion(o)
 	if err != nil {
 		return oracleResult{err: err}
 	}
-	if !strings.HasPrefix(v, "1.14.") {
-		return oracleResult{unavailable: fmt.Sprintf("%s is Flatpak %s, not 1.14 (Debian 12's)", debianFlatpak, v)}
+	if want != "" && v != want {
+		return oracleResult{err: fmt.Errorf("%s says it is %s, not %s", bin, v, want)}
+	}
+	if !strings.HasPrefix(v, o.Name+".") {
+		return oracleResult{err: fmt.Errorf("%s is Flatpak %s, not %s", bin, v, o.Name)}
 	}
 	o.Version = v
 	return oracleResult{o: o}
 }
 
-// builtOracle runs build-aux/oracles, which prints "VERSION PREFIX" after
-// building the prefix if needed, and exits 3 when the tarballs are absent.
-func builtOracle(root, name string) oracleResult {
-	cmd := exec.Command(filepath.Join(root, "build-aux", "oracles"), name)
-	var out, errb bytes.Buffer
-	cmd.Stdout = &out
-	// A cold build takes minutes: let its progress show as it happens.
-	cmd.Stderr = io.MultiWriter(&errb, os.Stderr)
-	err := cmd.Run()
-	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && ee.ExitCode() == 3 {
-		return oracleResult{unavailable: strings.TrimSpace(errb.String())}
+// packagedOracle runs `build-aux/root flatpak ROOT`, which makes the root
+// if needed (minutes, once per machine) and prints "VERSION WRAPPER".
+func packagedOracle(top, key, root string) oracleResult {
+	if os.Getenv("CONFINE_ROOT") != "" {
+		return oracleResult{unavailable: fmt.Sprintf("the %s root is entered from the host, not from the %s root", root, os.Getenv("CONFINE_ROOT"))}
 	}
-	if err != nil {
-		return oracleResult{err: fmt.Errorf("build-aux/oracles %s: %v\n%s", name, err, lastLines(errb.String(), 30))}
-	}
-	version, prefix, ok := strings.Cut(strings.TrimSpace(out.String()), " ")
-	if !ok || !strings.HasPrefix(version, name+".") {
-		return oracleResult{err: fmt.Errorf("build-aux/oracles %s printed %q, want \"%s.N PREFIX\"", name, out.String(), name)}
-	}
-	o := Oracle{Name: name, Bin: filepath.Join(prefix, "bin", "flatpak")}
-	v, err := flatpakVersion(o)
+	out, err := script(top, "root", "flatpak", root)
 	if err != nil {
 		return oracleResult{err: err}
 	}
-	if v != version {
-		return oracleResult{err: fmt.Errorf("%s says it is %s, build-aux/oracles said %s", o.Bin, v, version)}
+	version, bin, ok := strings.Cut(out, " ")
+	if !ok {
+		return oracleResult{err: fmt.Errorf("build-aux/root flatpak %s printed %q, want \"VERSION PATH\"", root, out)}
 	}
-	o.Version = v
-	return oracleResult{o: o}
+	r := versionedOracle(key, bin, version)
+	r.o.Self = debianFlatpak
+	return r
+}
+
+// script runs build-aux/NAME ARGS… and returns what it printed, with its
+// progress shown as it happens (a cold build takes minutes).
+func script(top, name string, args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(top, "build-aux", name), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = io.MultiWriter(&errb, os.Stderr)
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build-aux/%s %s: %w\n%s", name, strings.Join(args, " "), err, lastLines(errb.String(), 30))
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+func debianOracle() oracleResult {
+	if _, err := os.Stat(debianFlatpak); err != nil {
+		return oracleResult{unavailable: debianFlatpak + " is not installed; run build-aux/dev deps"}
+	}
+	r := versionedOracle("1.14", debianFlatpak, "")
+	if r.err != nil {
+		// Another Debian, or a root of build-aux/root.
+		return oracleResult{unavailable: fmt.Sprintf("%v (the 1.14 oracle is Debian 12's)", r.err)}
+	}
+	return r
+}
+
+// builtOracle runs build-aux/oracles, which prints "VERSION PREFIX" after
+// building the prefix if needed, and exits 3 when the tarballs are absent.
+func builtOracle(top, name string) oracleResult {
+	if os.Getenv("CONFINE_ROOT") != "" {
+		return oracleResult{unavailable: fmt.Sprintf("the Flatpak %s oracle is built for the host, not the %s root", name, os.Getenv("CONFINE_ROOT"))}
+	}
+	out, err := script(top, "oracles", name)
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && ee.ExitCode() == 3 {
+		return oracleResult{unavailable: err.Error()}
+	}
+	if err != nil {
+		return oracleResult{err: err}
+	}
+	version, prefix, ok := strings.Cut(out, " ")
+	if !ok || !strings.HasPrefix(version, name+".") {
+		return oracleResult{err: fmt.Errorf("build-aux/oracles %s printed %q, want \"%s.N PREFIX\"", name, out, name)}
+	}
+	return versionedOracle(name, filepath.Join(prefix, "bin", "flatpak"), version)
 }
 
 // flatpakVersion asks the binary itself: "Flatpak 1.18.1" gives "1.18.1".
@@ -232,8 +298,11 @@ type Session struct {
 }
 
 // NewSession makes a session; with wayland, a real listening socket
-// $XDG_RUNTIME_DIR/wayland-0 stands for the compositor (flatpak only
-// checks that a socket is there). Nobody answers on it.
+// $XDG_RUNTIME_DIR/wayland-0 stands for the compositor. Flatpak mostly
+// checks only that the socket is there; builds with Wayland
+// security-context support (Debian's packages) first ask the compositor's
+// registry, and the socket answers that as a compositor without a
+// security-context manager would (see answerWayland).
 func NewSession(t testing.TB, wayland bool, display string) *Session {
 	t.Helper()
 	// Not t.TempDir: socket paths must stay under 108 bytes, and test
@@ -253,8 +322,59 @@ func NewSession(t testing.TB, wayland bool, display string) *Session {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { l.Close() })
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go answerWayland(c)
+			}
+		}()
 	}
 	return s
+}
+
+// answerWayland speaks just enough of the Wayland wire protocol for a
+// client's registry round trip: it announces no globals and answers each
+// wl_display.sync. Flatpak then binds the compositor's socket into the
+// sandbox directly, as every build without security-context support does;
+// without an answer it would wait forever.
+func answerWayland(c net.Conn) {
+	defer c.Close()
+	// A message: object ID, then size (header included) << 16 | opcode,
+	// in the machine's byte order, then the arguments.
+	send := func(object, opcode uint32, args ...uint32) error {
+		msg := binary.NativeEndian.AppendUint32(nil, object)
+		msg = binary.NativeEndian.AppendUint32(msg, uint32(8+4*len(args))<<16|opcode)
+		for _, a := range args {
+			msg = binary.NativeEndian.AppendUint32(msg, a)
+		}
+		_, err := c.Write(msg)
+		return err
+	}
+	const display, syncRequest, doneEvent, deleteIDEvent = 1, 0, 0, 1
+	var header [8]byte
+	for {
+		if _, err := io.ReadFull(c, header[:]); err != nil {
+			return
+		}
+		object := binary.NativeEndian.Uint32(header[:4])
+		size, opcode := binary.NativeEndian.Uint32(header[4:])>>16, binary.NativeEndian.Uint32(header[4:])&0xffff
+		if size < 8 {
+			return
+		}
+		args := make([]byte, size-8)
+		if _, err := io.ReadFull(c, args); err != nil {
+			return
+		}
+		if object == display && opcode == syncRequest && len(args) >= 4 {
+			callback := binary.NativeEndian.Uint32(args)
+			if send(callback, doneEvent, 0) != nil || send(display, deleteIDEvent, callback) != nil {
+				return
+			}
+		}
+	}
 }
 
 // environ is the session's part of the environment: variables to set and

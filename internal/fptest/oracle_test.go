@@ -15,18 +15,25 @@ import (
 // Run with CONFINE_TEST_FLATPAK=all to cover every release.
 
 func TestParseOracleNames(t *testing.T) {
+	t.Setenv("CONFINE_ROOT", "")
 	for spec, want := range map[string][]string{
-		"": {"1.14"}, "all": {"1.14", "1.16", "1.18"}, "1.18": {"1.18"}, " 1.18, 1.14 ,1.18": {"1.18", "1.14"},
+		"": {"1.14"}, "all": {"1.14", "1.16", "1.18", "1.16-debian", "1.18-debian"}, "1.18": {"1.18"},
+		" 1.18, 1.14 ,1.18": {"1.18", "1.14"}, "1.18-debian,1.18": {"1.18-debian", "1.18"},
 	} {
 		got, err := parseOracleNames(spec)
 		if err != nil || !slices.Equal(got, want) {
 			t.Errorf("%q: got %q, %v; want %q", spec, got, err, want)
 		}
 	}
-	for _, bad := range []string{"1.15", "1.18,", "1.14 1.16", "ALL", "1.18.1"} {
+	for _, bad := range []string{"1.15", "1.18,", "1.14 1.16", "ALL", "1.18.1", "1.18-ubuntu"} {
 		if got, err := parseOracleNames(bad); err == nil {
 			t.Errorf("%q accepted as %q", bad, got)
 		}
+	}
+	// Inside a root, the machine's flatpak is the root's packaged one.
+	t.Setenv("CONFINE_ROOT", "forky")
+	if got, err := parseOracleNames(""); err != nil || !slices.Equal(got, []string{"1.18-debian"}) {
+		t.Errorf("inside forky: got %q, %v; want [1.18-debian]", got, err)
 	}
 }
 
@@ -34,8 +41,8 @@ func TestParseOracleNames(t *testing.T) {
 // runs it rather than the flatpak in PATH.
 func TestOraclesReportTheirVersion(t *testing.T) {
 	ForEachOracle(t, func(t *testing.T, o Oracle) {
-		if !strings.HasPrefix(o.Version, o.Name+".") {
-			t.Fatalf("oracle %s is version %s", o.Name, o.Version)
+		if !strings.HasPrefix(o.Version, o.Name+".") || !strings.HasPrefix(o.Key, o.Name) {
+			t.Fatalf("oracle %s (series %s) is version %s", o.Key, o.Name, o.Version)
 		}
 		inst := NewWith(t, o)
 		if got := strings.TrimSpace(inst.Must("--version")); got != "Flatpak "+o.Version {
@@ -107,8 +114,8 @@ func TestOracleInstallsAndRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(desktop), "Exec="+o.Bin+" run ") {
-			t.Errorf("the exported launcher does not run %s:\n%s", o.Bin, desktop)
+		if !strings.Contains(string(desktop), "Exec="+o.Self+" run ") {
+			t.Errorf("the exported launcher does not run %s:\n%s", o.Self, desktop)
 		}
 		if _, err := os.Stat(filepath.Join(inst.User, "exports", "share", "icons", "hicolor", "64x64", "apps", id+".png")); err != nil {
 			t.Errorf("icon not exported: %v", err)
