@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -190,11 +189,8 @@ type Change struct {
 
 // Changed reports whether the write changed anything.
 func (c Change) Changed() bool {
-	return !sameFile(c.Before, c.After)
+	return !overrides.SameFile(c.Before, c.After)
 }
-
-// sameFile compares two override files' bytes, nil meaning no file.
-func sameFile(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
 
 // Undo puts the file back as it was before c, provided nobody changed it
 // since.

@@ -509,7 +509,7 @@ type PolicyFile struct {
 
 // Changed reports whether applying changes the file.
 func (f PolicyFile) Changed() bool {
-	return !sameFile(f.Before, f.After)
+	return !overrides.SameFile(f.Before, f.After)
 }
 
 // PolicyNote is something worth saying about a plan: an app that is not

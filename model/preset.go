@@ -303,7 +303,7 @@ func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
 	files := plan.writeOrder()
 	var changed []string
 	for _, f := range files {
-		if now, err := plan.store.Read(f.Target); err != nil || !sameFile(now, f.Before) {
+		if now, err := plan.store.Read(f.Target); err != nil || !overrides.SameFile(now, f.Before) {
 			changed = append(changed, f.Path)
 		}
 	}
@@ -319,7 +319,7 @@ func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
 func (m *Model) UndoAll(cs []Change) error {
 	var changed []string
 	for _, c := range cs {
-		if now, err := m.User.Read(c.Target); err != nil || !sameFile(now, c.After) {
+		if now, err := m.User.Read(c.Target); err != nil || !overrides.SameFile(now, c.After) {
 			p, _ := m.User.Path(c.Target)
 			changed = append(changed, p)
 		}

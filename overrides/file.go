@@ -251,6 +251,24 @@ func (f *File) itemsIn(group, key string) ([]string, error) {
 	return items, nil
 }
 
+// itemsWithout reads a list key and leaves out the items drop matches;
+// removed says whether it left out any. The file is not changed: callers
+// decide whether an unchanged list is written back.
+func (f *File) itemsWithout(group, key string, drop func(string) bool) (rest []string, removed bool, err error) {
+	items, err := f.itemsIn(group, key)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, it := range items {
+		if drop(it) {
+			removed = true
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	return rest, removed, nil
+}
+
 func (f *File) setItems(key string, items []string) { f.setItemsIn(GroupContext, key, items) }
 
 func (f *File) setItemsIn(group, key string, items []string) {
@@ -457,15 +475,9 @@ func (f *File) AddPersistent(p string) error {
 
 // RemovePersistent removes a persistent path from this file.
 func (f *File) RemovePersistent(p string) error {
-	items, err := f.items(KeyPersistent)
+	out, _, err := f.itemsWithout(GroupContext, KeyPersistent, func(it string) bool { return it == p })
 	if err != nil {
 		return err
-	}
-	out := items[:0]
-	for _, it := range items {
-		if it != p {
-			out = append(out, it)
-		}
 	}
 	f.setItems(KeyPersistent, out)
 	return nil
@@ -515,17 +527,11 @@ func (f *File) RemoveEnv(name string) error {
 }
 
 func (f *File) removeUnset(name string) error {
-	items, err := f.items(KeyUnsetEnv)
+	out, removed, err := f.itemsWithout(GroupContext, KeyUnsetEnv, func(it string) bool { return it == name })
 	if err != nil {
 		return err
 	}
-	out := items[:0]
-	for _, it := range items {
-		if it != name {
-			out = append(out, it)
-		}
-	}
-	if len(out) != len(items) {
+	if removed {
 		f.setItems(KeyUnsetEnv, out)
 	}
 	return nil
@@ -601,16 +607,12 @@ func (f *File) AddUSB(q USBQuery, hidden bool) error {
 // one list.
 func (f *File) RemoveUSB(q USBQuery, hidden bool) error {
 	key := usbKey(hidden)
-	items, err := f.itemsIn(GroupUSB, key)
+	out, _, err := f.itemsWithout(GroupUSB, key, func(it string) bool {
+		old, err := ParseUSBQuery(it)
+		return err == nil && old.String() == q.String()
+	})
 	if err != nil {
 		return err
-	}
-	var out []string
-	for _, it := range items {
-		if old, err := ParseUSBQuery(it); err == nil && old.String() == q.String() {
-			continue
-		}
-		out = append(out, it)
 	}
 	f.setItemsIn(GroupUSB, key, out)
 	return nil
