@@ -72,12 +72,12 @@ func (c *command) apply(args []string) error {
 	res := ApplyResult{Check: *check, Files: []ApplyFile{}, Findings: []ApplyFinding{}}
 	failed := func(err error) error {
 		if *asJSON {
-			res.Error = oneLine(err.Error())
+			res.Error = model.OneLine(err.Error())
 			if perr := c.printJSON(res); perr != nil {
 				return perr
 			}
 		}
-		return fail("%s", oneLine(err.Error()))
+		return fail("%s", model.OneLine(err.Error()))
 	}
 	if *system && !*check && !c.isRoot() {
 		return failed(errNeedRoot)

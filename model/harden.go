@@ -14,16 +14,16 @@ type HardenPlan struct {
 	Before, After []byte // nil: no file
 }
 
-// Plan computes the hardening of an app without writing anything:
+// PlanHarden computes the hardening of an app without writing anything:
 // recommended fixes always, suggested ones on request, dismissed findings
 // never. The options are recorded as asked (explicit revocations) so a
 // later update cannot widen them again.
-func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
+func (m *Model) PlanHarden(a *App, includeSuggested bool) (HardenPlan, error) {
 	p := HardenPlan{Target: a.ID}
 	p.Findings, p.Ops = fixes(m.Audit(a), includeSuggested)
 	// Checked before it is offered: a plan never leaves the app without a
 	// display in a kind of session where it has one now.
-	p.Ops = m.keepDisplay(a, p.Ops)
+	p.Ops = m.sparingDisplay(a, p.Ops)
 	before, err := m.User.Read(a.ID)
 	if err != nil {
 		return p, err
@@ -63,9 +63,9 @@ func fixes(all []Finding, includeSuggested bool) (picked []Finding, ops []overri
 	return picked, ops
 }
 
-// Apply writes a plan; it fails if the override changed since the plan was
-// made.
-func (m *Model) Apply(p HardenPlan) (Change, error) {
+// ApplyHarden writes a hardening plan; it fails if the override changed
+// since the plan was made.
+func (m *Model) ApplyHarden(p HardenPlan) (Change, error) {
 	c := Change{Target: p.Target, Before: p.Before, After: p.After}
 	return c, m.User.Write(p.Target, p.Before, p.After)
 }
@@ -76,10 +76,10 @@ func displayOp(o overrides.Op) bool {
 	return ok && key == overrides.KeySockets && (o.Value == X11.Value || o.Value == Wayland.Value || o.Value == FallbackX11.Value)
 }
 
-// keepDisplay drops the display options from ops when applying them would
-// leave the app without a display in a Wayland or an X11 session where it
-// has one now.
-func (m *Model) keepDisplay(a *App, ops []overrides.Op) []overrides.Op {
+// sparingDisplay drops the display options from ops when applying them
+// would leave the app without a display in a Wayland or an X11 session
+// where it has one now.
+func (m *Model) sparingDisplay(a *App, ops []overrides.Op) []overrides.Op {
 	if m.displayAfter(a, ops) {
 		return ops
 	}

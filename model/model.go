@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/confine-app/confine/overrides"
@@ -196,6 +198,28 @@ func (c Change) Changed() bool {
 // since.
 func (m *Model) Undo(c Change) error {
 	return m.User.Write(c.Target, c.After, c.Before)
+}
+
+// UndoAll reverts changes made together, last first, all or nothing as
+// far as it can tell: when a file was changed since, nothing is undone
+// (undoing the rest could leave the files in a state nobody chose).
+func (m *Model) UndoAll(cs []Change) error {
+	var changed []string
+	for _, c := range cs {
+		if now, err := m.User.Read(c.Target); err != nil || !overrides.SameFile(now, c.After) {
+			p, _ := m.User.Path(c.Target)
+			changed = append(changed, p)
+		}
+	}
+	if len(changed) > 0 {
+		return fmt.Errorf("changed since, so nothing was undone: %s", strings.Join(changed, ", "))
+	}
+	for _, c := range slices.Backward(cs) {
+		if err := m.Undo(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Global names the override for all apps (the "All Applications" page).

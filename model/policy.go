@@ -562,7 +562,7 @@ func (m *Model) PlanPolicy(pol *Policy, system bool) (*PolicyPlan, error) {
 		plan.Notes = append(plan.Notes, PolicyNote{Target: target, Severity: sev, ID: id, Message: fmt.Sprintf(format, a...)})
 	}
 	if m.FlatpakErr != nil {
-		note("", "warning", "", "the installed Flatpak's version is unknown (%v); permissions were not checked against it", oneLine(m.FlatpakErr))
+		note("", "warning", "", "the installed Flatpak's version is unknown (%v); permissions were not checked against it", OneLine(m.FlatpakErr.Error()))
 	}
 	planned := map[string][]byte{}
 	for _, t := range pol.targets {
@@ -591,7 +591,7 @@ func (m *Model) PlanPolicy(pol *Policy, system bool) (*PolicyPlan, error) {
 			case perUser:
 				note(t.target, "warning", "", "installed only per user: Flatpak ignores system overrides for it")
 			case app.Err != nil && (t.lock || t.harden != ""):
-				note(t.target, "warning", "", "its metadata cannot be read (%s): lock and harden were skipped", oneLine(app.Err))
+				note(t.target, "warning", "", "its metadata cannot be read (%s): lock and harden were skipped", OneLine(app.Err.Error()))
 				app = nil
 			}
 		}
@@ -605,8 +605,6 @@ func (m *Model) PlanPolicy(pol *Policy, system bool) (*PolicyPlan, error) {
 	}
 	return plan, nil
 }
-
-func oneLine(err error) string { return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ") }
 
 func (m *Model) planTarget(t policyTarget, app *App, before []byte, system bool, planned map[string][]byte, note func(target, sev, id, format string, a ...any)) ([]byte, error) {
 	cur := overrides.NewFile()

@@ -312,25 +312,3 @@ func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
 	}
 	return plan.write()
 }
-
-// UndoAll reverts changes made together, last first, all or nothing as
-// far as it can tell: when a file was changed since, nothing is undone
-// (undoing the rest could leave the files in a state nobody chose).
-func (m *Model) UndoAll(cs []Change) error {
-	var changed []string
-	for _, c := range cs {
-		if now, err := m.User.Read(c.Target); err != nil || !overrides.SameFile(now, c.After) {
-			p, _ := m.User.Path(c.Target)
-			changed = append(changed, p)
-		}
-	}
-	if len(changed) > 0 {
-		return fmt.Errorf("changed since, so nothing was undone: %s", strings.Join(changed, ", "))
-	}
-	for _, c := range slices.Backward(cs) {
-		if err := m.Undo(c); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -180,7 +180,7 @@ func updateFinding(d *overrides.Dialect, gained []overrides.Op) Finding {
 // keyring (FlatpakPortal, Secrets) are denied when not granted.
 func (m *Model) Lock(a *App) (Change, error) {
 	// A last check: no display is lost in any kind of session.
-	return m.Override(a.ID, m.keepDisplay(a, m.lockOps(m.Effective(a))))
+	return m.Override(a.ID, m.sparingDisplay(a, m.lockOps(m.Effective(a))))
 }
 
 // lockOps are the options that lock an app with these effective

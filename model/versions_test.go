@@ -62,7 +62,7 @@ func TestReleasesDisagree(t *testing.T) {
 				if slices.Contains(ids, "revoke/x11") == d.Conditional || slices.Contains(ids, "info/x11-without-wayland") != d.Conditional {
 					t.Errorf("findings %v", ids)
 				}
-				p, err := m.Plan(a, true)
+				p, err := m.PlanHarden(a, true)
 				if err != nil {
 					t.Fatal(err)
 				}
