@@ -1,41 +1,21 @@
 package model
 
 import (
-	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/godbus/dbus/v5"
+	"github.com/confine-app/confine/permstore"
 )
 
 // Portal permissions are not in any keyfile: the desktop asks while the app
-// runs and xdg-permission-store keeps the answer. This client talks to the
-// store (org.freedesktop.impl.portal.PermissionStore on the session bus)
-// and asks the portal frontend (org.freedesktop.portal.Desktop) which
-// portals this desktop has.
-
-const (
-	storeName  = "org.freedesktop.impl.portal.PermissionStore"
-	storePath  = dbus.ObjectPath("/org/freedesktop/impl/portal/PermissionStore")
-	storeIface = "org.freedesktop.impl.portal.PermissionStore"
-	errorNotFd = "org.freedesktop.portal.Error.NotFound"
-	portalName = "org.freedesktop.portal.Desktop"
-	portalPath = dbus.ObjectPath("/org/freedesktop/portal/desktop")
-	// callTimeout bounds every call: a hung store must never hang Confine.
-	callTimeout = 3 * time.Second
-)
-
-// ErrNotFound is the store's answer for a missing entry.
-var ErrNotFound = errors.New("no such entry in the permission store")
+// runs and xdg-permission-store keeps the answer. PortalManager reads and
+// writes them through a permstore.Store, and asks the portal frontend
+// which portals this desktop has.
 
 // PortalState is what the store says about one app and one permission.
 type PortalState int
@@ -87,256 +67,6 @@ func (s PortalStatus) WhyText(tr func(string) string) string {
 	return tr(s.Why)
 }
 
-// PortalStore is a client of the permission store.
-type PortalStore struct {
-	conn *dbus.Conn
-	obj  dbus.BusObject
-}
-
-// sessionBusAddress is env's session bus, found as GLib and Flatpak find
-// it: $DBUS_SESSION_BUS_ADDRESS, else the socket $XDG_RUNTIME_DIR/bus; ""
-// when there is none.
-func sessionBusAddress(env Env) string {
-	if addr := env.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr != "" {
-		return addr
-	}
-	if rt := env.Getenv("XDG_RUNTIME_DIR"); rt != "" {
-		if fi, err := os.Stat(filepath.Join(rt, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			return "unix:path=" + filepath.Join(rt, "bus")
-		}
-	}
-	return ""
-}
-
-// ConnectPortalStore connects to the session bus of env: its
-// $DBUS_SESSION_BUS_ADDRESS, else the bus in its $XDG_RUNTIME_DIR. Only
-// env is consulted (never this process's own variables, never autolaunch),
-// so a test's environment cannot reach the real desktop. A missing bus is
-// an error the caller shows as "portal permissions unavailable".
-func ConnectPortalStore(env Env) (*PortalStore, error) {
-	addr := sessionBusAddress(env)
-	if addr == "" {
-		return nil, errors.New("no session bus: DBUS_SESSION_BUS_ADDRESS is not set")
-	}
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		return nil, fmt.Errorf("no session bus: %w", err)
-	}
-	return NewPortalStore(conn), nil
-}
-
-// NewPortalStore uses an existing connection.
-func NewPortalStore(conn *dbus.Conn) *PortalStore {
-	return &PortalStore{conn: conn, obj: conn.Object(storeName, storePath)}
-}
-
-// Close closes the connection.
-func (s *PortalStore) Close() error { return s.conn.Close() }
-
-func (s *PortalStore) call(method string, args ...any) *dbus.Call {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	return s.obj.CallWithContext(ctx, storeIface+"."+method, 0, args...)
-}
-
-func notFound(err error) bool {
-	var de dbus.Error
-	return errors.As(err, &de) && de.Name == errorNotFd
-}
-
-func orNotFound(err error) error {
-	if notFound(err) {
-		return ErrNotFound
-	}
-	return err
-}
-
-// Version reads the store's interface version (Confine needs 2).
-func (s *PortalStore) Version() (uint32, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	var v dbus.Variant
-	err := s.obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, storeIface, "version").Store(&v)
-	if err != nil {
-		return 0, err
-	}
-	n, ok := v.Value().(uint32)
-	if !ok {
-		return 0, fmt.Errorf("version has type %s", v.Signature())
-	}
-	return n, nil
-}
-
-// List returns the IDs of a table (empty for a table that does not exist).
-func (s *PortalStore) List(table string) ([]string, error) {
-	var ids []string
-	err := s.call("List", table).Store(&ids)
-	return ids, err
-}
-
-// Lookup returns an ID's permissions per app; ErrNotFound when missing.
-func (s *PortalStore) Lookup(table, id string) (map[string][]string, error) {
-	perms, _, err := s.LookupEntry(table, id)
-	return perms, err
-}
-
-// LookupEntry returns an ID's permissions per app and its data.
-func (s *PortalStore) LookupEntry(table, id string) (map[string][]string, dbus.Variant, error) {
-	var perms map[string][]string
-	var data dbus.Variant
-	err := s.call("Lookup", table, id).Store(&perms, &data)
-	return perms, data, orNotFound(err)
-}
-
-// GetPermission returns one app's value (empty when the app has none;
-// ErrNotFound when the ID is missing): cheaper than Lookup on an entry
-// that holds hundreds of apps.
-func (s *PortalStore) GetPermission(table, id, app string) ([]string, error) {
-	var perms []string
-	err := s.call("GetPermission", table, id, app).Store(&perms)
-	return perms, orNotFound(err)
-}
-
-// GetPermissions is GetPermission for many IDs of a table, sent at once
-// rather than one round trip after another (a table of file types can hold
-// hundreds). values[i] is nil for a missing ID.
-func (s *PortalStore) GetPermissions(table string, ids []string, app string) (values [][]string, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	calls := make([]*dbus.Call, len(ids))
-	for i, id := range ids {
-		// A nil channel gives each call its own: on a shared one, <-c.Done
-		// would take whichever call finished first.
-		calls[i] = s.obj.GoWithContext(ctx, storeIface+".GetPermission", 0, nil, table, id, app)
-	}
-	values = make([][]string, len(ids))
-	for i, c := range calls {
-		<-c.Done
-		var v []string
-		err := orNotFound(c.Store(&v))
-		switch {
-		case errors.Is(err, ErrNotFound):
-		case err != nil:
-			return nil, err
-		default:
-			values[i] = v
-		}
-	}
-	return values, nil
-}
-
-// SetPermission sets one app's value. create allows adding the ID to the
-// table (the store then also creates the table: callers check that it
-// exists first, see PortalManager).
-func (s *PortalStore) SetPermission(table string, create bool, id, app string, perms []string) error {
-	return orNotFound(s.call("SetPermission", table, create, id, app, perms).Err)
-}
-
-// DeletePermission removes one app's value, so the portal asks again.
-func (s *PortalStore) DeletePermission(table, id, app string) error {
-	return orNotFound(s.call("DeletePermission", table, id, app).Err)
-}
-
-// Set replaces a whole entry: every app's value and the data.
-func (s *PortalStore) Set(table string, create bool, id string, perms map[string][]string, data dbus.Variant) error {
-	if perms == nil {
-		perms = map[string][]string{}
-	}
-	return orNotFound(s.call("Set", table, create, id, perms, data).Err)
-}
-
-// SetValue replaces an entry's data and keeps its apps' values.
-func (s *PortalStore) SetValue(table string, create bool, id string, data dbus.Variant) error {
-	return orNotFound(s.call("SetValue", table, create, id, data).Err)
-}
-
-// Delete removes a whole entry.
-func (s *PortalStore) Delete(table, id string) error {
-	return orNotFound(s.call("Delete", table, id).Err)
-}
-
-// PortalChange is one Changed signal of the store.
-type PortalChange struct {
-	Table, ID string
-	Deleted   bool
-	Perms     map[string][]string
-	Data      dbus.Variant
-}
-
-// Watch delivers the store's Changed signals (changes made by GNOME
-// Settings, the portal dialog or another Confine) until stop is called.
-func (s *PortalStore) Watch(f func(PortalChange)) (stop func(), err error) {
-	opts := []dbus.MatchOption{dbus.WithMatchInterface(storeIface), dbus.WithMatchMember("Changed"), dbus.WithMatchObjectPath(storePath)}
-	if err := s.conn.AddMatchSignal(opts...); err != nil {
-		return nil, err
-	}
-	ch := make(chan *dbus.Signal, 16)
-	s.conn.Signal(ch)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case sig := <-ch:
-				if sig == nil || sig.Name != storeIface+".Changed" || len(sig.Body) < 5 {
-					continue
-				}
-				c := PortalChange{}
-				c.Table, _ = sig.Body[0].(string)
-				c.ID, _ = sig.Body[1].(string)
-				c.Deleted, _ = sig.Body[2].(bool)
-				c.Data, _ = sig.Body[3].(dbus.Variant)
-				c.Perms, _ = sig.Body[4].(map[string][]string)
-				f(c)
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		s.conn.RemoveSignal(ch)
-		s.conn.RemoveMatchSignal(opts...)
-	}, nil
-}
-
-// DesktopPortals asks the portal frontend (xdg-desktop-portal) which
-// portals it exports, with each interface's version: "Camera" → 1. The
-// frontend exports a portal only when the desktop has a backend for it,
-// so this is what the desktop can ask about. An error means no frontend
-// answered.
-func (s *PortalStore) DesktopPortals() (map[string]uint32, error) {
-	obj := s.conn.Object(portalName, portalPath)
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	var data string
-	if err := obj.CallWithContext(ctx, "org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&data); err != nil {
-		return nil, err
-	}
-	var node struct {
-		Interfaces []struct {
-			Name string `xml:"name,attr"`
-		} `xml:"interface"`
-	}
-	if err := xml.Unmarshal([]byte(data), &node); err != nil {
-		return nil, err
-	}
-	out := map[string]uint32{}
-	for _, in := range node.Interfaces {
-		short, ok := strings.CutPrefix(in.Name, "org.freedesktop.portal.")
-		if !ok || !slices.Contains(portalInterfaces, short) {
-			continue
-		}
-		var v dbus.Variant
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		err := obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, in.Name, "version").Store(&v)
-		cancel()
-		if n, ok := v.Value().(uint32); err == nil && ok {
-			out[short] = n
-		}
-	}
-	return out, nil
-}
-
 // PortalManager answers the window's and the command line's questions
 // about portal permissions with the rules Confine follows: an unreachable
 // store or one older than version 2 makes every permission unsupported;
@@ -344,7 +74,7 @@ func (s *PortalStore) DesktopPortals() (map[string]uint32, error) {
 // table is ever created by Confine (the store would create one for any
 // name it is given, as a file).
 type PortalManager struct {
-	Store   *PortalStore
+	Store   *permstore.Store
 	Err     error // why there is no store
 	version uint32
 
@@ -358,14 +88,14 @@ type PortalManager struct {
 
 // NewPortalManager connects to the store of the session bus.
 func NewPortalManager(env Env) *PortalManager {
-	s, err := ConnectPortalStore(env)
+	s, err := permstore.ConnectSession(env.Getenv)
 	return newPortalManager(s, err)
 }
 
 // NewPortalManagerFor uses a given store (tests, private buses).
-func NewPortalManagerFor(s *PortalStore) *PortalManager { return newPortalManager(s, nil) }
+func NewPortalManagerFor(s *permstore.Store) *PortalManager { return newPortalManager(s, nil) }
 
-func newPortalManager(s *PortalStore, err error) *PortalManager {
+func newPortalManager(s *permstore.Store, err error) *PortalManager {
 	pm := &PortalManager{Store: s, Err: err, seen: map[string]bool{}}
 	if err != nil {
 		return pm
@@ -398,7 +128,7 @@ func (pm *PortalManager) Portals() map[string]uint32 {
 	if have != nil {
 		return have
 	}
-	have, err := pm.Store.DesktopPortals()
+	have, err := pm.Store.DesktopPortals(portalInterfaces)
 	if err != nil {
 		have = map[string]uint32{}
 	}
@@ -506,7 +236,7 @@ func (pm *PortalManager) Status(appID string) []PortalStatus {
 		st := PortalStatus{Perm: p, Table: l.exists, Portal: version}
 		if slices.Contains(l.ids, p.Value) {
 			raw, err := pm.Store.GetPermission(p.Key, p.Value, appID)
-			if err != nil && !errors.Is(err, ErrNotFound) {
+			if err != nil && !errors.Is(err, permstore.ErrNotFound) {
 				out = append(out, PortalStatus{Perm: p, State: PortalUnsupported, Why: err.Error(), ReadOnly: true})
 				continue
 			}
@@ -541,7 +271,7 @@ func (pm *PortalManager) write(table, id, appID string, value []string) error {
 	}
 	if value == nil {
 		err := pm.Store.DeletePermission(table, id, appID)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, permstore.ErrNotFound) {
 			return nil
 		}
 		return err
@@ -688,7 +418,7 @@ func (pm *PortalManager) WithAccess(p *Permission) ([]string, error) {
 		return nil, pm.Err
 	}
 	perms, err := pm.Store.Lookup(p.Key, p.Value)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, permstore.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {

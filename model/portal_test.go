@@ -7,11 +7,12 @@ import (
 
 	"github.com/confine-app/confine/internal/portaltest"
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
 )
 
 // Against the real xdg-permission-store on a private bus.
 
-func seed(t *testing.T, s *model.PortalStore, table, id, app string, value ...string) {
+func seed(t *testing.T, s *permstore.Store, table, id, app string, value ...string) {
 	t.Helper()
 	if err := s.SetPermission(table, true, id, app, value); err != nil {
 		t.Fatal(err)
@@ -28,7 +29,7 @@ func status(t *testing.T, pm *model.PortalManager, app string) map[string]model.
 
 func TestPortalStoreReadSetUnset(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	if v, err := store.Version(); err != nil || v != 2 {
 		t.Fatalf("version %d %v", v, err)
 	}
@@ -95,7 +96,7 @@ func TestPortalStoreReadSetUnset(t *testing.T) {
 
 func TestPortalLocationValues(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	seed(t, store, "location", "location", "org.other.App", "CITY", "1700000000")
 	pm := model.NewPortalManagerFor(store)
 	loc := model.Lookup("portals/location")
@@ -116,7 +117,7 @@ func TestPortalLocationValues(t *testing.T) {
 
 func TestPortalResetAndUndo(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	seed(t, store, "devices", "camera", "org.a.App", "yes")
 	seed(t, store, "devices", "microphone", "org.a.App", "no")
 	seed(t, store, "background", "background", "org.a.App", "yes")
@@ -143,32 +144,10 @@ func TestPortalResetAndUndo(t *testing.T) {
 	}
 }
 
-func TestPortalChangedSignal(t *testing.T) {
-	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
-	got := make(chan model.PortalChange, 4)
-	stop, err := store.Watch(func(c model.PortalChange) { got <- c })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	// Another program (here a second connection) changes a permission.
-	other := model.NewPortalStore(bus.Connect(t))
-	seed(t, other, "devices", "camera", "org.a.App", "no")
-	select {
-	case c := <-got:
-		if c.Table != "devices" || c.ID != "camera" || c.Deleted || strings.Join(c.Perms["org.a.App"], ",") != "no" {
-			t.Fatalf("signal %+v", c)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("no Changed signal")
-	}
-}
-
 func TestPortalStoreMissing(t *testing.T) {
 	bus := portaltest.NewBus(t, false)
 	start := time.Now()
-	pm := model.NewPortalManagerFor(model.NewPortalStore(bus.Conn))
+	pm := model.NewPortalManagerFor(permstore.New(bus.Conn))
 	if pm.Err == nil {
 		t.Fatal("no error without a store")
 	}
@@ -185,7 +164,7 @@ func TestPortalStoreMissing(t *testing.T) {
 	}
 	// A store that goes away after connecting.
 	bus2 := portaltest.NewBus(t, true)
-	pm2 := model.NewPortalManagerFor(model.NewPortalStore(bus2.Conn))
+	pm2 := model.NewPortalManagerFor(permstore.New(bus2.Conn))
 	bus2.StopStore()
 	if err := pm2.Set("org.a.App", model.Lookup("portals/camera"), true); err == nil {
 		t.Fatal("set on a vanished store succeeded")

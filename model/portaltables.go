@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/confine-app/confine/permstore"
 )
 
 // How xdg-desktop-portal (1.16 to 1.22) reads each table of the permission
@@ -470,7 +472,7 @@ func (pm *PortalManager) Answer(q PortalQuestion, installed []string) (shown boo
 		return false, nil, nil
 	}
 	perms, err := pm.Store.Lookup(p.Key, p.Value)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, permstore.ErrNotFound) {
 		return true, nil, err
 	}
 	may := func(raw []string) bool {

@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/confine-app/confine/internal/portaltest"
 	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
 )
 
 // Every table against the real xdg-permission-store, seeded the way
@@ -21,7 +21,7 @@ import (
 
 const app = "org.a.App"
 
-func get(t *testing.T, s *model.PortalStore, table, id, app string) string {
+func get(t *testing.T, s *permstore.Store, table, id, app string) string {
 	t.Helper()
 	perms, err := s.Lookup(table, id)
 	if err != nil {
@@ -57,7 +57,7 @@ func choice(t *testing.T, st model.PortalStatus) string {
 
 func TestPortalTablesEveryValue(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	// What the portal writes for another app makes each table exist.
 	for _, e := range []struct {
 		table, id string
@@ -205,7 +205,7 @@ func TestPortalTablesEveryValue(t *testing.T) {
 
 func TestPortalNeverCreatesATable(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	pm := model.NewPortalManagerFor(s)
 	if st := pm.Status(app); len(st) != 0 {
 		t.Fatalf("rows without tables or portals: %+v", st)
@@ -226,7 +226,7 @@ func TestPortalNeverCreatesATable(t *testing.T) {
 	if err := pm.Restore(app, model.Snapshot{"devices/camera": {"yes"}}); err == nil || !strings.Contains(err.Error(), "no devices table") {
 		t.Errorf("restore into no table: %v", err)
 	}
-	if err := pm.Remember(model.OpenWithTable, "application/pdf", app, []string{"org.gnome.Evince", "3", "3"}); !errors.Is(err, model.ErrNotFound) {
+	if err := pm.Remember(model.OpenWithTable, "application/pdf", app, []string{"org.gnome.Evince", "3", "3"}); !errors.Is(err, permstore.ErrNotFound) {
 		t.Errorf("remember into no entry: %v", err)
 	}
 	for _, table := range []string{"background", "devices", "gamemode", "inhibit", "location", "notifications", "realtime",
@@ -250,7 +250,7 @@ func TestPortalNeverCreatesATable(t *testing.T) {
 func TestPortalRowsOfTheDesktopsPortals(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
 	bus.StartPortal(t)
-	pm := model.NewPortalManagerFor(model.NewPortalStore(bus.Conn))
+	pm := model.NewPortalManagerFor(permstore.New(bus.Conn))
 	if v := pm.Portals(); v["GameMode"] == 0 || v["Realtime"] == 0 || v["Camera"] != 0 {
 		t.Fatalf("portals %v", v)
 	}
@@ -278,7 +278,7 @@ func TestPortalRowsOfTheDesktopsPortals(t *testing.T) {
 
 func TestPortalOverviewAnswers(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	seed(t, s, "inhibit", "inhibit", "org.idle.Only", "idle")
 	seed(t, s, "inhibit", "inhibit", "org.no.Inhibit", "")
 	seed(t, s, "wallpaper", "wallpaper", "org.paint.App", "yes")
@@ -333,7 +333,7 @@ const tok1, tok2 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", "q3Zk_Vb8T1aF0dX9m2L7
 
 func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	// 1.16 to 1.18 save a session in two steps: the app's ["yes"], then
 	// the data.
 	seed(t, s, "screencast", tok1, "com.obsproject.Studio", "yes")
@@ -395,7 +395,7 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("revoke %s: %v", c.token, err)
 		}
-		if _, err := s.Lookup(c.table, c.token); !errors.Is(err, model.ErrNotFound) {
+		if _, err := s.Lookup(c.table, c.token); !errors.Is(err, permstore.ErrNotFound) {
 			t.Fatalf("%s still there: %v", c.token, err)
 		}
 		if ids, _ := s.List(c.table); slices.Contains(ids, c.token) {
@@ -430,7 +430,7 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 
 func TestPortalOpenWithAndUSBDevices(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	seed(t, s, model.OpenWithTable, "application/pdf", app, "org.gnome.Evince", "3", "3")
 	seed(t, s, model.OpenWithTable, "x-scheme-handler/https", app, "org.mozilla.firefox", "1", "3")
 	seed(t, s, model.OpenWithTable, "image/png", "org.other.App", "org.gnome.Loupe", "2", "3")
@@ -492,36 +492,12 @@ func TestPortalOpenWithAndUSBDevices(t *testing.T) {
 	}
 }
 
-func TestPortalChangedCarriesSessionData(t *testing.T) {
-	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
-	got := make(chan model.PortalChange, 4)
-	stop, err := s.Watch(func(c model.PortalChange) { got <- c })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	other := model.NewPortalStore(bus.Connect(t))
-	if err := other.Set("screencast", true, tok1, map[string][]string{"com.obsproject.Studio": {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2))); err != nil {
-		t.Fatal(err)
-	}
-	var c model.PortalChange
-	select {
-	case c = <-got:
-	case <-time.After(3 * time.Second):
-		t.Fatal("no Changed signal")
-	}
-	if c.Table != "screencast" || c.ID != tok1 || c.Data.Signature().String() != "(suv)" {
-		t.Fatalf("change %+v", c)
-	}
-}
-
 // BenchmarkPortalAppPage reads what an app page shows from a store with a
 // long-used desktop's amounts: 300 apps in every permission table, 150
 // Open With types, 40 saved sessions.
 func BenchmarkPortalAppPage(b *testing.B) {
 	bus := portaltest.NewBus(b, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	for i := range 300 {
 		a := fmt.Sprintf("org.bench.App%03d", i)
 		for _, e := range [][]string{{"devices", "camera", "yes"}, {"background", "background", "yes"}, {"notifications", "notification", "yes"},

@@ -12,6 +12,7 @@ import (
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
 )
 
 // Portal permissions live in xdg-permission-store, reached over D-Bus.
@@ -50,7 +51,7 @@ func (w *Window) withPortals(f func(*model.PortalManager)) {
 			if pm.Err == nil {
 				// Changes made by GNOME Settings, a portal dialog or
 				// another Confine show up at once.
-				stop, _ := pm.Store.Watch(func(model.PortalChange) {
+				stop, _ := pm.Store.Watch(func(permstore.Change) {
 					glib.IdleAdd(w.portalsChanged)
 				})
 				p.mu.Lock()
