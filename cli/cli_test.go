@@ -17,6 +17,7 @@ import (
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
 	"github.com/confine-app/confine/permstore"
+	"github.com/confine-app/confine/portals"
 )
 
 // These tests run the command line in-process, through cli.Main with an
@@ -437,7 +438,7 @@ func TestExportImportPortalPermissions(t *testing.T) {
 	if got := strings.Join(e.Portals["net.waveline.Browser"]["devices/camera"], ","); got != "yes" {
 		t.Fatalf("exported portals %v", e.Portals)
 	}
-	pm := model.NewPortalManagerFor(store)
+	pm := portals.NewFor(store)
 	pm.Reset("net.waveline.Browser")
 	pm.Reset("im.chatterly.Desktop")
 	file := filepath.Join(t.TempDir(), "ex.json")

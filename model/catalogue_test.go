@@ -57,6 +57,7 @@ func TestNamesOnlyInCatalogueAndGrammar(t *testing.T) {
 		"overrides/file.go:session-bus": "Canonical's section name for the session bus",
 		"overrides/flags.go:usb":        "the --usb option",
 		"overrides/usb.go:all":          "the USB query rule that matches every device",
+		"portals/spec.go:usb":           "the USB portal's table and its entry",
 		"overrides/file.go:system-bus":  "Canonical's section name for the system bus",
 	}
 	root := testbin.Root(t)

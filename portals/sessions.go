@@ -1,13 +1,10 @@
-package model
+package portals
 
 import (
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,53 +22,26 @@ import (
 // restores the same monitors and windows without asking. Deleting the
 // entry (Revoke) makes the next request ask again.
 
-// SessionTable is one table of saved sessions.
-type SessionTable struct {
-	Table    string
-	Title    string // untranslated: "Screen sharing"
-	Question string // the Overview's question
-	iface    string
-	min      uint32 // the interface version that saves sessions
-}
-
-// SessionTables are the tables of saved sessions.
-var SessionTables = []SessionTable{
-	{"screencast", N_("Screen sharing"), N_("Saved screen-sharing sessions"), "ScreenCast", 4},
-	{"remote-desktop", N_("Remote desktop"), N_("Saved remote-desktop sessions"), "RemoteDesktop", 2},
-	{"input-capture", N_("Input capture"), N_("Saved input-capture sessions"), "InputCapture", 2},
-}
-
-// SessionTableOf is the saved-session table named table; its Table is ""
-// when there is none.
-func SessionTableOf(table string) SessionTable {
-	for _, t := range SessionTables {
-		if t.Table == table {
-			return t
-		}
-	}
-	return SessionTable{}
-}
-
-// SourceKind is what a saved stream shows.
-type SourceKind int
+// StreamKind is what a saved stream shows.
+type StreamKind int
 
 const (
-	SourceMonitor SourceKind = iota
-	SourceWindow
-	SourceVirtual
-	SourceOther
+	StreamMonitor StreamKind = iota
+	StreamWindow
+	StreamVirtual
+	StreamOther
 )
 
-// SessionSource is one monitor or window a session restores.
-type SessionSource struct {
-	Kind SourceKind
+// Stream is one monitor or window a session restores.
+type Stream struct {
+	Kind StreamKind
 	// Name: the monitor's product or connector, or the window's title.
 	// Detail: the monitor's vendor and serial, or the window's app ID.
 	Name, Detail string
 }
 
-// Session is one saved session.
-type Session struct {
+// SavedSession is one saved session.
+type SavedSession struct {
 	Table string
 	Token string
 	Apps  []string // who may restore it ("" is an unsandboxed app)
@@ -83,7 +53,7 @@ type Session struct {
 	// then what it restores (zero times when it does not say).
 	Decoded           bool
 	Created, LastUsed time.Time
-	Sources           []SessionSource
+	Streams           []Stream
 	// Devices are the input devices a remote-desktop or input-capture
 	// session may use (keyboard 1, pointer 2, touchscreen 4); Clipboard
 	// whether it shares the clipboard (nil: it does not say).
@@ -91,25 +61,25 @@ type Session struct {
 	Clipboard *bool
 }
 
-// Session device bits, as GNOME and KDE store them.
+// Saved-session device bits, as GNOME and KDE store them.
 const (
 	DeviceKeyboard    = 1
 	DevicePointer     = 2
 	DeviceTouchscreen = 4
 )
 
-// Sessions lists an app's saved sessions in every session table.
-func (pm *PortalManager) Sessions(appID string) ([]Session, error) {
+// SavedSessions lists an app's saved sessions in every session table.
+func (pm *Manager) SavedSessions(appID string) ([]SavedSession, error) {
 	if pm.Err != nil {
 		return nil, pm.Err
 	}
-	var out []Session
-	for _, t := range SessionTables {
+	var out []SavedSession
+	for _, t := range SavedSessionTables {
 		ids, _, err := pm.tableIDs(t.Table)
 		if err != nil {
 			return out, err
 		}
-		ss, err := pm.sessions(t.Table, ids, appID)
+		ss, err := pm.savedSessions(t.Table, ids, appID)
 		if err != nil {
 			return out, err
 		}
@@ -118,22 +88,23 @@ func (pm *PortalManager) Sessions(appID string) ([]Session, error) {
 	return out, nil
 }
 
-// sessions reads the entries ids of one table; appID "" means every app's.
-func (pm *PortalManager) sessions(table string, ids []string, appID string) ([]Session, error) {
-	var out []Session
-	var mine [][]string
-	var err error
+// savedSessions reads the entries ids of one table; appID "" means every
+// app's.
+func (pm *Manager) savedSessions(table string, ids []string, appID string) ([]SavedSession, error) {
+	var out []SavedSession
 	if appID != "" {
 		// Most entries are other apps': ask for this app's values first,
 		// the whole entry only where it has one.
-		if mine, err = pm.Store.GetPermissions(table, ids, appID); err != nil {
+		mine, err := pm.answers(table, ids, appID)
+		if err != nil {
 			return nil, err
 		}
-	}
-	for i, id := range ids {
-		if appID != "" && len(mine[i]) == 0 {
-			continue
+		ids = nil
+		for _, a := range mine {
+			ids = append(ids, a.id)
 		}
+	}
+	for _, id := range ids {
 		perms, data, err := pm.Store.LookupEntry(table, id)
 		if errors.Is(err, permstore.ErrNotFound) {
 			continue // restored (and so deleted) meanwhile
@@ -149,7 +120,7 @@ func (pm *PortalManager) sessions(table string, ids []string, appID string) ([]S
 				continue
 			}
 		}
-		s := decodeSession(table, id, data)
+		s := decodeSavedSession(table, id, data)
 		for a := range perms {
 			s.Apps = append(s.Apps, a)
 		}
@@ -160,9 +131,9 @@ func (pm *PortalManager) sessions(table string, ids []string, appID string) ([]S
 	return out, nil
 }
 
-// decodeSession reads the (suv) data the portal stores.
-func decodeSession(table, token string, data dbus.Variant) Session {
-	s := Session{Table: table, Token: token}
+// decodeSavedSession reads the (suv) data the portal stores.
+func decodeSavedSession(table, token string, data dbus.Variant) SavedSession {
+	s := SavedSession{Table: table, Token: token}
 	if data.Signature().String() != "(suv)" {
 		return s
 	}
@@ -186,7 +157,7 @@ func decodeSession(table, token string, data dbus.Variant) Session {
 // (x creation, x last use, a(uuv) streams), remote desktop (x, x,
 // u devices, b clipboard, a(uuv)) and input capture (x, x, u, b); times in
 // microseconds since 1970.
-func (s *Session) decodeGNOME(v dbus.Variant) bool {
+func (s *SavedSession) decodeGNOME(v dbus.Variant) bool {
 	f, _ := v.Value().([]any)
 	var streams []any
 	switch v.Signature().String() {
@@ -217,28 +188,28 @@ func (s *Session) decodeGNOME(v dbus.Variant) bool {
 			m, _ := src.Value().(string)
 			parts := strings.Split(m, ":")
 			if len(parts) == 3 {
-				s.Sources = append(s.Sources, SessionSource{Kind: SourceMonitor, Name: parts[1], Detail: parts[0] + " " + parts[2]})
+				s.Streams = append(s.Streams, Stream{Kind: StreamMonitor, Name: parts[1], Detail: parts[0] + " " + parts[2]})
 			} else {
-				s.Sources = append(s.Sources, SessionSource{Kind: SourceMonitor, Name: m})
+				s.Streams = append(s.Streams, Stream{Kind: StreamMonitor, Name: m})
 			}
 		case 2: // window: (app ID, title)
 			w, _ := src.Value().([]any)
 			if len(w) == 2 {
 				app, _ := w[0].(string)
 				title, _ := w[1].(string)
-				s.Sources = append(s.Sources, SessionSource{Kind: SourceWindow, Name: title, Detail: app})
+				s.Streams = append(s.Streams, Stream{Kind: StreamWindow, Name: title, Detail: app})
 			}
 		case 4:
-			s.Sources = append(s.Sources, SessionSource{Kind: SourceVirtual})
+			s.Streams = append(s.Streams, Stream{Kind: StreamVirtual})
 		default:
-			s.Sources = append(s.Sources, SessionSource{Kind: SourceOther})
+			s.Streams = append(s.Streams, Stream{Kind: StreamOther})
 		}
 	}
 	return true
 }
 
 // decodeWlroots reads xdg-desktop-portal-wlr's {"output_name": <s>}.
-func (s *Session) decodeWlroots(v dbus.Variant) bool {
+func (s *SavedSession) decodeWlroots(v dbus.Variant) bool {
 	m, ok := v.Value().(map[string]dbus.Variant)
 	if !ok {
 		return false
@@ -247,7 +218,7 @@ func (s *Session) decodeWlroots(v dbus.Variant) bool {
 	if !ok {
 		return false
 	}
-	s.Sources = append(s.Sources, SessionSource{Kind: SourceMonitor, Name: name})
+	s.Streams = append(s.Streams, Stream{Kind: StreamMonitor, Name: name})
 	return true
 }
 
@@ -271,7 +242,7 @@ func microTime(us int64) time.Time {
 }
 
 // Describe says what a session restores, in words (tr translates).
-func (s Session) Describe(tr func(string) string) string {
+func (s SavedSession) Describe(tr func(string) string) string {
 	if s.Backend == "" {
 		return tr(N_("No data the desktop can restore: the portal ignores this entry"))
 	}
@@ -282,15 +253,15 @@ func (s Session) Describe(tr func(string) string) string {
 		return fmt.Sprintf(tr(N_("Saved by %s (format %d): Confine cannot show what it restores")), s.Backend, s.Format)
 	}
 	var parts []string
-	for _, src := range s.Sources {
+	for _, src := range s.Streams {
 		switch src.Kind {
-		case SourceMonitor:
+		case StreamMonitor:
 			// TRANSLATORS: part of a list of what a saved screen-sharing session restores; %s is a monitor's connector, e.g. DP-1
 			parts = append(parts, fmt.Sprintf(tr(N_("monitor %s")), src.Name))
-		case SourceWindow:
+		case StreamWindow:
 			// TRANSLATORS: part of a list of what a saved session restores; the first %s is a window's title, the second the app that shows it
 			parts = append(parts, fmt.Sprintf(tr(N_("window “%s” of %s")), src.Name, src.Detail))
-		case SourceVirtual:
+		case StreamVirtual:
 			parts = append(parts, tr(N_("a virtual monitor")))
 		default:
 			parts = append(parts, tr(N_("a stream Confine does not know")))
@@ -323,7 +294,7 @@ func (s Session) Describe(tr func(string) string) string {
 }
 
 // When says when a session was saved and last used, if the data says.
-func (s Session) When(tr func(string) string) string {
+func (s SavedSession) When(tr func(string) string) string {
 	const layout = "2006-01-02 15:04"
 	switch {
 	case !s.Created.IsZero() && !s.LastUsed.IsZero():
@@ -352,11 +323,11 @@ var ErrSavedAgain = errors.New("the session was saved again meanwhile; the newer
 // asks again. It returns the entry for Undo, read just before deleting.
 // Note that an app's screen-sharing session that is still open saves
 // itself again (under the same token) when it ends.
-func (pm *PortalManager) Revoke(table, token string) (*RevokedEntry, error) {
+func (pm *Manager) Revoke(table, token string) (*RevokedEntry, error) {
 	if pm.Err != nil {
 		return nil, pm.Err
 	}
-	if SessionTableOf(table).Table == "" {
+	if SavedSessionTableOf(table).Table == "" {
 		return nil, fmt.Errorf("%q is not a table of saved sessions", table)
 	}
 	perms, data, err := pm.Store.LookupEntry(table, token)
@@ -374,7 +345,7 @@ func (pm *PortalManager) Revoke(table, token string) (*RevokedEntry, error) {
 }
 
 // Unrevoke puts a revoked session back as it was.
-func (pm *PortalManager) Unrevoke(e *RevokedEntry) error {
+func (pm *Manager) Unrevoke(e *RevokedEntry) error {
 	if pm.Err != nil {
 		return pm.Err
 	}
@@ -385,141 +356,4 @@ func (pm *PortalManager) Unrevoke(e *RevokedEntry) error {
 	}
 	// The table exists: the entry was in it (tables are never removed).
 	return pm.Store.Set(e.Table, true, e.ID, e.Perms, e.Data)
-}
-
-// OpenWith is one of an app's Open With choices (the desktop-used-apps
-// table): when the app asks the desktop to open a file or link of a type,
-// the desktop's chooser remembers the handler picked and, once it was
-// picked Threshold times in a row, opens with it without asking.
-type OpenWith struct {
-	ContentType string // "application/pdf", "x-scheme-handler/https"
-	Handler     string // the chosen app's desktop-file ID without ".desktop"
-	Count       int
-	Threshold   int
-	// AlwaysAsk: the entry's data says to show the chooser every time,
-	// for every app.
-	AlwaysAsk  bool
-	Raw        []string
-	Understood bool
-}
-
-// Skips reports whether the desktop opens the type without asking.
-func (o OpenWith) Skips() bool {
-	return o.Understood && !o.AlwaysAsk && o.Threshold < math.MaxInt32 && o.Count >= o.Threshold
-}
-
-// OpenWith lists an app's Open With choices.
-func (pm *PortalManager) OpenWith(appID string) ([]OpenWith, error) {
-	if pm.Err != nil {
-		return nil, pm.Err
-	}
-	ids, _, err := pm.tableIDs(OpenWithTable)
-	if err != nil {
-		return nil, err
-	}
-	values, err := pm.Store.GetPermissions(OpenWithTable, ids, appID)
-	if err != nil {
-		return nil, err
-	}
-	var out []OpenWith
-	for i, id := range ids {
-		raw := values[i]
-		if len(raw) == 0 {
-			continue
-		}
-		_, data, err := pm.Store.LookupEntry(OpenWithTable, id)
-		if errors.Is(err, permstore.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return out, err
-		}
-		o := OpenWith{ContentType: id, Raw: raw}
-		if len(raw) == 3 {
-			c, err1 := strconv.Atoi(raw[1])
-			t, err2 := strconv.Atoi(raw[2])
-			o.Handler, o.Count, o.Threshold, o.Understood = raw[0], c, t, err1 == nil && err2 == nil
-		}
-		if m, ok := data.Value().(map[string]dbus.Variant); ok {
-			o.AlwaysAsk, _ = m["always-ask"].Value().(bool)
-		}
-		out = append(out, o)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ContentType < out[j].ContentType })
-	return out, nil
-}
-
-// USBDevice is the USB portal's decision about one device for an app: the
-// portal stores "yes" when the desktop gave the app the device, and hides
-// a device stored "no" from the app altogether.
-type USBDevice struct {
-	ID                      string // "usb:VENDOR/MODEL/SERIAL", as udev names them
-	Vendor, Product, Serial string
-	Raw                     []string
-	Hidden                  bool
-}
-
-// USBDevices lists an app's per-device USB decisions.
-func (pm *PortalManager) USBDevices(appID string) ([]USBDevice, error) {
-	if pm.Err != nil {
-		return nil, pm.Err
-	}
-	ids, _, err := pm.tableIDs(USBTable)
-	if err != nil {
-		return nil, err
-	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return !strings.HasPrefix(id, "usb:") })
-	values, err := pm.Store.GetPermissions(USBTable, ids, appID)
-	if err != nil {
-		return nil, err
-	}
-	var out []USBDevice
-	for i, id := range ids {
-		raw := values[i]
-		if len(raw) == 0 {
-			continue
-		}
-		rest := strings.TrimPrefix(id, "usb:")
-		d := USBDevice{ID: id, Raw: raw, Hidden: len(raw) == 1 && raw[0] == "no"}
-		parts := strings.SplitN(rest, "/", 3)
-		for len(parts) < 3 {
-			parts = append(parts, "")
-		}
-		d.Vendor, d.Product, d.Serial = parts[0], parts[1], parts[2]
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-// Forget removes an app's stored answer for one ID of the Open With or
-// USB table and returns it for Undo (Remember). The entry stays, so
-// nothing is created when it is put back.
-func (pm *PortalManager) Forget(table, id, appID string) ([]string, error) {
-	if pm.Err != nil {
-		return nil, pm.Err
-	}
-	if table != OpenWithTable && table != USBTable {
-		return nil, fmt.Errorf("%q is not a table Confine forgets single answers in", table)
-	}
-	old, err := pm.Store.GetPermission(table, id, appID)
-	if err != nil {
-		return nil, err
-	}
-	return old, pm.Store.DeletePermission(table, id, appID)
-}
-
-// Remember stores an app's answer for an existing ID again (Undo of
-// Forget, a device hidden from the app).
-func (pm *PortalManager) Remember(table, id, appID string, value []string) error {
-	if pm.Err != nil {
-		return pm.Err
-	}
-	if table != OpenWithTable && table != USBTable {
-		return fmt.Errorf("%q is not a table Confine writes single answers in", table)
-	}
-	if len(value) == 0 {
-		return pm.Store.DeletePermission(table, id, appID)
-	}
-	// create=false: only an entry the store has.
-	return pm.Store.SetPermission(table, false, id, appID, slices.Clone(value))
 }
