@@ -13,14 +13,16 @@ import (
 
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
+	"github.com/confine-app/confine/policy"
 	"github.com/confine-app/confine/portals"
 )
 
 // export and import: all of a user's overrides (and portal answers) in one
 // file, restored byte for byte after every entry was checked.
 
-// ExportFormat names Confine's export files.
-const ExportFormat = "confine-overrides"
+// ExportFormat names Confine's export files (which confine apply reads as
+// a policy of whole files).
+const ExportFormat = policy.ExportFormat
 
 // Export is the file `confine export` writes: every user override, verbatim,
 // so import restores byte-identical files.

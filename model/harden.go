@@ -44,6 +44,15 @@ func (m *Model) PlanHarden(a *App, includeSuggested bool) (HardenPlan, error) {
 	return p, nil
 }
 
+// HardenFixes are the advisor's fixes for an app with these effective
+// permissions, as a policy's "harden" applies them: those of the
+// catalogue's advice and of write escapes (not of the findings about
+// displays, updates or unreadable files; dismissals, one person's choice,
+// do not count), recommended fixes always, suggested ones on request.
+func HardenFixes(e *Effective, includeSuggested bool) (picked []Finding, ops []overrides.Op) {
+	return fixes(appFindings(e), includeSuggested)
+}
+
 // fixes picks the findings hardening acts on (recommended always,
 // suggested on request, dismissed never) and their options, each once.
 func fixes(all []Finding, includeSuggested bool) (picked []Finding, ops []overrides.Op) {
@@ -123,12 +132,12 @@ func (m *Model) displayLost(a *App, edit func(*overrides.File) error) []string {
 	now := Merge(m.Dialect, ls)
 	user.File = f
 	user.Context, user.Problems = f.Context(m.Dialect)
-	return displaysLost(now, Merge(m.Dialect, ls))
+	return DisplaysLost(now, Merge(m.Dialect, ls))
 }
 
-// displaysLost names the kinds of session ("Wayland", "X11") in which an
+// DisplaysLost names the kinds of session ("Wayland", "X11") in which an
 // app shows its windows with now but not with after.
-func displaysLost(now, after *Effective) []string {
+func DisplaysLost(now, after *Effective) []string {
 	var lost []string
 	for _, s := range []struct {
 		name string

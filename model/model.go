@@ -166,7 +166,7 @@ func (a *App) metadataLayer() Layer {
 // means the "All applications" page: the global overrides only), lowest
 // first: metadata ← system global ← system app ← user global ← user app, the
 // system ones only for apps installed system-wide.
-func (m *Model) Layers(a *App) []Layer { return m.scopeLayers(a, Target(a), false, nil) }
+func (m *Model) Layers(a *App) []Layer { return m.ScopeLayers(a, Target(a), false, nil) }
 
 // Effective merges an app's layers (nil: the global overrides alone).
 func (m *Model) Effective(a *App) *Effective {

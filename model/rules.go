@@ -217,9 +217,9 @@ func (p *Permission) option(s overrides.State) overrides.Op {
 	return overrides.Op{Flag: f[0], Value: p.Value}
 }
 
-// writeEscape reports whether write access to a location reaches a path
-// that runs code outside the sandbox.
-func writeEscape(loc string) bool {
+// WriteEscape reports whether write access to a location reaches a path
+// that runs code outside the sandbox (see escapePaths).
+func WriteEscape(loc string) bool {
 	reason, _ := escapeReason(loc)
 	return reason != ""
 }
