@@ -1,10 +1,19 @@
 package portals
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/overrides"
 )
 
 // TestSpecsAreConsistent: every portal permission has one complete entry,
@@ -43,5 +52,58 @@ func TestSpecsAreConsistent(t *testing.T) {
 		if p.Group == model.GroupPortals {
 			t.Errorf("%s is in model.Catalogue too", p.ID)
 		}
+	}
+}
+
+// TestNamesOnlyInSpecs: the store's table names and the portal
+// permissions' IDs are spelled out only in spec.go, so adding or renaming
+// one is a change in one place. Names that are also override-file names
+// ("devices", "usb") are model's test's; tests and data are not checked.
+func TestNamesOnlyInSpecs(t *testing.T) {
+	names := map[string]bool{}
+	for _, tb := range tables {
+		names[tb] = true
+	}
+	for _, s := range Specs {
+		names[s.Perm.Value] = true
+	}
+	for _, key := range overrides.FixedKeys {
+		delete(names, key)
+		for _, n := range overrides.Names(key) {
+			delete(names, n)
+		}
+	}
+	root := testbin.Root(t)
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if strings.HasPrefix(d.Name(), ".") || d.Name() == "_build" || d.Name() == "testdata" || rel == "build-aux" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || rel == filepath.Join("portals", "spec.go") || strings.HasPrefix(rel, "internal"+string(filepath.Separator)) {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if v, err := strconv.Unquote(lit.Value); err == nil && names[v] {
+					t.Errorf("%s: %q is a portal table or ID; use portals/spec.go", fset.Position(lit.Pos()), v)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
