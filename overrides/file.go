@@ -251,6 +251,20 @@ func (f *File) itemsIn(group, key string) ([]string, error) {
 	return items, nil
 }
 
+// addItem appends item to a list key unless an item there is the same
+// (same reports it); the line is written only when it changes.
+func (f *File) addItem(group, key, item string, same func(string) bool) error {
+	items, err := f.itemsIn(group, key)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(items, same) {
+		return nil
+	}
+	f.setItemsIn(group, key, append(items, item))
+	return nil
+}
+
 // itemsWithout reads a list key and leaves out the items drop matches;
 // removed says whether it left out any. The file is not changed: callers
 // decide whether an unchanged list is written back.
@@ -460,17 +474,7 @@ func (f *File) AddPersistent(p string) error {
 	if err := ValidatePersistent(p); err != nil {
 		return err
 	}
-	items, err := f.items(KeyPersistent)
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		if it == p {
-			return nil
-		}
-	}
-	f.setItems(KeyPersistent, append(items, p))
-	return nil
+	return f.addItem(GroupContext, KeyPersistent, p, func(it string) bool { return it == p })
 }
 
 // RemovePersistent removes a persistent path from this file.
@@ -501,16 +505,8 @@ func (f *File) UnsetEnv(name string) error {
 	if err := ValidateEnvName(name); err != nil {
 		return err
 	}
-	items, err := f.items(KeyUnsetEnv)
-	if err != nil {
+	if err := f.addItem(GroupContext, KeyUnsetEnv, name, func(it string) bool { return it == name }); err != nil {
 		return err
-	}
-	found := false
-	for _, it := range items {
-		found = found || it == name
-	}
-	if !found {
-		f.setItems(KeyUnsetEnv, append(items, name))
 	}
 	f.kf.SetValue(GroupEnvironment, name, "")
 	return nil
@@ -589,18 +585,10 @@ func usbKey(hidden bool) string {
 // AddUSB adds a device query to the enumerable or the hidden list (1.16 and
 // later), unless a query printed the same way is there already.
 func (f *File) AddUSB(q USBQuery, hidden bool) error {
-	key := usbKey(hidden)
-	items, err := f.itemsIn(GroupUSB, key)
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		if old, err := ParseUSBQuery(it); err == nil && old.String() == q.String() {
-			return nil
-		}
-	}
-	f.setItemsIn(GroupUSB, key, append(items, q.String()))
-	return nil
+	return f.addItem(GroupUSB, usbKey(hidden), q.String(), func(it string) bool {
+		old, err := ParseUSBQuery(it)
+		return err == nil && old.String() == q.String()
+	})
 }
 
 // RemoveUSB removes a query (in any spelling Flatpak reads the same) from
