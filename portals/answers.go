@@ -40,6 +40,19 @@ func (pm *Manager) answers(table string, ids []string, appID string) ([]answer, 
 	return out, nil
 }
 
+// answersIn are an app's answers in a whole table, among the IDs keep
+// accepts.
+func (pm *Manager) answersIn(table, appID string, keep func(id string) bool) ([]answer, error) {
+	if pm.Err != nil {
+		return nil, pm.Err
+	}
+	ids, _, err := pm.tableIDs(table)
+	if err != nil {
+		return nil, err
+	}
+	return pm.answers(table, slices.DeleteFunc(ids, func(id string) bool { return !keep(id) }), appID)
+}
+
 // OpenWith is one of an app's Open With choices (the desktop-used-apps
 // table): when the app asks the desktop to open a file or link of a type,
 // the desktop's chooser remembers the handler picked and, once it was
@@ -63,14 +76,7 @@ func (o OpenWith) Skips() bool {
 
 // OpenWith lists an app's Open With choices.
 func (pm *Manager) OpenWith(appID string) ([]OpenWith, error) {
-	if pm.Err != nil {
-		return nil, pm.Err
-	}
-	ids, _, err := pm.tableIDs(OpenWithTable)
-	if err != nil {
-		return nil, err
-	}
-	mine, err := pm.answers(OpenWithTable, ids, appID)
+	mine, err := pm.answersIn(OpenWithTable, appID, func(string) bool { return true })
 	if err != nil {
 		return nil, err
 	}
@@ -111,15 +117,8 @@ type USBDecision struct {
 
 // USBDecisions lists an app's per-device USB decisions.
 func (pm *Manager) USBDecisions(appID string) ([]USBDecision, error) {
-	if pm.Err != nil {
-		return nil, pm.Err
-	}
-	ids, _, err := pm.tableIDs(USBTable)
-	if err != nil {
-		return nil, err
-	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return !strings.HasPrefix(id, "usb:") })
-	mine, err := pm.answers(USBTable, ids, appID)
+	// The table's other ID is the app-wide switch (the USB portal row).
+	mine, err := pm.answersIn(USBTable, appID, func(id string) bool { return strings.HasPrefix(id, "usb:") })
 	if err != nil {
 		return nil, err
 	}
