@@ -107,7 +107,7 @@ func TestHardenDemoApps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
+	env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
 	m := Load(env)
 	_, haveFlatpak := exec.LookPath("flatpak")
 	for _, a := range m.Apps {

@@ -312,7 +312,7 @@ func TestDisplayLostBy(t *testing.T) {
 		{"1.14.10", overrides.KeySockets, "fallback-x11", overrides.Revoke, "X11"},
 	} {
 		env := w.env()
-		env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": tc.version})
+		env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": tc.version})
 		m := Load(env)
 		a, _ := m.App("org.example.App")
 		if got := strings.Join(m.DisplayLostBy(a, tc.key, tc.name, tc.want), ","); got != tc.lost {

@@ -19,50 +19,49 @@ import (
 
 const tok1 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19"
 
-func TestChangedSignal(t *testing.T) {
+// watched is a store on a private bus whose Changed signals arrive on the
+// channel, and a second connection to it: another program.
+func watched(t *testing.T) (<-chan permstore.Change, *permstore.Store) {
+	t.Helper()
 	bus := portaltest.NewBus(t, true)
-	store := permstore.New(bus.Conn)
 	got := make(chan permstore.Change, 4)
-	stop, err := store.Watch(func(c permstore.Change) { got <- c })
+	stop, err := permstore.New(bus.Conn).Watch(func(c permstore.Change) { got <- c })
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	t.Cleanup(stop)
+	return got, permstore.New(bus.Connect(t))
+}
+
+// next waits for the next Changed signal.
+func next(t *testing.T, got <-chan permstore.Change) permstore.Change {
+	t.Helper()
+	select {
+	case c := <-got:
+		return c
+	case <-time.After(3 * time.Second):
+		t.Fatal("no Changed signal")
+	}
+	return permstore.Change{}
+}
+
+func TestChangedSignal(t *testing.T) {
+	got, other := watched(t)
 	// Another program (here a second connection) changes a permission.
-	other := permstore.New(bus.Connect(t))
 	if err := other.SetPermission("devices", true, "camera", "org.a.App", []string{"no"}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case c := <-got:
-		if c.Table != "devices" || c.ID != "camera" || c.Deleted || strings.Join(c.Perms["org.a.App"], ",") != "no" {
-			t.Fatalf("signal %+v", c)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("no Changed signal")
+	if c := next(t, got); c.Table != "devices" || c.ID != "camera" || c.Deleted || strings.Join(c.Perms["org.a.App"], ",") != "no" {
+		t.Fatalf("signal %+v", c)
 	}
 }
 
 func TestChangedCarriesSessionData(t *testing.T) {
-	bus := portaltest.NewBus(t, true)
-	s := permstore.New(bus.Conn)
-	got := make(chan permstore.Change, 4)
-	stop, err := s.Watch(func(c permstore.Change) { got <- c })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	other := permstore.New(bus.Connect(t))
+	got, other := watched(t)
 	if err := other.Set("screencast", true, tok1, map[string][]string{"com.obsproject.Studio": {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2))); err != nil {
 		t.Fatal(err)
 	}
-	var c permstore.Change
-	select {
-	case c = <-got:
-	case <-time.After(3 * time.Second):
-		t.Fatal("no Changed signal")
-	}
-	if c.Table != "screencast" || c.ID != tok1 || c.Data.Signature().String() != "(suv)" {
+	if c := next(t, got); c.Table != "screencast" || c.ID != tok1 || c.Data.Signature().String() != "(suv)" {
 		t.Fatalf("change %+v", c)
 	}
 }

@@ -10,16 +10,6 @@ import (
 	"github.com/confine-app/confine/policy"
 )
 
-// chain lays variables over an environment's.
-func chain(base func(string) string, over map[string]string) func(string) string {
-	return func(k string) string {
-		if v, ok := over[k]; ok {
-			return v
-		}
-		return base(k)
-	}
-}
-
 // TestPresetsKeepEveryDisplay applies each preset to the demo installation
 // under Flatpak 1.14 and 1.18: no app loses its display in either kind of
 // session, the baseline is in the global override, the apps get back what
@@ -36,7 +26,7 @@ func TestPresetsKeepEveryDisplay(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": version})
+				env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": version})
 				m := model.Load(env)
 				before := map[string][]byte{}
 				targets, _ := m.User.List()
@@ -118,7 +108,7 @@ func TestPreviewPresetSaysWhatItWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.18.1"})
+	env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": "1.18.1"})
 	m := model.Load(env)
 	p, err := policy.LoadPreset("strict")
 	if err != nil {

@@ -1,14 +1,8 @@
 package portals
 
 import (
-	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/confine-app/confine/internal/testbin"
@@ -73,37 +67,9 @@ func TestNamesOnlyInSpecs(t *testing.T) {
 			delete(names, n)
 		}
 	}
-	root := testbin.Root(t)
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	testbin.CodeStrings(t, func(rel string, pos token.Position, v string) {
+		if names[v] && rel != "portals/spec.go" {
+			t.Errorf("%s: %q is a portal table or ID; use portals/spec.go", pos, v)
 		}
-		rel, _ := filepath.Rel(root, path)
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") || d.Name() == "_build" || d.Name() == "testdata" || rel == "build-aux" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || rel == filepath.Join("portals", "spec.go") || strings.HasPrefix(rel, "internal"+string(filepath.Separator)) {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				if v, err := strconv.Unquote(lit.Value); err == nil && names[v] {
-					t.Errorf("%s: %q is a portal table or ID; use portals/spec.go", fset.Position(lit.Pos()), v)
-				}
-			}
-			return true
-		})
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

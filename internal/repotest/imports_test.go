@@ -3,7 +3,6 @@ package repotest
 import (
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,41 +38,25 @@ var anyImports = []string{"internal", "integration", "build-aux"}
 // tests may also use the packages below those (to set up a store, say) and
 // the test helpers in internal/.
 func TestImportRules(t *testing.T) {
-	root := testbin.Root(t)
-	mod := modulePath(t, root)
+	mod := modulePath(t, testbin.Root(t))
 	fset := token.NewFileSet()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "_build" || d.Name() == "testdata") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(rel, ".go") {
-			return nil
-		}
+	testbin.GoFiles(t, func(rel, path string) {
 		pkg := filepath.ToSlash(filepath.Dir(rel))
 		if under(pkg, anyImports) != "" {
-			return nil
+			return
 		}
 		rule := under(pkg, keys(mayImport))
 		if rule == "" {
 			t.Errorf("%s: package %s has no rule in mayImport", rel, pkg)
-			return nil
+			return
 		}
-		test := strings.HasSuffix(rel, "_test.go")
 		allowed := mayImport[rule]
-		if test {
+		if strings.HasSuffix(rel, "_test.go") {
 			allowed = append(below(rule), rule, "internal")
 		}
 		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
@@ -85,11 +68,7 @@ func TestImportRules(t *testing.T) {
 				t.Errorf("%s imports %s; %s may import only %v", rel, own, rule, allowed)
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // under returns the folder of folders that pkg is, or is inside.

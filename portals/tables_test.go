@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/confine-app/confine/internal/portaltest"
+	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/permstore"
 	"github.com/confine-app/confine/portals"
@@ -271,6 +274,222 @@ func TestRowsOfTheDesktopsPortals(t *testing.T) {
 	}
 	if shown, _, _ := pm.Answer(portals.Question{Perm: portals.Lookup("portals/camera")}, nil); shown {
 		t.Error("camera question shown without a camera portal or table")
+	}
+}
+
+func TestOverviewAnswers(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := permstore.New(bus.Conn)
+	seed(t, s, "inhibit", "inhibit", "org.idle.Only", "idle")
+	seed(t, s, "inhibit", "inhibit", "org.no.Inhibit", "")
+	seed(t, s, "wallpaper", "wallpaper", "org.paint.App", "yes")
+	seed(t, s, "wallpaper", "wallpaper", "org.ask.App", "ask")
+	seed(t, s, "location", "location", "org.maps.App", "CITY", "1")
+	seed(t, s, "location", "location", "org.spy.App", "NONE", "0")
+	pm := portals.NewFor(s)
+	installed := []string{"org.idle.Only", "org.no.Inhibit", "org.plain.App"}
+	ask := func(q portals.Question) string {
+		shown, apps, err := pm.Answer(q, installed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !shown {
+			return "<hidden>"
+		}
+		return strings.Join(apps, ",")
+	}
+	got := map[string]string{}
+	for _, q := range portals.Questions() {
+		got[q.Title] = ask(q)
+	}
+	for q, want := range map[string]string{
+		"May prevent suspend":                 "org.plain.App",
+		"May keep the screen from going idle": "org.idle.Only,org.plain.App",
+		"Wallpaper":                           "org.paint.App",
+		"Location":                            "org.maps.App",
+		"Camera":                              "<hidden>",
+		"Saved screen-sharing sessions":       "<hidden>",
+	} {
+		if got[q] != want {
+			t.Errorf("%s: %q, want %q", q, got[q], want)
+		}
+	}
+}
+
+// gdbus asks GLib's own client (an independent reader) what the store
+// holds.
+func gdbus(t *testing.T, bus *portaltest.Bus, method string, args ...string) string {
+	t.Helper()
+	bin := testbin.Need(t, "/usr/bin/gdbus")
+	cmd := exec.Command(bin, append([]string{"call", "--address", bus.Address, "--dest", "org.freedesktop.impl.portal.PermissionStore",
+		"--object-path", "/org/freedesktop/impl/portal/PermissionStore", "--method", "org.freedesktop.impl.portal.PermissionStore." + method}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdbus %s %v: %v\n%s", method, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+const tok1, tok2 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", "q3Zk_Vb8T1aF0dX9m2L7wA"
+
+func TestSessionsRevokeAndUndo(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := permstore.New(bus.Conn)
+	// 1.16 to 1.18 save a session in two steps: the app's ["yes"], then
+	// the data.
+	seed(t, s, "screencast", tok1, "com.obsproject.Studio", "yes")
+	if err := s.SetValue("screencast", true, tok1, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2))); err != nil {
+		t.Fatal(err)
+	}
+	// 1.19 and later in one Set; here written by GLib's gdbus, a KDE
+	// session (QDataStream bytes: opaque), and a remote-desktop one.
+	gdbus(t, bus, "Set", "screencast", "true", tok2, "{'com.obsproject.Studio': ['yes']}", "<('KDE', uint32 1, <[byte 0x00, 0x00, 0x00, 0x01]>)>")
+	gdbus(t, bus, "Set", "remote-desktop", "true", "rd1", "{'org.remmina.Remmina': ['yes']}",
+		"<('GNOME', uint32 1, <(int64 1732950000000000, int64 1732953600000000, uint32 3, true, [(uint32 0, uint32 1, <'Virtual-1'>)])>)>")
+	gdbus(t, bus, "Set", "input-capture", "true", "ic1", "{'org.deskflow.Deskflow': ['yes']}",
+		"<('wlroots', uint32 1, <{'output_name': <'DP-1'>}>)>")
+	gdbus(t, bus, "Set", "screencast", "true", "orphan", "{'org.other.App': ['yes']}", "<byte 0x00>")
+
+	pm := portals.NewFor(s)
+	ss, err := pm.SavedSessions("com.obsproject.Studio")
+	if err != nil || len(ss) != 2 {
+		t.Fatalf("sessions %+v %v", ss, err)
+	}
+	byTok := map[string]portals.SavedSession{}
+	for _, x := range ss {
+		byTok[x.Token] = x
+	}
+	g := byTok[tok1]
+	if !g.Decoded || g.Backend != "GNOME" || len(g.Streams) != 3 || g.Streams[0].Name != "DELL U2720Q" || g.Streams[1].Detail != "org.mozilla.firefox" ||
+		g.Streams[2].Kind != portals.StreamVirtual || g.Created.UnixMicro() != 1732950000000000 || g.LastUsed.UnixMicro() != 1732953600000000 {
+		t.Errorf("GNOME session %+v", g)
+	}
+	if d := g.Describe(model.English); d != "Restores: monitor DELL U2720Q, window “Mozilla Firefox” of org.mozilla.firefox, a virtual monitor" {
+		t.Errorf("described %q", d)
+	}
+	if k := byTok[tok2]; k.Decoded || k.Backend != "KDE" || !strings.Contains(k.Describe(model.English), "KDE") {
+		t.Errorf("KDE session %+v", k)
+	}
+	rd, _ := pm.SavedSessions("org.remmina.Remmina")
+	if len(rd) != 1 || rd[0].Table != "remote-desktop" || rd[0].Devices != 3 || rd[0].Clipboard == nil || !*rd[0].Clipboard ||
+		rd[0].Describe(model.English) != "Restores: monitor Virtual-1, keyboard, pointer, clipboard" {
+		t.Errorf("remote desktop %+v", rd)
+	}
+	ic, _ := pm.SavedSessions("org.deskflow.Deskflow")
+	if len(ic) != 1 || ic[0].Describe(model.English) != "Restores: monitor DP-1" {
+		t.Errorf("input capture %+v", ic)
+	}
+	if o, _ := pm.SavedSessions("org.other.App"); len(o) != 1 || o[0].Backend != "" || o[0].Decoded {
+		t.Errorf("orphan %+v", o)
+	}
+
+	// Revoke: the entry is gone (the next request asks again); Undo: the
+	// same entry, to the byte, as GLib reads it and as the store's file
+	// holds it.
+	for _, c := range []struct{ table, token string }{{"screencast", tok1}, {"screencast", tok2}, {"remote-desktop", "rd1"}, {"input-capture", "ic1"}} {
+		before := gdbus(t, bus, "Lookup", c.table, c.token)
+		file, err := os.ReadFile(bus.TableFile(c.table))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := pm.Revoke(c.table, c.token)
+		if err != nil {
+			t.Fatalf("revoke %s: %v", c.token, err)
+		}
+		if _, err := s.Lookup(c.table, c.token); !errors.Is(err, permstore.ErrNotFound) {
+			t.Fatalf("%s still there: %v", c.token, err)
+		}
+		if ids, _ := s.List(c.table); slices.Contains(ids, c.token) {
+			t.Fatalf("%s still listed", c.token)
+		}
+		if err := pm.Unrevoke(e); err != nil {
+			t.Fatal(err)
+		}
+		if after := gdbus(t, bus, "Lookup", c.table, c.token); after != before {
+			t.Errorf("undo of %s:\n got %s\nwant %s", c.token, after, before)
+		}
+		// The store writes its file in the background after replying.
+		var again []byte
+		for range 50 {
+			if again, _ = os.ReadFile(bus.TableFile(c.table)); string(again) == string(file) {
+				break
+			}
+			pm.Status(app) // a round trip
+		}
+		if string(again) != string(file) {
+			t.Errorf("%s: the table file differs after undo (%d bytes, was %d)", c.token, len(again), len(file))
+		}
+		// Undo twice (the session saved itself again meanwhile): kept.
+		if err := pm.Unrevoke(e); !errors.Is(err, portals.ErrSavedAgain) {
+			t.Errorf("second undo: %v", err)
+		}
+	}
+	if _, err := pm.Revoke("devices", "camera"); err == nil {
+		t.Error("revoked an entry of a permission table")
+	}
+}
+
+func TestOpenWithAndUSBDevices(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := permstore.New(bus.Conn)
+	seed(t, s, portals.OpenWithTable, "application/pdf", app, "org.gnome.Evince", "3", "3")
+	seed(t, s, portals.OpenWithTable, "x-scheme-handler/https", app, "org.mozilla.firefox", "1", "3")
+	seed(t, s, portals.OpenWithTable, "image/png", "org.other.App", "org.gnome.Loupe", "2", "3")
+	gdbus(t, bus, "SetValue", portals.OpenWithTable, "false", "x-scheme-handler/https", "<{'always-ask': <true>}>")
+	seed(t, s, portals.USBTable, "usb:1050/0407/Yubico_YubiKey_OTP+FIDO+CCID", app, "yes")
+	seed(t, s, portals.USBTable, "usb:046d/c52b/", app, "no")
+	seed(t, s, portals.USBTable, "usb", "org.other.App", "no")
+	pm := portals.NewFor(s)
+	ow, err := pm.OpenWith(app)
+	if err != nil || len(ow) != 2 {
+		t.Fatalf("open with %+v %v", ow, err)
+	}
+	if ow[0].ContentType != "application/pdf" || ow[0].Handler != "org.gnome.Evince" || !ow[0].Skips() {
+		t.Errorf("pdf %+v", ow[0])
+	}
+	if ow[1].Skips() || !ow[1].AlwaysAsk || ow[1].Count != 1 {
+		t.Errorf("https %+v", ow[1])
+	}
+	old, err := pm.Forget(portals.OpenWithTable, "application/pdf", app)
+	if err != nil || strings.Join(old, ",") != "org.gnome.Evince,3,3" {
+		t.Fatalf("forget %v %v", old, err)
+	}
+	if ow, _ := pm.OpenWith(app); len(ow) != 1 {
+		t.Errorf("after forget %+v", ow)
+	}
+	if err := pm.Remember(portals.OpenWithTable, "application/pdf", app, old); err != nil || get(t, s, portals.OpenWithTable, "application/pdf", app) != "org.gnome.Evince,3,3" {
+		t.Errorf("remember: %v", err)
+	}
+
+	devs, err := pm.USBDecisions(app)
+	if err != nil || len(devs) != 2 {
+		t.Fatalf("usb %+v %v", devs, err)
+	}
+	if devs[0].Vendor != "1050" || devs[0].Product != "0407" || devs[0].Serial != "Yubico_YubiKey_OTP+FIDO+CCID" || devs[0].Hidden || !devs[1].Hidden {
+		t.Errorf("devices %+v", devs)
+	}
+	if err := pm.Remember(portals.USBTable, devs[0].ID, app, []string{"no"}); err != nil || get(t, s, portals.USBTable, devs[0].ID, app) != "no" {
+		t.Errorf("hide a device: %v", err)
+	}
+	// The app-wide switch of another app makes the usb row appear.
+	if st, ok := status(t, pm, app)["portals/usb"]; !ok || st.ReadOnly || !st.Granted() {
+		t.Errorf("usb row %+v", st)
+	}
+
+	// Export and a restore into the same desktop.
+	snap, err := pm.Export(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(snap["desktop-used-apps/x-scheme-handler/https"], ",") != "org.mozilla.firefox,1,3" || strings.Join(snap["usb/usb:046d/c52b/"], ",") != "no" {
+		t.Errorf("export %v", snap)
+	}
+	pm.Forget(portals.USBTable, "usb:046d/c52b/", app)
+	if err := pm.Restore(app, snap); err != nil {
+		t.Fatal(err)
+	}
+	if get(t, s, portals.USBTable, "usb:046d/c52b/", app) != "no" {
+		t.Error("usb device decision not restored")
 	}
 }
 
