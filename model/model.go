@@ -448,7 +448,7 @@ func (m *Model) ResetEnv(a *App, name string) (Change, error) {
 }
 
 // SetBus sets the policy for a bus name.
-func (m *Model) SetBus(a *App, b overrides.Bus, name string, p overrides.Policy) (Change, error) {
+func (m *Model) SetBus(a *App, b overrides.Bus, name string, p overrides.BusPolicy) (Change, error) {
 	if err := overrides.ValidateBusName(name); err != nil {
 		return Change{}, err
 	}

@@ -45,7 +45,7 @@ func declaredGrants(a *App) []overrides.Op {
 	}
 	for _, b := range []struct {
 		prefix string
-		m      map[string]overrides.Policy
+		m      map[string]overrides.BusPolicy
 	}{{"", c.SessionBus}, {"system-", c.SystemBus}} {
 		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			switch b.m[n] {

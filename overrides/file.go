@@ -85,8 +85,8 @@ type Context struct {
 	Filesystems map[string]Mode
 	Persistent  map[string]bool
 	Env         map[string]EnvValue
-	SessionBus  map[string]Policy
-	SystemBus   map[string]Policy
+	SessionBus  map[string]BusPolicy
+	SystemBus   map[string]BusPolicy
 	// USBEnumerable and USBHidden are the [USB Devices] queries (1.16 and
 	// later), keyed by their printed form.
 	USBEnumerable, USBHidden map[string]USBQuery
@@ -95,7 +95,7 @@ type Context struct {
 // NewContext returns an empty context.
 func NewContext() *Context {
 	c := &Context{Fixed: map[string]map[string]Perm{}, Filesystems: map[string]Mode{}, Persistent: map[string]bool{},
-		Env: map[string]EnvValue{}, SessionBus: map[string]Policy{}, SystemBus: map[string]Policy{},
+		Env: map[string]EnvValue{}, SessionBus: map[string]BusPolicy{}, SystemBus: map[string]BusPolicy{},
 		USBEnumerable: map[string]USBQuery{}, USBHidden: map[string]USBQuery{}}
 	for _, k := range FixedKeys {
 		c.Fixed[k] = map[string]Perm{}
@@ -167,7 +167,7 @@ func (f *File) Context(d *Dialect) (*Context, []Problem) {
 	}
 	for _, bus := range []struct {
 		group string
-		m     map[string]Policy
+		m     map[string]BusPolicy
 	}{{GroupSessionBus, c.SessionBus}, {GroupSystemBus, c.SystemBus}} {
 		for _, name := range f.kf.Keys(bus.group) {
 			if err := ValidateBusName(name); err != nil {
@@ -180,7 +180,7 @@ func (f *File) Context(d *Dialect) (*Context, []Problem) {
 				note(bus.group, name, "", err.Error(), false)
 				continue
 			}
-			p, err := ParsePolicy(s)
+			p, err := ParseBusPolicy(s)
 			if err != nil {
 				note(bus.group, name, s, err.Error()+", ignored", false)
 				continue
@@ -556,7 +556,7 @@ func (b Bus) String() string {
 }
 
 // SetBusPolicy sets the policy for a bus name.
-func (f *File) SetBusPolicy(b Bus, name string, p Policy) error {
+func (f *File) SetBusPolicy(b Bus, name string, p BusPolicy) error {
 	if err := ValidateBusName(name); err != nil {
 		return err
 	}
@@ -646,7 +646,7 @@ func (c *Context) Canonical() string {
 	writeSorted(&b, KeyUnsetEnv, unset)
 	for _, bus := range []struct {
 		name string
-		m    map[string]Policy
+		m    map[string]BusPolicy
 	}{{"session-bus", c.SessionBus}, {"system-bus", c.SystemBus}} {
 		var items []string
 		for n, p := range bus.m {

@@ -80,7 +80,7 @@ type envWant struct {
 type busWant struct {
 	bus    overrides.Bus
 	name   string
-	policy overrides.Policy
+	policy overrides.BusPolicy
 	forget bool
 }
 
@@ -496,7 +496,7 @@ func (t *target) parseBus(bus overrides.Bus, section string, entries []member, b
 		w := busWant{bus: bus, name: e.key}
 		if isStr && s == "default" {
 			w.forget = true
-		} else if pol, err := overrides.ParsePolicy(s); isStr && err == nil {
+		} else if pol, err := overrides.ParseBusPolicy(s); isStr && err == nil {
 			w.policy = pol
 		} else {
 			bad(where, "%s is not none, see, talk, own or default", bytes.TrimSpace(e.val))
