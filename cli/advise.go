@@ -141,7 +141,7 @@ func (c *command) harden(args []string) error {
 	out := c.env.Stdout
 	changed := 0
 	for _, a := range apps {
-		p, err := m.Plan(a, *suggested)
+		p, err := m.PlanHarden(a, *suggested)
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.ID, err)
 		}
@@ -160,7 +160,7 @@ func (c *command) harden(args []string) error {
 		fmt.Fprintf(out, "--- %s (now)\n+++ %s (hardened)\n%s", a.ID, a.ID, model.Diff(p.Before, p.After))
 		fmt.Fprintln(out, model.Command(a.ID, p.Ops))
 		if *apply {
-			if _, err := m.Apply(p); err != nil {
+			if _, err := m.ApplyHarden(p); err != nil {
 				return fmt.Errorf("%s: %w", a.ID, err)
 			}
 			fmt.Fprintf(out, "# applied; undo with: confine reset %s (or restore the file shown as \"now\")\n", a.ID)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/policy"
 )
 
 // ApplyFile is one override file in `confine apply --json`.
@@ -37,10 +38,25 @@ type ApplyResult struct {
 	Check    bool           `json:"check"`
 	Files    []ApplyFile    `json:"files"`
 	Findings []ApplyFinding `json:"findings"`
-	// Error says why the apply failed or was refused (exit status 1);
-	// Written then lists the targets already written, if any.
+	// Error says why the apply failed or was refused (exit status 1): for
+	// a refused policy, every problem found, one line each. Written then
+	// lists the targets already written, if any.
 	Error   string   `json:"error,omitempty"`
 	Written []string `json:"written,omitempty"`
+}
+
+// problemLines are the lines an error is reported in: one for each
+// problem of a refused policy, else one.
+func problemLines(err error) []string {
+	var pe *policy.Error
+	if errors.As(err, &pe) && len(pe.Problems) > 1 {
+		lines := make([]string, len(pe.Problems))
+		for i, p := range pe.Problems {
+			lines[i] = model.OneLine(p.Error())
+		}
+		return lines
+	}
+	return []string{model.OneLine(err.Error())}
 }
 
 // Exit statuses of apply beyond the usual ones.
@@ -71,25 +87,26 @@ func (c *command) apply(args []string) error {
 	}
 	res := ApplyResult{Check: *check, Files: []ApplyFile{}, Findings: []ApplyFinding{}}
 	failed := func(err error) error {
+		lines := problemLines(err)
 		if *asJSON {
-			res.Error = oneLine(err.Error())
+			res.Error = strings.Join(lines, "\n")
 			if perr := c.printJSON(res); perr != nil {
 				return perr
 			}
 		}
-		return fail("%s", oneLine(err.Error()))
+		return fail("%s", strings.Join(lines, "\nconfine "+c.name+": "))
 	}
 	if *system && !*check && !c.isRoot() {
 		return failed(errNeedRoot)
 	}
 	m := c.model()
-	var pol *model.Policy
+	var pol *policy.Policy
 	if *preset != "" {
-		p, err := model.LoadPreset(*preset)
+		p, err := policy.LoadPreset(*preset)
 		if err != nil {
 			return failed(err)
 		}
-		if _, pol, err = m.PresetPolicy(p); err != nil {
+		if _, pol, err = p.Policy(m); err != nil {
 			return failed(err)
 		}
 	} else {
@@ -101,14 +118,14 @@ func (c *command) apply(args []string) error {
 		if err != nil {
 			return failed(fmt.Errorf("cannot read the policy: %w", err))
 		}
-		if pol, err = model.ParsePolicy(name, data, m.Flatpak); err != nil {
+		if pol, err = policy.Parse(name, data, m.Flatpak); err != nil {
 			return failed(err)
 		}
 	}
 	if *system && !*check {
 		m.EnableSystemWrites()
 	}
-	plan, err := m.PlanPolicy(pol, *system)
+	plan, err := pol.Plan(m, *system)
 	if err != nil {
 		return failed(err)
 	}
@@ -132,12 +149,15 @@ func (c *command) apply(args []string) error {
 		res.Findings = append(res.Findings, ApplyFinding{Target: n.Target, Severity: n.Severity, ID: n.ID, Message: n.Message})
 	}
 	if !*check {
-		written, err := m.WritePolicy(plan)
-		res.Written = written
+		done, err := plan.Write()
+		for _, c := range done {
+			res.Written = append(res.Written, c.Target)
+		}
 		if err != nil {
-			if len(written) > 0 {
-				err = fmt.Errorf("%w; already written: %s; the other files are unchanged", err, strings.Join(written, ", "))
-			} else {
+			switch {
+			case len(done) > 0:
+				err = fmt.Errorf("%w; already written: %s; the other files are unchanged", err, strings.Join(res.Written, ", "))
+			case !errors.Is(err, policy.ErrChanged):
 				err = fmt.Errorf("%w; nothing was written", err)
 			}
 			return failed(err)
@@ -197,7 +217,7 @@ func (c *command) presets(args []string) error {
 	}
 	switch {
 	case fs.NArg() == 0:
-		ps, err := model.Presets()
+		ps, err := policy.Presets()
 		if err != nil {
 			return err
 		}
@@ -206,11 +226,11 @@ func (c *command) presets(args []string) error {
 		}
 		return nil
 	case fs.NArg() == 2 && fs.Arg(0) == "show":
-		p, err := model.LoadPreset(fs.Arg(1))
+		p, err := policy.LoadPreset(fs.Arg(1))
 		if err != nil {
 			return err
 		}
-		data, _, err := c.model().PresetPolicy(p)
+		data, _, err := p.Policy(c.model())
 		if err != nil {
 			return err
 		}

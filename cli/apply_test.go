@@ -382,6 +382,69 @@ func TestApplyRefusesBadPolicies(t *testing.T) {
 	}
 }
 
+// TestApplyCheckListsEveryProblem: a policy with several problems is
+// refused with every one of them, one line each naming the policy and the
+// entry, on standard error and in --json; problems found while planning
+// (override files that cannot be read) are listed together too.
+func TestApplyCheckListsEveryProblem(t *testing.T) {
+	m := newMachine(t)
+	m.install("org.example.Native", true, native)
+	for _, c := range []struct {
+		policy string
+		want   []string
+	}{
+		{`{"format": "confine-policy", "version": 1, "colour": "blue", "overrides": {
+		  "global": {"permissions": {"sockets/x12": "off"}, "harden": "all"},
+		  "org.example.Native": {"folders": {"home": "rx", "xdg-music": "ro"}, "variables": {"ON": true}, "lock": "yes"},
+		  "example.Native": {}}}`, []string{
+			`colour: unknown key`,
+			`global: permissions: "sockets/x12": unknown permission`,
+			`global: harden: hardens an app`,
+			`org.example.Native: folders: "home": "rx" is not ro, rw, create, none or default`,
+			`org.example.Native: variables: "ON": true must be a string`,
+			`org.example.Native: lock: must be true or false`,
+			`example.Native: "example.Native" is not a valid application name`,
+		}},
+		{`{"format": "confine-policy", "version": 1, "overrides": {
+		  "org.example.A": {"permissions": {"shared/network": "off"}},
+		  "org.example.B": {"permissions": {"shared/network": "off"}},
+		  "org.example.C": {"permissions": {"shared/network": "off"}}}}`, []string{
+			`org.example.A: the override cannot be read`,
+			`org.example.C: the override cannot be read`,
+		}},
+	} {
+		os.MkdirAll(filepath.Join(m.user, "overrides"), 0o755)
+		for _, id := range []string{"org.example.A", "org.example.C"} {
+			os.WriteFile(filepath.Join(m.user, "overrides", id), []byte("shared=network;\n"), 0o644) // no group: GLib refuses it
+		}
+		pol := m.policy(c.policy)
+		before := m.snapshot()
+		if code := m.run("", "apply", "--check", pol); code != 1 {
+			t.Fatalf("exit %d, want 1 (refused): %s", code, m.lastErrs)
+		}
+		lines := strings.Split(strings.TrimSpace(m.lastErrs), "\n")
+		if len(lines) != len(c.want) {
+			t.Errorf("%d lines, want %d:\n%s", len(lines), len(c.want), m.lastErrs)
+		}
+		for i := range min(len(lines), len(c.want)) {
+			if !strings.HasPrefix(lines[i], "confine apply: "+pol+": ") || !strings.Contains(lines[i], c.want[i]) {
+				t.Errorf("line %d: %q\nwant the policy's path and %q", i+1, lines[i], c.want[i])
+			}
+		}
+		m.run("", "apply", "--check", "--json", pol)
+		var res cli.ApplyResult
+		if err := json.Unmarshal([]byte(m.lastOut), &res); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Split(res.Error, "\n"); len(got) != len(c.want) || !strings.Contains(got[len(got)-1], c.want[len(c.want)-1]) {
+			t.Errorf("--json error %q", res.Error)
+		}
+		if code := m.run("", "apply", pol); code != 1 || !maps.Equal(before, m.snapshot()) {
+			t.Fatalf("exit %d, and a refused policy wrote files", code)
+		}
+	}
+}
+
 func TestApplySystemScope(t *testing.T) {
 	m := newMachine(t)
 	m.install("org.example.Native", true, native)

@@ -86,11 +86,9 @@ func Main(env Env, args []string) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(env.Stderr, "confine "+c.name+": "+oneLine(err.Error()))
+	fmt.Fprintln(env.Stderr, "confine "+c.name+": "+model.OneLine(err.Error()))
 	return 1
 }
-
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ") }
 
 type command struct {
 	env  Env
@@ -176,7 +174,7 @@ func (c *command) list(args []string) error {
 		out = append(out, e)
 	}
 	for _, err := range m.Errors {
-		fmt.Fprintln(c.env.Stderr, "confine list: warning:", oneLine(err.Error()))
+		fmt.Fprintln(c.env.Stderr, "confine list: warning:", model.OneLine(err.Error()))
 	}
 	if *asJSON {
 		if out == nil {
@@ -506,7 +504,7 @@ func showResult(m *model.Model, a *model.App, target string, e *model.Effective)
 		res.FilesystemRst = e.ResetBy.String()
 	}
 	for _, b := range e.Broken {
-		res.Broken = append(res.Broken, oneLine(b.Error()))
+		res.Broken = append(res.Broken, model.OneLine(b.Error()))
 	}
 	return res
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/confine-app/confine/internal/portaltest"
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
+	"github.com/confine-app/confine/permstore"
+	"github.com/confine-app/confine/portals"
 )
 
 // These tests run the command line in-process, through cli.Main with an
@@ -418,7 +420,7 @@ func TestHelp(t *testing.T) {
 
 func TestExportImportPortalPermissions(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	for _, s := range []struct{ table, id, app, v string }{{"devices", "camera", "net.waveline.Browser", "yes"}, {"devices", "microphone", "net.waveline.Browser", "no"}, {"background", "background", "im.chatterly.Desktop", "yes"}} {
 		if err := store.SetPermission(s.table, true, s.id, s.app, []string{s.v}); err != nil {
 			t.Fatal(err)
@@ -436,7 +438,7 @@ func TestExportImportPortalPermissions(t *testing.T) {
 	if got := strings.Join(e.Portals["net.waveline.Browser"]["devices/camera"], ","); got != "yes" {
 		t.Fatalf("exported portals %v", e.Portals)
 	}
-	pm := model.NewPortalManagerFor(store)
+	pm := portals.NewFor(store)
 	pm.Reset("net.waveline.Browser")
 	pm.Reset("im.chatterly.Desktop")
 	file := filepath.Join(t.TempDir(), "ex.json")
@@ -463,7 +465,7 @@ func TestExportImportPortalPermissions(t *testing.T) {
 
 func TestShowPortals(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	for _, s := range []struct {
 		table, id, app string
 		v              []string
@@ -526,7 +528,7 @@ func TestShowPortals(t *testing.T) {
 
 func TestImportRefusesATableTheDesktopLacks(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	if err := store.SetPermission("devices", true, "camera", "org.other.App", []string{"yes"}); err != nil {
 		t.Fatal(err)
 	}

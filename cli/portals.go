@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/portals"
 )
 
 // The portal part of `confine show`: what the desktop's permission store
@@ -67,25 +68,25 @@ type ShowUSBDecision struct {
 }
 
 func (c *command) portalsOf(appID string) *ShowPortals {
-	pm := model.NewPortalManager(c.env.Model)
+	pm := portals.New(c.env.Model)
 	defer pm.Close()
 	if pm.Err != nil {
 		return &ShowPortals{Error: pm.Err.Error()}
 	}
 	res := &ShowPortals{Permissions: []ShowPortal{}}
 	for _, st := range pm.Status(appID) {
-		if st.State == model.PortalUnsupported {
+		if st.State == portals.Unsupported {
 			return &ShowPortals{Error: st.WhyText(model.English)}
 		}
 		f, args := st.Meaning()
 		sp := ShowPortal{Table: st.Perm.Key, ID: st.Perm.Value, Name: st.Perm.Title, Stored: st.Raw, State: st.State.String(),
 			Granted: st.Granted(), Level: st.Level, Meaning: fmt.Sprintf(f, args...), ReadOnly: st.ReadOnly}
-		if st.Kind() == model.PortalInhibit {
+		if st.Kind() == portals.KindInhibit {
 			sp.Flags = append([]string{}, st.Flags...)
 		}
 		res.Permissions = append(res.Permissions, sp)
 	}
-	ss, err := pm.Sessions(appID)
+	ss, err := pm.SavedSessions(appID)
 	if err != nil {
 		return &ShowPortals{Error: err.Error()}
 	}
@@ -108,7 +109,7 @@ func (c *command) portalsOf(appID string) *ShowPortals {
 	for _, o := range ow {
 		res.OpenWith = append(res.OpenWith, ShowOpenWith{ContentType: o.ContentType, Stored: o.Raw, Handler: o.Handler, Skips: o.Skips()})
 	}
-	devs, err := pm.USBDevices(appID)
+	devs, err := pm.USBDecisions(appID)
 	if err != nil {
 		return &ShowPortals{Error: err.Error()}
 	}

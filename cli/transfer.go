@@ -13,13 +13,16 @@ import (
 
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
+	"github.com/confine-app/confine/policy"
+	"github.com/confine-app/confine/portals"
 )
 
 // export and import: all of a user's overrides (and portal answers) in one
 // file, restored byte for byte after every entry was checked.
 
-// ExportFormat names Confine's export files.
-const ExportFormat = "confine-overrides"
+// ExportFormat names Confine's export files (which confine apply reads as
+// a policy of whole files).
+const ExportFormat = policy.ExportFormat
 
 // Export is the file `confine export` writes: every user override, verbatim,
 // so import restores byte-identical files.
@@ -39,7 +42,7 @@ type Export struct {
 
 func (c *command) export(args []string) error {
 	fs := c.flags("[--portals] [APP…] > FILE")
-	portals := fs.Bool("portals", false, "also export portal permissions (camera, microphone, location…) from the permission store")
+	withPortals := fs.Bool("portals", false, "also export portal permissions (camera, microphone, location…) from the permission store")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return err
 	}
@@ -64,8 +67,8 @@ func (c *command) export(args []string) error {
 			ex.Overrides[t] = string(data)
 		}
 	}
-	if *portals {
-		pm := model.NewPortalManager(c.env.Model)
+	if *withPortals {
+		pm := portals.New(c.env.Model)
 		defer pm.Close()
 		if pm.Err != nil {
 			return fail("cannot read portal permissions: %v", pm.Err)
@@ -137,16 +140,16 @@ func (c *command) importFile(args []string) error {
 		}
 		for k, v := range perms {
 			table, id, _ := strings.Cut(k, "/")
-			if err := model.CheckPortalKey(table, id, v); err != nil {
+			if err := portals.CheckKey(table, id, v); err != nil {
 				return fail("portal permissions for %s: %v", app, err)
 			}
 		}
 	}
 	// The desktop must have every table the file names: Confine never
 	// creates one. Checked before anything is written.
-	var pm *model.PortalManager
+	var pm *portals.Manager
 	if len(ex.Portals) > 0 {
-		pm = model.NewPortalManager(c.env.Model)
+		pm = portals.New(c.env.Model)
 		defer pm.Close()
 		switch {
 		case pm.Err != nil && *dry:
@@ -155,7 +158,7 @@ func (c *command) importFile(args []string) error {
 			return fail("cannot restore portal permissions (nothing was written): %v", pm.Err)
 		default:
 			for _, a := range slices.Sorted(maps.Keys(ex.Portals)) {
-				if err := pm.CheckSnapshot(model.Snapshot(ex.Portals[a])); err != nil {
+				if err := pm.CheckSnapshot(portals.Snapshot(ex.Portals[a])); err != nil {
 					return fail("portal permissions for %s (nothing was written): %v", a, err)
 				}
 			}
@@ -185,7 +188,7 @@ func (c *command) importFile(args []string) error {
 		}
 		if !*dry {
 			for _, a := range apps {
-				if err := pm.Restore(a, model.Snapshot(ex.Portals[a])); err != nil {
+				if err := pm.Restore(a, portals.Snapshot(ex.Portals[a])); err != nil {
 					return fail("restoring portal permissions of %s: %v", a, err)
 				}
 			}

@@ -252,7 +252,7 @@ func TestShowMatchesFlatpakInfo(t *testing.T) {
 		case 5:
 			w.confine(t, "override", pick("--nosocket=x11", "--share=network", "--nofilesystem=host:reset", "--talk-name=org.confine.*", "--unset-env=FOO", "--filesystem=xdg-music:ro"), pick(a.ID, "global"))
 		default:
-			_, err = m.SetBus(app, overrides.SessionBus, pick("org.freedesktop.secrets", "org.freedesktop.Flatpak", "org.confine.Other"), []overrides.Policy{overrides.PolicyNone, overrides.PolicyTalk, overrides.PolicyOwn}[r.Intn(3)])
+			_, err = m.SetBus(app, overrides.SessionBus, pick("org.freedesktop.secrets", "org.freedesktop.Flatpak", "org.confine.Other"), []overrides.BusPolicy{overrides.PolicyNone, overrides.PolicyTalk, overrides.PolicyOwn}[r.Intn(3)])
 		}
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)

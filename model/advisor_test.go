@@ -107,7 +107,7 @@ func TestHardenDemoApps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
+	env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
 	m := Load(env)
 	_, haveFlatpak := exec.LookPath("flatpak")
 	for _, a := range m.Apps {
@@ -115,11 +115,11 @@ func TestHardenDemoApps(t *testing.T) {
 			continue
 		}
 		for _, suggested := range []bool{false, true} {
-			p, err := m.Plan(a, suggested)
+			p, err := m.PlanHarden(a, suggested)
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := m.Apply(p)
+			c, err := m.ApplyHarden(p)
 			if err != nil {
 				t.Fatalf("%s: %v", a.ID, err)
 			}
@@ -172,7 +172,7 @@ func TestDismissedFindingsAreRememberedAndNotApplied(t *testing.T) {
 	}
 	m = Load(w.env()) // a new run
 	a, _ = m.App("org.example.App")
-	p, err := m.Plan(a, true)
+	p, err := m.PlanHarden(a, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func benchEnv(b *testing.B, n int) Env {
 	if err != nil {
 		b.Fatal(err)
 	}
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
+	env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
 	b.ResetTimer()
 	return env
 }

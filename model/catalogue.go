@@ -86,7 +86,7 @@ func ParseSeverity(s string) (Severity, bool) {
 type Permission struct {
 	ID          string // "sockets/x11", "filesystems/home", "portals/camera", "session-bus/org.freedesktop.secrets"
 	Group       Group
-	Key         string // keyfile key ("sockets"), portal table, or bus group
+	Key         string // keyfile key ("sockets"), portal table (package portals), or bus group
 	Value       string // keyfile value ("x11"), location, portal id, or bus name
 	Title       string
 	Description string
@@ -203,23 +203,6 @@ func folder(value, title, desc string, risk Severity, advice ...Advice) *Permiss
 	return &Permission{ID: overrides.KeyFilesystems + "/" + value, Group: GroupFilesystem, Key: overrides.KeyFilesystems, Value: value, Title: title, Description: desc, MinVersion: MustVersion("0.8.0"), Risk: risk, Advice: advice}
 }
 
-func portal(table, id, title, desc string, risk Severity) *Permission {
-	return &Permission{ID: "portals/" + id, Group: GroupPortals, Key: table, Value: id, Title: title, Description: desc, Risk: risk}
-}
-
-// The tables of the permission store Confine reads and writes. Table names
-// only ever come from this list: the store makes a file of whatever name it
-// is given.
-const (
-	OpenWithTable = "desktop-used-apps"
-	USBTable      = "usb"
-)
-
-var portalTables = []string{
-	"background", "devices", "gamemode", "inhibit", "input-capture", "location", "notifications",
-	"realtime", "remote-desktop", "screencast", "screenshot", USBTable, "wallpaper", OpenWithTable,
-}
-
 // busName is a session-bus name the advisor knows; such entries are not
 // rows of their own (bus names are listed as the layers give them).
 func busName(name, title, desc string, risk Severity, advice ...Advice) *Permission {
@@ -329,8 +312,10 @@ func broadFolder(sev Severity, title, reason string) Advice {
 		Fix: N_("Replace it with the folders the app needs (e.g. Downloads); file dialogs still give access to single files through portals.")}
 }
 
-// Catalogue is every permission Confine knows, in display order. The window,
-// the command line and the advisor render from it.
+// Catalogue is every permission of the override files Confine knows, in
+// display order. The window, the command line and the advisor render from
+// it. Portal permissions, which the desktop keeps rather than the override
+// files, have catalogue entries of the same type in package portals.
 var Catalogue = []*Permission{
 	Network, IPC,
 	X11, Wayland, FallbackX11, PulseAudio, SessionBusSocket, SystemBusSocket, SSHAuth, PCSC, CUPS, GPGAgent, InheritWayland,
@@ -343,20 +328,6 @@ var Catalogue = []*Permission{
 	folder("xdg-music", N_("Music folder"), N_("Your Music folder"), SeverityLow),
 	folder("xdg-pictures", N_("Pictures folder"), N_("Your Pictures folder"), SeverityLow),
 	folder("xdg-videos", N_("Videos folder"), N_("Your Videos folder"), SeverityLow),
-
-	portal("devices", "camera", N_("Camera"), N_("Use the camera"), SeverityHigh),
-	portal("devices", "microphone", N_("Microphone"), N_("Record from the microphone"), SeverityHigh),
-	portal("devices", "speakers", N_("Speakers"), N_("Play sound"), SeverityLow),
-	portal("location", "location", N_("Location"), N_("Know where you are"), SeverityHigh),
-	portal("screenshot", "screenshot", N_("Screenshots"), N_("Take screenshots without asking each time"), SeverityMedium),
-	portal("wallpaper", "wallpaper", N_("Wallpaper"), N_("Change the desktop and lock screen background"), SeverityLow),
-	portal("background", "background", N_("Run in background"), N_("Keep running after its windows are closed"), SeverityLow),
-	portal("notifications", "notification", N_("Notifications"), N_("Show notifications"), SeverityNone),
-	portal("inhibit", "inhibit", N_("Keep the session awake"), N_("Block logging out, user switching, suspend or the session going idle"), SeverityLow),
-	portal("gamemode", "gamemode", N_("Game mode"), N_("Ask the system to tune itself for a game"), SeverityNone),
-	portal("realtime", "realtime", N_("Realtime scheduling"), N_("Run threads at realtime or raised priority"), SeverityLow),
-	// Shown in the USB Devices group, next to the device rules.
-	portal(USBTable, "usb", N_("USB portal"), N_("Ask the desktop for USB devices"), SeverityMedium),
 
 	FlatpakPortal, Secrets,
 }

@@ -1,13 +1,7 @@
 package model
 
 import (
-	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/confine-app/confine/internal/testbin"
@@ -52,51 +46,21 @@ func TestNamesOnlyInCatalogueAndGrammar(t *testing.T) {
 		"cli/advise.go:all":             "the --all option of harden",
 		"model/demo.go:home":            "the demo's home folder",
 		"ui/header.go:wayland":          "a CSS class",
-		"model/policy.go:all":           "a policy's harden level",
-		"model/preset.go:network":       "a kind of access a preset gives back",
+		"policy/parse.go:all":           "a policy's harden level",
+		"policy/preset.go:network":      "a kind of access a preset gives back",
 		"overrides/file.go:session-bus": "Canonical's section name for the session bus",
 		"overrides/flags.go:usb":        "the --usb option",
 		"overrides/usb.go:all":          "the USB query rule that matches every device",
+		"portals/spec.go:usb":           "the USB portal's table and its entry",
 		"overrides/file.go:system-bus":  "Canonical's section name for the system bus",
 	}
-	root := testbin.Root(t)
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	testbin.CodeStrings(t, func(rel string, pos token.Position, v string) {
+		if !names[v] || allowed[rel] {
+			return
 		}
-		rel, _ := filepath.Rel(root, path)
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") || d.Name() == "_build" || d.Name() == "testdata" || rel == "build-aux" {
-				return filepath.SkipDir
-			}
-			return nil
+		if _, ok := notNames[rel+":"+v]; ok {
+			return
 		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || allowed[rel] || strings.HasPrefix(rel, "internal/") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			lit, ok := n.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			v, err := strconv.Unquote(lit.Value)
-			if err != nil || !names[v] {
-				return true
-			}
-			if _, ok := notNames[rel+":"+v]; ok {
-				return true
-			}
-			t.Errorf("%s: %q is a permission name; use the catalogue (model) or the grammar tables (overrides)", fset.Position(lit.Pos()), v)
-			return true
-		})
-		return nil
+		t.Errorf("%s: %q is a permission name; use the catalogue (model) or the grammar tables (overrides)", pos, v)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

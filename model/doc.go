@@ -15,6 +15,13 @@
 // administrator's global and per-app overrides, then the user's global and
 // per-app overrides.
 //
-// The catalogue (catalogue.go) lists every permission Confine shows, with
-// titles, explanations, risk and the first Flatpak release that honours it.
+// The catalogue (catalogue.go) lists every permission of the override files
+// Confine shows, with titles, explanations, risk and the first Flatpak
+// release that honours it.
+//
+// What the model leaves to others: what the desktop's stored answers mean
+// (portal permissions, saved sessions) is package portals, fleet policies
+// and presets package policy; both import model, which never imports them.
+// The permission store's D-Bus client is package permstore, a leaf the
+// model asks only for the session bus and its portals (session.go).
 package model

@@ -84,7 +84,7 @@ type EnvState struct {
 
 // BusState is the effective policy for one bus name.
 type BusState struct {
-	Policy overrides.Policy
+	Policy overrides.BusPolicy
 	Source Source
 }
 

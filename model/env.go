@@ -25,6 +25,19 @@ func MapEnv(vars map[string]string) Env {
 	return Env{Vars: func(k string) string { return vars[k] }}
 }
 
+// With is the environment with some variables set over its own (tests
+// pick a Flatpak release or a language this way).
+func (e Env) With(vars map[string]string) Env {
+	base := e.getenv
+	e.Vars = func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		return base(k)
+	}
+	return e
+}
+
 func (e Env) getenv(k string) string {
 	if e.Vars == nil {
 		return os.Getenv(k)

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/confine-app/confine/overrides"
 )
@@ -85,6 +86,10 @@ func translateArgs(tr func(string) string, args []any) []any {
 
 // English is the identity translation, for the command line.
 func English(s string) string { return s }
+
+// OneLine folds a message onto one line (an error from a tool or a file
+// may span several), for the command line and for notes.
+func OneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ") }
 
 // Rating is an app's overall verdict, in the spirit of GNOME Software's.
 type Rating int

@@ -14,16 +14,16 @@ type HardenPlan struct {
 	Before, After []byte // nil: no file
 }
 
-// Plan computes the hardening of an app without writing anything:
+// PlanHarden computes the hardening of an app without writing anything:
 // recommended fixes always, suggested ones on request, dismissed findings
 // never. The options are recorded as asked (explicit revocations) so a
 // later update cannot widen them again.
-func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
+func (m *Model) PlanHarden(a *App, includeSuggested bool) (HardenPlan, error) {
 	p := HardenPlan{Target: a.ID}
 	p.Findings, p.Ops = fixes(m.Audit(a), includeSuggested)
 	// Checked before it is offered: a plan never leaves the app without a
 	// display in a kind of session where it has one now.
-	p.Ops = m.keepDisplay(a, p.Ops)
+	p.Ops = m.sparingDisplay(a, p.Ops)
 	before, err := m.User.Read(a.ID)
 	if err != nil {
 		return p, err
@@ -42,6 +42,15 @@ func (m *Model) Plan(a *App, includeSuggested bool) (HardenPlan, error) {
 		p.After = f.Bytes()
 	}
 	return p, nil
+}
+
+// HardenFixes are the advisor's fixes for an app with these effective
+// permissions, as a policy's "harden" applies them: those of the
+// catalogue's advice and of write escapes (not of the findings about
+// displays, updates or unreadable files; dismissals, one person's choice,
+// do not count), recommended fixes always, suggested ones on request.
+func HardenFixes(e *Effective, includeSuggested bool) (picked []Finding, ops []overrides.Op) {
+	return fixes(appFindings(e), includeSuggested)
 }
 
 // fixes picks the findings hardening acts on (recommended always,
@@ -63,9 +72,9 @@ func fixes(all []Finding, includeSuggested bool) (picked []Finding, ops []overri
 	return picked, ops
 }
 
-// Apply writes a plan; it fails if the override changed since the plan was
-// made.
-func (m *Model) Apply(p HardenPlan) (Change, error) {
+// ApplyHarden writes a hardening plan; it fails if the override changed
+// since the plan was made.
+func (m *Model) ApplyHarden(p HardenPlan) (Change, error) {
 	c := Change{Target: p.Target, Before: p.Before, After: p.After}
 	return c, m.User.Write(p.Target, p.Before, p.After)
 }
@@ -76,10 +85,10 @@ func displayOp(o overrides.Op) bool {
 	return ok && key == overrides.KeySockets && (o.Value == X11.Value || o.Value == Wayland.Value || o.Value == FallbackX11.Value)
 }
 
-// keepDisplay drops the display options from ops when applying them would
-// leave the app without a display in a Wayland or an X11 session where it
-// has one now.
-func (m *Model) keepDisplay(a *App, ops []overrides.Op) []overrides.Op {
+// sparingDisplay drops the display options from ops when applying them
+// would leave the app without a display in a Wayland or an X11 session
+// where it has one now.
+func (m *Model) sparingDisplay(a *App, ops []overrides.Op) []overrides.Op {
 	if m.displayAfter(a, ops) {
 		return ops
 	}
@@ -123,12 +132,12 @@ func (m *Model) displayLost(a *App, edit func(*overrides.File) error) []string {
 	now := Merge(m.Dialect, ls)
 	user.File = f
 	user.Context, user.Problems = f.Context(m.Dialect)
-	return displaysLost(now, Merge(m.Dialect, ls))
+	return DisplaysLost(now, Merge(m.Dialect, ls))
 }
 
-// displaysLost names the kinds of session ("Wayland", "X11") in which an
+// DisplaysLost names the kinds of session ("Wayland", "X11") in which an
 // app shows its windows with now but not with after.
-func displaysLost(now, after *Effective) []string {
+func DisplaysLost(now, after *Effective) []string {
 	var lost []string
 	for _, s := range []struct {
 		name string

@@ -1,10 +1,11 @@
 package model
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/confine-app/confine/overrides"
@@ -165,7 +166,7 @@ func (a *App) metadataLayer() Layer {
 // means the "All applications" page: the global overrides only), lowest
 // first: metadata ← system global ← system app ← user global ← user app, the
 // system ones only for apps installed system-wide.
-func (m *Model) Layers(a *App) []Layer { return m.scopeLayers(a, Target(a), false, nil) }
+func (m *Model) Layers(a *App) []Layer { return m.ScopeLayers(a, Target(a), false, nil) }
 
 // Effective merges an app's layers (nil: the global overrides alone).
 func (m *Model) Effective(a *App) *Effective {
@@ -190,16 +191,35 @@ type Change struct {
 
 // Changed reports whether the write changed anything.
 func (c Change) Changed() bool {
-	return !sameFile(c.Before, c.After)
+	return !overrides.SameFile(c.Before, c.After)
 }
-
-// sameFile compares two override files' bytes, nil meaning no file.
-func sameFile(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
 
 // Undo puts the file back as it was before c, provided nobody changed it
 // since.
 func (m *Model) Undo(c Change) error {
 	return m.User.Write(c.Target, c.After, c.Before)
+}
+
+// UndoAll reverts changes made together, last first, all or nothing as
+// far as it can tell: when a file was changed since, nothing is undone
+// (undoing the rest could leave the files in a state nobody chose).
+func (m *Model) UndoAll(cs []Change) error {
+	var changed []string
+	for _, c := range cs {
+		if now, err := m.User.Read(c.Target); err != nil || !overrides.SameFile(now, c.After) {
+			p, _ := m.User.Path(c.Target)
+			changed = append(changed, p)
+		}
+	}
+	if len(changed) > 0 {
+		return fmt.Errorf("changed since, so nothing was undone: %s", strings.Join(changed, ", "))
+	}
+	for _, c := range slices.Backward(cs) {
+		if err := m.Undo(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Global names the override for all apps (the "All Applications" page).
@@ -428,7 +448,7 @@ func (m *Model) ResetEnv(a *App, name string) (Change, error) {
 }
 
 // SetBus sets the policy for a bus name.
-func (m *Model) SetBus(a *App, b overrides.Bus, name string, p overrides.Policy) (Change, error) {
+func (m *Model) SetBus(a *App, b overrides.Bus, name string, p overrides.BusPolicy) (Change, error) {
 	if err := overrides.ValidateBusName(name); err != nil {
 		return Change{}, err
 	}

@@ -475,7 +475,7 @@ func TestAppDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.Vars = chain(env.Vars, map[string]string{"LANG": "de_DE.UTF-8", "CONFINE_FLATPAK_VERSION": "1.14.10"})
+	env = env.With(map[string]string{"LANG": "de_DE.UTF-8", "CONFINE_FLATPAK_VERSION": "1.14.10"})
 	m := Load(env)
 	a, err := m.App("org.paperwork.Office")
 	if err != nil {
@@ -492,15 +492,6 @@ func TestAppDetails(t *testing.T) {
 	}
 	if len(m.Apps) != len(DemoApps)+1 {
 		t.Fatalf("%d apps, want %d", len(m.Apps), len(DemoApps)+1)
-	}
-}
-
-func chain(base func(string) string, over map[string]string) func(string) string {
-	return func(k string) string {
-		if v, ok := over[k]; ok {
-			return v
-		}
-		return base(k)
 	}
 }
 

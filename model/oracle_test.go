@@ -40,7 +40,7 @@ func shown(e *Effective) string {
 			delete(c.Filesystems, loc)
 		}
 	}
-	for _, bus := range []map[string]overrides.Policy{c.SessionBus, c.SystemBus} {
+	for _, bus := range []map[string]overrides.BusPolicy{c.SessionBus, c.SystemBus} {
 		for n, p := range bus {
 			if p == overrides.PolicyNone {
 				delete(bus, n)

@@ -193,30 +193,33 @@ func (p *Permission) finding(adv Advice, src Source, grant string) Finding {
 }
 
 // Revocation is the `flatpak override` option that takes p away.
-func (p *Permission) Revocation() overrides.Op {
-	switch p.Group {
-	case GroupFilesystem:
-		return overrides.Op{Flag: "nofilesystem", Value: p.Value}
-	case GroupSessionBus:
-		return overrides.Op{Flag: "no-talk-name", Value: p.Value}
-	}
-	return overrides.Op{Flag: overrides.FixedFlag(p.Key, overrides.Revoke), Value: p.Value}
-}
+func (p *Permission) Revocation() overrides.Op { return p.option(overrides.Revoke) }
 
 // Grant is the `flatpak override` option that gives p.
-func (p *Permission) Grant() overrides.Op {
-	switch p.Group {
-	case GroupFilesystem:
-		return overrides.Op{Flag: "filesystem", Value: p.Value}
-	case GroupSessionBus:
-		return overrides.Op{Flag: "talk-name", Value: p.Value}
-	}
-	return overrides.Op{Flag: overrides.FixedFlag(p.Key, overrides.Grant), Value: p.Value}
+func (p *Permission) Grant() overrides.Op { return p.option(overrides.Grant) }
+
+// optionFlags are the grant and the revoke option of the groups whose
+// options are not those of a fixed-name key.
+var optionFlags = map[Group][2]string{
+	GroupFilesystem: {"filesystem", "nofilesystem"},
+	GroupSessionBus: {"talk-name", "no-talk-name"},
 }
 
-// writeEscape reports whether write access to a location reaches a path
-// that runs code outside the sandbox.
-func writeEscape(loc string) bool {
+// option is the `flatpak override` option that grants or revokes p.
+func (p *Permission) option(s overrides.State) overrides.Op {
+	f, ok := optionFlags[p.Group]
+	switch {
+	case !ok:
+		return overrides.Op{Flag: overrides.FixedFlag(p.Key, s), Value: p.Value}
+	case s == overrides.Revoke:
+		return overrides.Op{Flag: f[1], Value: p.Value}
+	}
+	return overrides.Op{Flag: f[0], Value: p.Value}
+}
+
+// WriteEscape reports whether write access to a location reaches a path
+// that runs code outside the sandbox (see escapePaths).
+func WriteEscape(loc string) bool {
 	reason, _ := escapeReason(loc)
 	return reason != ""
 }

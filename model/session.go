@@ -1,14 +1,12 @@
 package model
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/confine-app/confine/overrides"
+	"github.com/confine-app/confine/permstore"
 )
 
 // The session Confine runs in decides what conditional permissions give an
@@ -53,23 +51,7 @@ func hasWayland(env Env) bool {
 	return false
 }
 
-func hasUSBPortal(env Env) bool {
-	addr := sessionBusAddress(env)
-	if addr == "" {
-		// No bus in this environment: no portal to ask.
-		return false
-	}
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	obj := conn.Object(portalName, portalPath)
-	var v dbus.Variant
-	return obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.portal.Usb", "version").Store(&v) == nil
-}
+func hasUSBPortal(env Env) bool { return permstore.SessionHasPortal(env.Getenv, "Usb") }
 
 // Session is the session Confine runs in, found once (asking the portal
 // costs a bus round trip).

@@ -37,7 +37,7 @@ func (m *Model) SystemCopy(id string) (a *App, perUser bool) {
 // any user's own: for an app, its metadata (when a is non-nil) ← system
 // global ← system app; for "global", the system global override alone.
 func (m *Model) SystemLayers(a *App, target string) []Layer {
-	return m.scopeLayers(a, target, true, nil)
+	return m.ScopeLayers(a, target, true, nil)
 }
 
 // SystemEffective merges SystemLayers; Own is the top layer's file.
@@ -48,13 +48,14 @@ func (m *Model) SystemEffective(a *App, target string) *Effective {
 	return e
 }
 
-// scopeLayers builds the stack Flatpak merges for target, as far as the
-// scope reaches: system scope stops at the system app override, user
-// scope adds the user's layers (and the system ones only for apps
-// installed system-wide, as Flatpak does). planned replaces what is on
-// disk for the scope's own store (target → bytes, nil: no file); it is
-// how a policy is judged before anything is written.
-func (m *Model) scopeLayers(a *App, target string, system bool, planned map[string][]byte) []Layer {
+// ScopeLayers builds the stack Flatpak merges for target (a nil app: its
+// metadata is left out), as far as the scope reaches: system scope stops
+// at the system app override, user scope adds the user's layers (and the
+// system ones only for apps installed system-wide, as Flatpak does).
+// planned replaces what is on disk for the scope's own store (target →
+// bytes, nil: no file); it is how a policy is judged before anything is
+// written.
+func (m *Model) ScopeLayers(a *App, target string, system bool, planned map[string][]byte) []Layer {
 	var out []Layer
 	if a != nil {
 		out = append(out, a.metadataLayer())

@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"strings"
+
+	"github.com/confine-app/confine/overrides"
 )
 
 // UnifiedDiff renders the change from before to after in the unified
@@ -10,7 +12,7 @@ import (
 // tools read. nil stands for "no file" and is named /dev/null in the
 // header, as for a created or deleted file. Equal inputs give "".
 func UnifiedDiff(name string, before, after []byte) string {
-	if sameFile(before, after) {
+	if overrides.SameFile(before, after) {
 		return ""
 	}
 	from, to := name, name

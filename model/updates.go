@@ -45,7 +45,7 @@ func declaredGrants(a *App) []overrides.Op {
 	}
 	for _, b := range []struct {
 		prefix string
-		m      map[string]overrides.Policy
+		m      map[string]overrides.BusPolicy
 	}{{"", c.SessionBus}, {"system-", c.SystemBus}} {
 		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			switch b.m[n] {
@@ -180,12 +180,12 @@ func updateFinding(d *overrides.Dialect, gained []overrides.Op) Finding {
 // keyring (FlatpakPortal, Secrets) are denied when not granted.
 func (m *Model) Lock(a *App) (Change, error) {
 	// A last check: no display is lost in any kind of session.
-	return m.Override(a.ID, m.keepDisplay(a, m.lockOps(m.Effective(a))))
+	return m.Override(a.ID, m.sparingDisplay(a, m.LockOps(m.Effective(a))))
 }
 
-// lockOps are the options that lock an app with these effective
-// permissions.
-func (m *Model) lockOps(e *Effective) []overrides.Op {
+// LockOps are the options that lock an app with these effective
+// permissions (see Lock), as a policy's "lock" writes them.
+func (m *Model) LockOps(e *Effective) []overrides.Op {
 	var ops []overrides.Op
 	for _, key := range overrides.FixedKeys {
 		for _, n := range m.Dialect.Names(key) {

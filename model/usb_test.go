@@ -50,7 +50,7 @@ func TestUSBRulesAreEditedMinimally(t *testing.T) {
 	w := newWorld(t)
 	w.install("system", "org.example.App", "[Application]\nname=org.example.App\n\n[USB Devices]\nenumerable-devices=vnd:091e;\n")
 	env := w.env()
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.18.1"})
+	env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": "1.18.1"})
 	m := Load(env)
 	a, _ := m.App("org.example.App")
 	q, hidden, err := ParseUSBRule("vnd:091E")
@@ -77,7 +77,7 @@ func TestUSBRulesAreEditedMinimally(t *testing.T) {
 		t.Fatalf("left %q", data)
 	}
 	// 1.14 has no USB rules.
-	env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
+	env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": "1.14.10"})
 	if _, err := Load(env).AddUSB(a, q, false); err == nil {
 		t.Fatal("USB rule written for 1.14")
 	}

@@ -62,7 +62,7 @@ func TestReleasesDisagree(t *testing.T) {
 				if slices.Contains(ids, "revoke/x11") == d.Conditional || slices.Contains(ids, "info/x11-without-wayland") != d.Conditional {
 					t.Errorf("findings %v", ids)
 				}
-				p, err := m.Plan(a, true)
+				p, err := m.PlanHarden(a, true)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -312,7 +312,7 @@ func TestDisplayLostBy(t *testing.T) {
 		{"1.14.10", overrides.KeySockets, "fallback-x11", overrides.Revoke, "X11"},
 	} {
 		env := w.env()
-		env.Vars = chain(env.Vars, map[string]string{"CONFINE_FLATPAK_VERSION": tc.version})
+		env = env.With(map[string]string{"CONFINE_FLATPAK_VERSION": tc.version})
 		m := Load(env)
 		a, _ := m.App("org.example.App")
 		if got := strings.Join(m.DisplayLostBy(a, tc.key, tc.name, tc.want), ","); got != tc.lost {

@@ -179,8 +179,9 @@ func flock(fd, how int) error {
 	}
 }
 
-// same reports whether two file contents are equal (nil: no file).
-func same(a, b []byte) bool { return bytes.Equal(a, b) && (a == nil) == (b == nil) }
+// SameFile reports whether two override files' contents are equal, nil
+// meaning no file (an empty file is a file).
+func SameFile(a, b []byte) bool { return bytes.Equal(a, b) && (a == nil) == (b == nil) }
 
 // readCurrent reads the file at p; a missing file is nil, nil.
 func readCurrent(p string) ([]byte, error) {
@@ -245,7 +246,7 @@ func commit(p, target string, expect, data []byte, perm fs.FileMode) error {
 	if err != nil {
 		return &LoadError{Path: p, Err: err}
 	}
-	if !same(cur, expect) {
+	if !SameFile(cur, expect) {
 		return &ConflictError{Path: p}
 	}
 	if beforeCommit != nil {
@@ -279,7 +280,7 @@ func commit(p, target string, expect, data []byte, perm fs.FileMode) error {
 		return &WriteError{Path: p, Dir: dir, Err: err}
 	}
 	// tmp now names the file that was replaced.
-	if replaced, err := os.ReadFile(tmp); err == nil && same(replaced, expect) {
+	if replaced, err := os.ReadFile(tmp); err == nil && SameFile(replaced, expect) {
 		return syncDir(dir)
 	}
 	// Another program wrote in the gap: give it its file back. If yet
@@ -304,7 +305,7 @@ func commitRemove(p, target string, expect []byte) error {
 	if err != nil {
 		return &LoadError{Path: p, Err: err}
 	}
-	if !same(cur, expect) {
+	if !SameFile(cur, expect) {
 		return &ConflictError{Path: p}
 	}
 	if cur == nil {
@@ -329,7 +330,7 @@ func commitRemove(p, target string, expect []byte) error {
 		}
 		return &WriteError{Path: p, Dir: dir, Err: err}
 	}
-	if removed, err := os.ReadFile(aside); err == nil && same(removed, expect) {
+	if removed, err := os.ReadFile(aside); err == nil && SameFile(removed, expect) {
 		return syncDir(dir)
 	}
 	// Put it back, unless a newer file has appeared in its place.

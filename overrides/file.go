@@ -85,8 +85,8 @@ type Context struct {
 	Filesystems map[string]Mode
 	Persistent  map[string]bool
 	Env         map[string]EnvValue
-	SessionBus  map[string]Policy
-	SystemBus   map[string]Policy
+	SessionBus  map[string]BusPolicy
+	SystemBus   map[string]BusPolicy
 	// USBEnumerable and USBHidden are the [USB Devices] queries (1.16 and
 	// later), keyed by their printed form.
 	USBEnumerable, USBHidden map[string]USBQuery
@@ -95,7 +95,7 @@ type Context struct {
 // NewContext returns an empty context.
 func NewContext() *Context {
 	c := &Context{Fixed: map[string]map[string]Perm{}, Filesystems: map[string]Mode{}, Persistent: map[string]bool{},
-		Env: map[string]EnvValue{}, SessionBus: map[string]Policy{}, SystemBus: map[string]Policy{},
+		Env: map[string]EnvValue{}, SessionBus: map[string]BusPolicy{}, SystemBus: map[string]BusPolicy{},
 		USBEnumerable: map[string]USBQuery{}, USBHidden: map[string]USBQuery{}}
 	for _, k := range FixedKeys {
 		c.Fixed[k] = map[string]Perm{}
@@ -167,7 +167,7 @@ func (f *File) Context(d *Dialect) (*Context, []Problem) {
 	}
 	for _, bus := range []struct {
 		group string
-		m     map[string]Policy
+		m     map[string]BusPolicy
 	}{{GroupSessionBus, c.SessionBus}, {GroupSystemBus, c.SystemBus}} {
 		for _, name := range f.kf.Keys(bus.group) {
 			if err := ValidateBusName(name); err != nil {
@@ -180,7 +180,7 @@ func (f *File) Context(d *Dialect) (*Context, []Problem) {
 				note(bus.group, name, "", err.Error(), false)
 				continue
 			}
-			p, err := ParsePolicy(s)
+			p, err := ParseBusPolicy(s)
 			if err != nil {
 				note(bus.group, name, s, err.Error()+", ignored", false)
 				continue
@@ -249,6 +249,38 @@ func (f *File) itemsIn(group, key string) ([]string, error) {
 		return nil, &EditError{Key: key, Err: err}
 	}
 	return items, nil
+}
+
+// addItem appends item to a list key unless an item there is the same
+// (same reports it); the line is written only when it changes.
+func (f *File) addItem(group, key, item string, same func(string) bool) error {
+	items, err := f.itemsIn(group, key)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(items, same) {
+		return nil
+	}
+	f.setItemsIn(group, key, append(items, item))
+	return nil
+}
+
+// itemsWithout reads a list key and leaves out the items drop matches;
+// removed says whether it left out any. The file is not changed: callers
+// decide whether an unchanged list is written back.
+func (f *File) itemsWithout(group, key string, drop func(string) bool) (rest []string, removed bool, err error) {
+	items, err := f.itemsIn(group, key)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, it := range items {
+		if drop(it) {
+			removed = true
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	return rest, removed, nil
 }
 
 func (f *File) setItems(key string, items []string) { f.setItemsIn(GroupContext, key, items) }
@@ -442,30 +474,14 @@ func (f *File) AddPersistent(p string) error {
 	if err := ValidatePersistent(p); err != nil {
 		return err
 	}
-	items, err := f.items(KeyPersistent)
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		if it == p {
-			return nil
-		}
-	}
-	f.setItems(KeyPersistent, append(items, p))
-	return nil
+	return f.addItem(GroupContext, KeyPersistent, p, func(it string) bool { return it == p })
 }
 
 // RemovePersistent removes a persistent path from this file.
 func (f *File) RemovePersistent(p string) error {
-	items, err := f.items(KeyPersistent)
+	out, _, err := f.itemsWithout(GroupContext, KeyPersistent, func(it string) bool { return it == p })
 	if err != nil {
 		return err
-	}
-	out := items[:0]
-	for _, it := range items {
-		if it != p {
-			out = append(out, it)
-		}
 	}
 	f.setItems(KeyPersistent, out)
 	return nil
@@ -489,16 +505,8 @@ func (f *File) UnsetEnv(name string) error {
 	if err := ValidateEnvName(name); err != nil {
 		return err
 	}
-	items, err := f.items(KeyUnsetEnv)
-	if err != nil {
+	if err := f.addItem(GroupContext, KeyUnsetEnv, name, func(it string) bool { return it == name }); err != nil {
 		return err
-	}
-	found := false
-	for _, it := range items {
-		found = found || it == name
-	}
-	if !found {
-		f.setItems(KeyUnsetEnv, append(items, name))
 	}
 	f.kf.SetValue(GroupEnvironment, name, "")
 	return nil
@@ -515,17 +523,11 @@ func (f *File) RemoveEnv(name string) error {
 }
 
 func (f *File) removeUnset(name string) error {
-	items, err := f.items(KeyUnsetEnv)
+	out, removed, err := f.itemsWithout(GroupContext, KeyUnsetEnv, func(it string) bool { return it == name })
 	if err != nil {
 		return err
 	}
-	out := items[:0]
-	for _, it := range items {
-		if it != name {
-			out = append(out, it)
-		}
-	}
-	if len(out) != len(items) {
+	if removed {
 		f.setItems(KeyUnsetEnv, out)
 	}
 	return nil
@@ -554,7 +556,7 @@ func (b Bus) String() string {
 }
 
 // SetBusPolicy sets the policy for a bus name.
-func (f *File) SetBusPolicy(b Bus, name string, p Policy) error {
+func (f *File) SetBusPolicy(b Bus, name string, p BusPolicy) error {
 	if err := ValidateBusName(name); err != nil {
 		return err
 	}
@@ -583,34 +585,22 @@ func usbKey(hidden bool) string {
 // AddUSB adds a device query to the enumerable or the hidden list (1.16 and
 // later), unless a query printed the same way is there already.
 func (f *File) AddUSB(q USBQuery, hidden bool) error {
-	key := usbKey(hidden)
-	items, err := f.itemsIn(GroupUSB, key)
-	if err != nil {
-		return err
-	}
-	for _, it := range items {
-		if old, err := ParseUSBQuery(it); err == nil && old.String() == q.String() {
-			return nil
-		}
-	}
-	f.setItemsIn(GroupUSB, key, append(items, q.String()))
-	return nil
+	return f.addItem(GroupUSB, usbKey(hidden), q.String(), func(it string) bool {
+		old, err := ParseUSBQuery(it)
+		return err == nil && old.String() == q.String()
+	})
 }
 
 // RemoveUSB removes a query (in any spelling Flatpak reads the same) from
 // one list.
 func (f *File) RemoveUSB(q USBQuery, hidden bool) error {
 	key := usbKey(hidden)
-	items, err := f.itemsIn(GroupUSB, key)
+	out, _, err := f.itemsWithout(GroupUSB, key, func(it string) bool {
+		old, err := ParseUSBQuery(it)
+		return err == nil && old.String() == q.String()
+	})
 	if err != nil {
 		return err
-	}
-	var out []string
-	for _, it := range items {
-		if old, err := ParseUSBQuery(it); err == nil && old.String() == q.String() {
-			continue
-		}
-		out = append(out, it)
 	}
 	f.setItemsIn(GroupUSB, key, out)
 	return nil
@@ -656,7 +646,7 @@ func (c *Context) Canonical() string {
 	writeSorted(&b, KeyUnsetEnv, unset)
 	for _, bus := range []struct {
 		name string
-		m    map[string]Policy
+		m    map[string]BusPolicy
 	}{{"session-bus", c.SessionBus}, {"system-bus", c.SystemBus}} {
 		var items []string
 		for n, p := range bus.m {

@@ -89,7 +89,7 @@ func FixedFlagKey(flag string) (key string, s State, ok bool) {
 
 var flagBus = map[string]struct {
 	bus    Bus
-	policy Policy
+	policy BusPolicy
 }{
 	"talk-name": {SessionBus, PolicyTalk}, "no-talk-name": {SessionBus, PolicyNone},
 	"own-name":         {SessionBus, PolicyOwn},
@@ -253,7 +253,7 @@ func (f *File) merge(d *Dialect, cur *Context, args *opArgs) error {
 	}
 	for _, b := range []struct {
 		bus Bus
-		m   map[string]Policy
+		m   map[string]BusPolicy
 	}{{SessionBus, args.c.SessionBus}, {SystemBus, args.c.SystemBus}} {
 		for _, n := range slices.Sorted(maps.Keys(b.m)) {
 			if err := f.SetBusPolicy(b.bus, n, b.m[n]); err != nil {
@@ -470,7 +470,7 @@ func OpsFor(d *Dialect, from, to *Context) []Op {
 	}
 	for _, bus := range []struct {
 		prefix   string
-		from, to map[string]Policy
+		from, to map[string]BusPolicy
 	}{{"", from.SessionBus, to.SessionBus}, {"system-", from.SystemBus, to.SystemBus}} {
 		for _, n := range slices.Sorted(maps.Keys(bus.to)) {
 			p := bus.to[n]
@@ -479,7 +479,7 @@ func OpsFor(d *Dialect, from, to *Context) []Op {
 			}
 			// The command line has no option for "see"; such a change
 			// can only be shown as the file itself.
-			if flag, ok := map[Policy]string{PolicyNone: "no-talk-name", PolicyTalk: "talk-name", PolicyOwn: "own-name"}[p]; ok {
+			if flag, ok := map[BusPolicy]string{PolicyNone: "no-talk-name", PolicyTalk: "talk-name", PolicyOwn: "own-name"}[p]; ok {
 				ops = append(ops, Op{bus.prefix + flag, n})
 			}
 		}

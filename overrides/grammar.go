@@ -327,11 +327,12 @@ func cleanPath(whole, p string) (string, error) {
 	return strings.Join(parts, "/"), nil
 }
 
-// Policy is a D-Bus name policy, ordered from least to most access.
-type Policy int
+// BusPolicy is a D-Bus name policy (a [Session Bus Policy] or [System Bus
+// Policy] value), ordered from least to most access.
+type BusPolicy int
 
 const (
-	PolicyNone Policy = iota
+	PolicyNone BusPolicy = iota
 	PolicySee
 	PolicyTalk
 	PolicyOwn
@@ -339,18 +340,18 @@ const (
 
 var policyNames = []string{"none", "see", "talk", "own"}
 
-func (p Policy) String() string {
+func (p BusPolicy) String() string {
 	if p >= 0 && int(p) < len(policyNames) {
 		return policyNames[p]
 	}
-	return fmt.Sprintf("Policy(%d)", int(p))
+	return fmt.Sprintf("BusPolicy(%d)", int(p))
 }
 
-// ParsePolicy reads none/see/talk/own.
-func ParsePolicy(s string) (Policy, error) {
+// ParseBusPolicy reads none/see/talk/own.
+func ParseBusPolicy(s string) (BusPolicy, error) {
 	for i, n := range policyNames {
 		if s == n {
-			return Policy(i), nil
+			return BusPolicy(i), nil
 		}
 	}
 	return 0, fmt.Errorf("unknown bus policy %q (want none, see, talk or own)", s)

@@ -200,7 +200,7 @@ func (s *Store) update(target, p string, edit func(*File) error) (before, after 
 	if !f.IsEmpty() {
 		after = f.Bytes()
 	}
-	if same(before, after) {
+	if SameFile(before, after) {
 		return before, after, nil
 	}
 	if err := s.replace(p, before, after); err != nil {

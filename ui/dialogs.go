@@ -111,7 +111,7 @@ func (v *pageView) hardenDialog() {
 	var plan model.HardenPlan
 	update := func() {
 		var err error
-		plan, err = w.m.Plan(v.app, suggested)
+		plan, err = w.m.PlanHarden(v.app, suggested)
 		if err != nil {
 			intro.SetText(err.Error())
 			apply.SetSensitive(false)
@@ -136,7 +136,7 @@ func (v *pageView) hardenDialog() {
 		update()
 	})
 	apply.ConnectClicked(func() {
-		c, err := w.m.Apply(plan)
+		c, err := w.m.ApplyHarden(plan)
 		dialog.Close()
 		w.afterChange(c, err, T("The app was hardened"))
 	})

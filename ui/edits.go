@@ -6,6 +6,7 @@ import (
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/portals"
 )
 
 // edits are the window's writes: clicks wait 300 ms for the next one
@@ -17,7 +18,7 @@ type edits struct {
 	// portal answers it removed.
 	undo       *model.Change
 	undoApp    *model.App
-	undoPortal model.Snapshot
+	undoPortal portals.Snapshot
 	// undoFn undoes a change made in the permission store alone (a
 	// revoked session, a forgotten choice); see offerUndo.
 	undoFn func()
@@ -31,7 +32,7 @@ type edits struct {
 
 // offerUndo makes c the change Undo reverts, with the app and portal
 // answers a reset removed.
-func (e *edits) offerUndo(c *model.Change, a *model.App, snap model.Snapshot) {
+func (e *edits) offerUndo(c *model.Change, a *model.App, snap portals.Snapshot) {
 	e.undo, e.undoApp, e.undoPortal, e.undoAll, e.undoFn = c, a, snap, nil, nil
 	e.gen++
 }
@@ -142,7 +143,7 @@ func (w *Window) resetCurrent() {
 	if a != nil {
 		name = a.Name
 	}
-	finish := func(snap model.Snapshot) {
+	finish := func(snap portals.Snapshot) {
 		if c.Before == nil && len(snap) == 0 {
 			w.toast(T("Nothing to reset"))
 			return

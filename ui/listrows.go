@@ -283,7 +283,7 @@ func (v *pageView) envRow(n string, s model.EnvState) gtk.Widgetter {
 	return row
 }
 
-var policyChoices = []overrides.Policy{overrides.PolicyNone, overrides.PolicySee, overrides.PolicyTalk, overrides.PolicyOwn}
+var policyChoices = []overrides.BusPolicy{overrides.PolicyNone, overrides.PolicySee, overrides.PolicyTalk, overrides.PolicyOwn}
 
 func (v *pageView) busRows(b overrides.Bus, e *model.Effective) (string, []gtk.Widgetter) {
 	states := e.Bus(b)

@@ -12,16 +12,18 @@ import (
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
+	"github.com/confine-app/confine/portals"
 )
 
 // Portal permissions live in xdg-permission-store, reached over D-Bus.
 // Every call runs off the main thread and hands its result back with
 // glib.IdleAdd, so a slow or missing store never freezes the window.
 
-type portals struct {
+type portalClient struct {
 	once sync.Once
 	mu   sync.Mutex
-	pm   *model.PortalManager
+	pm   *portals.Manager
 	stop func()
 	// reads counts the page reads started (main thread only): reads run
 	// in parallel, so an answer is shown only if no newer read was
@@ -39,18 +41,18 @@ func (w *Window) newRead() func() bool {
 
 // withPortals connects once, in the background, and runs f off the main
 // loop with the manager (f hands results back with glib.IdleAdd).
-func (w *Window) withPortals(f func(*model.PortalManager)) {
+func (w *Window) withPortals(f func(*portals.Manager)) {
 	p := &w.portals
 	go func() {
 		p.once.Do(func() {
-			pm := model.NewPortalManager(w.m.Env)
+			pm := portals.New(w.m.Env)
 			p.mu.Lock()
 			p.pm = pm
 			p.mu.Unlock()
 			if pm.Err == nil {
 				// Changes made by GNOME Settings, a portal dialog or
 				// another Confine show up at once.
-				stop, _ := pm.Store.Watch(func(model.PortalChange) {
+				stop, _ := pm.Store.Watch(func(permstore.Change) {
 					glib.IdleAdd(w.portalsChanged)
 				})
 				p.mu.Lock()
@@ -126,10 +128,10 @@ func (v *pageView) addPortals(g model.GroupInfo) {
 
 // portalAnswers is everything an app page shows from the store.
 type portalAnswers struct {
-	statuses []model.PortalStatus
-	sessions []model.Session
-	openWith []model.OpenWith
-	usb      []model.USBDevice
+	statuses []portals.Status
+	sessions []portals.SavedSession
+	openWith []portals.OpenWith
+	usb      []portals.USBDecision
 	err      error // reading sessions, Open With or USB decisions failed
 }
 
@@ -144,16 +146,16 @@ func (v *pageView) loadPortals() {
 		v.portal.usbRows, v.portal.usbSig = nil, ""
 	}
 	newest := v.w.newRead()
-	v.w.withPortals(func(pm *model.PortalManager) {
+	v.w.withPortals(func(pm *portals.Manager) {
 		a := portalAnswers{statuses: pm.Status(id)}
 		if pm.Err == nil {
 			var errs []error
 			var err error
-			a.sessions, err = pm.Sessions(id)
+			a.sessions, err = pm.SavedSessions(id)
 			errs = append(errs, err)
 			a.openWith, err = pm.OpenWith(id)
 			errs = append(errs, err)
-			a.usb, err = pm.USBDevices(id)
+			a.usb, err = pm.USBDecisions(id)
 			a.err = errors.Join(append(errs, err)...)
 		}
 		glib.IdleAdd(func() {
@@ -174,15 +176,15 @@ func (v *pageView) portalUnavailableRow(err error) gtk.Widgetter {
 	})
 }
 
-func (v *pageView) fillPortals(pm *model.PortalManager, a portalAnswers) {
+func (v *pageView) fillPortals(pm *portals.Manager, a portalAnswers) {
 	v.portalGroup.clear()
 	if pm.Err != nil {
 		v.portalGroup.add(v.portalUnavailableRow(pm.Err))
 		return
 	}
-	var usb *model.PortalStatus
+	var usb *portals.Status
 	for _, st := range a.statuses {
-		if st.Perm.Key == model.USBTable {
+		if st.Perm.Key == portals.USBTable {
 			usb = &st
 			continue // in the USB Devices group
 		}
@@ -205,20 +207,20 @@ func (v *pageView) fillPortals(pm *model.PortalManager, a portalAnswers) {
 }
 
 // portalStatusRow is a permission's row, cached by everything it shows.
-func (v *pageView) portalStatusRow(st model.PortalStatus) gtk.Widgetter {
+func (v *pageView) portalStatusRow(st portals.Status) gtk.Widgetter {
 	key := fmt.Sprintf("portal\x00%s\x00%v\x00%q\x00%v\x00%s", st.Perm.ID, st.State, st.Raw, st.ReadOnly, st.WhyText(T))
 	v.portal.current[st.Perm.ID] = key
 	var row gtk.Widgetter
-	if st.Kind() == model.PortalInhibit {
+	if st.Kind() == portals.KindInhibit {
 		row = v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.inhibitRow(key, st) })
 	} else {
 		row = v.cachedRow(key, func() (gtk.Widgetter, func()) { return v.portalRow(key, st) })
 	}
-	v.note(row, st.State != model.PortalUnset, T(st.Perm.Title), st.Perm.Syntax())
+	v.note(row, st.State != portals.Unset, T(st.Perm.Title), st.Perm.Syntax())
 	return row
 }
 
-func meaningText(st model.PortalStatus) string {
+func meaningText(st portals.Status) string {
 	f, args := st.Meaning()
 	return fmt.Sprintf(T(f), args...)
 }
@@ -227,7 +229,7 @@ func meaningText(st model.PortalStatus) string {
 // state again.
 func (v *pageView) writePortal(p *model.Permission, value []string) {
 	app := v.app.ID
-	v.w.withPortals(func(pm *model.PortalManager) {
+	v.w.withPortals(func(pm *portals.Manager) {
 		err := pm.Write(app, p, value)
 		glib.IdleAdd(func() {
 			if err != nil {
@@ -240,7 +242,7 @@ func (v *pageView) writePortal(p *model.Permission, value []string) {
 	})
 }
 
-func (v *pageView) portalRow(key string, st model.PortalStatus) (gtk.Widgetter, func()) {
+func (v *pageView) portalRow(key string, st portals.Status) (gtk.Widgetter, func()) {
 	row := newActionRow(T(st.Perm.Title), meaningText(st))
 	row.SetTooltipText(T(st.Perm.Description))
 	cs, sel := st.Choices()
@@ -262,11 +264,11 @@ func (v *pageView) portalRow(key string, st model.PortalStatus) (gtk.Widgetter, 
 }
 
 // inhibitRow: what the app may stop, one toggle per flag.
-func (v *pageView) inhibitRow(key string, st model.PortalStatus) (gtk.Widgetter, func()) {
+func (v *pageView) inhibitRow(key string, st portals.Status) (gtk.Widgetter, func()) {
 	sub := meaningText(st)
-	if st.State == model.PortalAllowed && st.Understood {
+	if st.State == portals.Allowed && st.Understood {
 		var names []string
-		for _, f := range model.InhibitFlags {
+		for _, f := range portals.InhibitFlags {
 			if slices.Contains(st.Flags, f.Flag) {
 				names = append(names, T(f.Title))
 			}
@@ -282,12 +284,12 @@ func (v *pageView) inhibitRow(key string, st model.PortalStatus) (gtk.Widgetter,
 	syncing := false
 	sync := func() {
 		syncing = true
-		for i, f := range model.InhibitFlags {
+		for i, f := range portals.InhibitFlags {
 			toggles[i].SetActive(slices.Contains(st.Flags, f.Flag))
 		}
 		syncing = false
 	}
-	for _, f := range model.InhibitFlags {
+	for _, f := range portals.InhibitFlags {
 		b := gtk.NewToggleButtonWithLabel(T(f.Title))
 		b.SetTooltipText(fmt.Sprintf(T("Let the app block this: %s"), T(f.Title)))
 		toggles = append(toggles, b)
@@ -297,12 +299,12 @@ func (v *pageView) inhibitRow(key string, st model.PortalStatus) (gtk.Widgetter,
 				return
 			}
 			var allowed []string
-			for i, f := range model.InhibitFlags {
+			for i, f := range portals.InhibitFlags {
 				if toggles[i].Active() {
 					allowed = append(allowed, f.Flag)
 				}
 			}
-			v.writePortal(st.Perm, model.InhibitValue(allowed))
+			v.writePortal(st.Perm, portals.InhibitValue(allowed))
 		}))
 	}
 	sync()
@@ -329,7 +331,7 @@ func (w *Window) appName(id string) string {
 	return id
 }
 
-func (v *pageView) fillSessions(ss []model.Session) {
+func (v *pageView) fillSessions(ss []portals.SavedSession) {
 	g := v.portal.sessions
 	g.clear()
 	v.portal.shown = nil
@@ -356,7 +358,7 @@ func (v *pageView) fillSessions(ss []model.Session) {
 }
 
 func sessionTitle(table string) string {
-	if t := model.SessionTableOf(table); t.Table != "" {
+	if t := portals.SavedSessionTableOf(table); t.Table != "" {
 		return t.Title
 	}
 	return table
@@ -373,18 +375,18 @@ func orUnknown(s string) string {
 // revokeSession deletes a saved session, with Undo.
 func (v *pageView) revokeSession(table, token string) {
 	w := v.w
-	w.withPortals(func(pm *model.PortalManager) {
+	w.withPortals(func(pm *portals.Manager) {
 		e, err := pm.Revoke(table, token)
 		glib.IdleAdd(func() {
 			if err != nil {
 				w.toast(fmt.Sprintf(T("Could not revoke the session: %v"), err))
 			} else {
 				w.offerUndo(T("Session revoked: the desktop will ask again"), func() {
-					w.withPortals(func(pm *model.PortalManager) {
+					w.withPortals(func(pm *portals.Manager) {
 						err := pm.Unrevoke(e)
 						glib.IdleAdd(func() {
 							switch {
-							case errors.Is(err, model.ErrSavedAgain):
+							case errors.Is(err, portals.ErrSavedAgain):
 								w.toast(T("The app saved the session again meanwhile; that one is kept"))
 							case err != nil:
 								w.toast(fmt.Sprintf(T("Could not restore the session: %v"), err))
@@ -406,7 +408,7 @@ func (w *Window) offerUndo(msg string, undo func()) {
 	w.toastUndo(msg, 8)
 }
 
-func (v *pageView) fillOpenWith(ow []model.OpenWith) {
+func (v *pageView) fillOpenWith(ow []portals.OpenWith) {
 	g := v.portal.openWith
 	g.clear()
 	for _, o := range ow {
@@ -440,7 +442,7 @@ func (v *pageView) fillOpenWith(ow []model.OpenWith) {
 			b.SetVAlign(gtk.AlignCenter)
 			b.SetTooltipText(T("The desktop's chooser asks again the next time"))
 			ct := o.ContentType
-			v.cs.add(b, b.ConnectClicked(func() { v.forgetAnswer(model.OpenWithTable, ct, T("Choice forgotten")) }))
+			v.cs.add(b, b.ConnectClicked(func() { v.forgetAnswer(portals.OpenWithTable, ct, T("Choice forgotten")) }))
 			row.addSuffix(b)
 			return row, nil
 		}))
@@ -452,14 +454,14 @@ func (v *pageView) fillOpenWith(ow []model.OpenWith) {
 // USB table, with Undo.
 func (v *pageView) forgetAnswer(table, id, done string) {
 	w, app := v.w, v.app.ID
-	w.withPortals(func(pm *model.PortalManager) {
+	w.withPortals(func(pm *portals.Manager) {
 		old, err := pm.Forget(table, id, app)
 		glib.IdleAdd(func() {
 			if err != nil {
 				w.toast(fmt.Sprintf(T("Could not change the stored answer: %v"), err))
 			} else {
 				w.offerUndo(done, func() {
-					w.withPortals(func(pm *model.PortalManager) {
+					w.withPortals(func(pm *portals.Manager) {
 						err := pm.Remember(table, id, app, old)
 						glib.IdleAdd(func() {
 							if err != nil {
@@ -477,7 +479,7 @@ func (v *pageView) forgetAnswer(table, id, done string) {
 
 // fillUSBPortal makes the USB portal's rows of the USB Devices group: the
 // app-wide switch and the per-device decisions.
-func (v *pageView) fillUSBPortal(st *model.PortalStatus, devs []model.USBDevice) {
+func (v *pageView) fillUSBPortal(st *portals.Status, devs []portals.USBDecision) {
 	var rows []gtk.Widgetter
 	var sig strings.Builder
 	if st != nil {
@@ -494,7 +496,7 @@ func (v *pageView) fillUSBPortal(st *model.PortalStatus, devs []model.USBDevice)
 	v.setUSBPortalRows(rows, sig.String())
 }
 
-func (v *pageView) usbDecisionRow(names *model.USBNames, d model.USBDevice) (gtk.Widgetter, func()) {
+func (v *pageView) usbDecisionRow(names *model.USBNames, d portals.USBDecision) (gtk.Widgetter, func()) {
 	title := d.ID
 	if q, _, err := model.ParseUSBRule("vnd:" + d.Vendor + "+dev:" + d.Product); err == nil {
 		f, args := names.Describe(q)
@@ -523,8 +525,8 @@ func (v *pageView) usbDecisionRow(names *model.USBNames, d model.USBDevice) (gtk
 	dd.onChanged(func() {
 		if dd.Selected() == 1 {
 			app := v.app.ID
-			v.w.withPortals(func(pm *model.PortalManager) {
-				err := pm.Remember(model.USBTable, id, app, []string{"no"})
+			v.w.withPortals(func(pm *portals.Manager) {
+				err := pm.Remember(portals.USBTable, id, app, []string{"no"})
 				glib.IdleAdd(func() {
 					if err != nil {
 						v.w.toast(fmt.Sprintf(T("Could not change the stored answer: %v"), err))
@@ -534,7 +536,7 @@ func (v *pageView) usbDecisionRow(names *model.USBNames, d model.USBDevice) (gtk
 			})
 			return
 		}
-		v.forgetAnswer(model.USBTable, id, T("The device is offered to the app again"))
+		v.forgetAnswer(portals.USBTable, id, T("The device is offered to the app again"))
 	})
 	row.addSuffix(dd)
 	return row, func() { dd.SetSelected(selected) }
@@ -561,8 +563,8 @@ func (v *pageView) usbPortalRows() (string, []gtk.Widgetter) {
 
 // resetPortals removes the app's portal answers in the background; undo
 // puts them back.
-func (w *Window) resetPortals(appID string, done func(model.Snapshot)) {
-	w.withPortals(func(pm *model.PortalManager) {
+func (w *Window) resetPortals(appID string, done func(portals.Snapshot)) {
+	w.withPortals(func(pm *portals.Manager) {
 		snap, err := pm.Reset(appID)
 		glib.IdleAdd(func() {
 			if err != nil {
@@ -573,11 +575,11 @@ func (w *Window) resetPortals(appID string, done func(model.Snapshot)) {
 	})
 }
 
-func (w *Window) restorePortals(appID string, snap model.Snapshot) {
+func (w *Window) restorePortals(appID string, snap portals.Snapshot) {
 	if len(snap) == 0 {
 		return
 	}
-	w.withPortals(func(pm *model.PortalManager) {
+	w.withPortals(func(pm *portals.Manager) {
 		err := pm.Restore(appID, snap)
 		glib.IdleAdd(func() {
 			if err != nil {
@@ -598,15 +600,15 @@ func (w *Window) portalOverview(v *pageView) {
 		}
 	}
 	newest := w.newRead()
-	w.withPortals(func(pm *model.PortalManager) {
+	w.withPortals(func(pm *portals.Manager) {
 		type answer struct {
-			q    model.PortalQuestion
+			q    portals.Question
 			apps []string
 			err  error
 		}
 		var answers []answer
 		if pm.Err == nil {
-			for _, q := range model.PortalQuestions() {
+			for _, q := range portals.Questions() {
 				shown, apps, err := pm.Answer(q, installed)
 				if shown || err != nil {
 					answers = append(answers, answer{q, apps, err})

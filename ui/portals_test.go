@@ -12,7 +12,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/confine-app/confine/internal/portaltest"
-	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
 )
 
 // The window against the real xdg-permission-store on a private bus.
@@ -76,7 +76,7 @@ const chat = "im.chatterly.Desktop"
 
 func TestSavedSessionRevokeAndUndo(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	const tok, tok2 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", "q3Zk_Vb8T1aF0dX9m2L7wA"
 	if err := store.Set("screencast", true, tok, map[string][]string{chat: {"yes"}}, gnomeScreencast("DEL:DELL U2720Q:7F9X2K3")); err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestSavedSessionRevokeAndUndo(t *testing.T) {
 	})
 
 	// Another program saves a second session: the open window shows it.
-	other := model.NewPortalStore(bus.Connect(t))
+	other := permstore.New(bus.Connect(t))
 	if err := other.Set("screencast", true, tok2, map[string][]string{chat: {"yes"}}, gnomeScreencast("Virtual-1")); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestSavedSessionRevokeAndUndo(t *testing.T) {
 	onMain(func() { v.portal.revoke[tok].Activate() })
 	eventually(t, "the session deleted", 5*time.Second, func() bool {
 		_, err := store.Lookup("screencast", tok)
-		return errors.Is(err, model.ErrNotFound) && !slices.Contains(v.portal.shown, tok)
+		return errors.Is(err, permstore.ErrNotFound) && !slices.Contains(v.portal.shown, tok)
 	})
 	if !slices.Contains(v.portal.shown, tok2) {
 		t.Error("the other session went too")
@@ -123,7 +123,7 @@ func TestSavedSessionRevokeAndUndo(t *testing.T) {
 
 func TestPortalRowsFollowTheStore(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	for _, s := range []struct{ table, id, app, v string }{
 		{"devices", "camera", chat, "yes"},
 		{"inhibit", "inhibit", "org.other.App", "idle"},
@@ -139,7 +139,7 @@ func TestPortalRowsFollowTheStore(t *testing.T) {
 	eventually(t, "the camera row", 5*time.Second, func() bool { return camera() == "Allowed: the desktop does not ask" })
 
 	// A change made elsewhere shows at once.
-	other := model.NewPortalStore(bus.Connect(t))
+	other := permstore.New(bus.Connect(t))
 	if err := other.SetPermission("devices", true, "camera", chat, []string{"no"}); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestPortalRowsFollowTheStore(t *testing.T) {
 
 func TestOverviewSavedSessions(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	if err := store.Set("screencast", true, "tok", map[string][]string{chat: {"yes"}}, gnomeScreencast("Virtual-1")); err != nil {
 		t.Fatal(err)
 	}

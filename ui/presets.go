@@ -9,6 +9,7 @@ import (
 
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
+	"github.com/confine-app/confine/policy"
 )
 
 // presetChoice is the open presets dialog's parts (for the tests).
@@ -25,7 +26,7 @@ type presetChoice struct {
 // display. Apply writes every file at once; one Undo restores them all.
 func (w *Window) presetsDialog() {
 	w.flush()
-	presets, err := model.Presets()
+	presets, err := policy.Presets()
 	if err != nil {
 		w.toast(err.Error())
 		return
@@ -53,12 +54,12 @@ func (w *Window) presetsDialog() {
 	box.Append(status)
 	apply := cancelApply(dialog, box)
 
-	var shown *model.PresetPreview
-	show := func(p *model.Preset) {
+	var shown *policy.Preview
+	show := func(p *policy.Preset) {
 		blurb.SetText(T(p.Blurb))
 		clearBox(content)
 		shown = nil
-		pv, err := w.m.PreviewPreset(p)
+		pv, err := p.Preview(w.m)
 		if err != nil {
 			status.SetText(fmt.Sprintf(T("This preset cannot be applied here: %v"), err))
 			apply.SetSensitive(false)
@@ -112,7 +113,7 @@ func (w *Window) presetsDialog() {
 
 // fillPresetPreview lays out a preset's effect: the override for all apps
 // as a diff, then one row per app that gets something back.
-func (w *Window) fillPresetPreview(content *gtk.Box, pv *model.PresetPreview) {
+func (w *Window) fillPresetPreview(content *gtk.Box, pv *policy.Preview) {
 	for _, f := range pv.Plan.Files {
 		if f.Target != overrides.Global {
 			continue
@@ -180,7 +181,7 @@ func sectionHeading(title, description string) *gtk.Box {
 
 // grantWords names one exception: the permission's title, or a folder and
 // its access.
-func grantWords(g model.PresetGrant) string {
+func grantWords(g policy.Grant) string {
 	if g.Folder == "" {
 		return T(g.Perm.Title)
 	}
@@ -199,9 +200,9 @@ func grantWords(g model.PresetGrant) string {
 
 // applyPreset writes every file of a previewed preset and offers one Undo
 // for all of them.
-func (w *Window) applyPreset(pv *model.PresetPreview) {
+func (w *Window) applyPreset(pv *policy.Preview) {
 	w.flush()
-	done, err := w.m.ApplyPolicyPlan(pv.Plan)
+	done, err := pv.Plan.Write()
 	if err != nil {
 		// Whatever was written is undone: a preset is all or nothing.
 		if uerr := w.m.UndoAll(done); uerr != nil {

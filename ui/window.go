@@ -50,7 +50,7 @@ type Window struct {
 	pages        pages
 	edits        edits
 	watcher      watcher
-	portals      portals
+	portals      portalClient
 	banner       bannerState
 	layout       layout
 	icons        *iconCache

@@ -593,7 +593,7 @@ func TestSourcesExtracted(t *testing.T) {
 	pot := loadPO(t, filepath.Join(top, "po", "confine.pot")).byKey()
 	keywords := map[string]bool{"T": true, "N": true, "N_": true, "NT": true}
 	fset := token.NewFileSet()
-	for _, dir := range []string{"ui", "model", "cli", "cmd/confine"} {
+	for _, dir := range []string{"ui", "model", "portals", "policy", "permstore", "cli", "cmd/confine"} {
 		names, err := filepath.Glob(filepath.Join(top, dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package model
+package policy
 
 import (
 	"embed"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
 )
 
@@ -14,9 +15,9 @@ import (
 // global override in the policy format, and the kinds of access each
 // installed app gets back, in its own override, when the baseline takes
 // away something it declared and needs to keep working. A preset becomes a
-// policy for this machine's apps (PresetPolicy), which PlanPolicy and
-// WritePolicy apply like any other, and it is checked before it is offered:
-// no app loses its display in a kind of session where it has one.
+// policy for this machine's apps (Preset.Policy), which is planned and
+// written like any other, and it is checked before it is offered: no app
+// loses its display in a kind of session where it has one.
 
 //go:embed presets/*.json
 var presetFiles embed.FS
@@ -91,35 +92,35 @@ func LoadPreset(name string) (*Preset, error) {
 
 func (p *Preset) keeps(k string) bool { return slices.Contains(p.Keep, k) }
 
-// PresetPolicy turns a preset into a policy for the apps installed here:
-// the preset's global override, and for each app the exceptions it needs.
-// It returns the policy's JSON (for `confine apply` and for a person to
+// Policy turns a preset into a policy for the apps installed on m: the
+// preset's global override, and for each app the exceptions it needs. It
+// returns the policy's JSON (for `confine apply` and for a person to
 // read) and the policy, checked: every app keeps a display wherever it has
 // one now.
-func (m *Model) PresetPolicy(p *Preset) ([]byte, *Policy, error) {
-	data, pol, _, err := m.presetPolicy(p, nil)
+func (p *Preset) Policy(m *model.Model) ([]byte, *Policy, error) {
+	data, pol, _, err := p.policy(m, nil)
 	return data, pol, err
 }
 
-// presetPolicy is PresetPolicy, with the plan of the user's files it was
-// checked with; grants, when not nil, receives what each app gets back.
-func (m *Model) presetPolicy(p *Preset, grants map[string][]PresetGrant) ([]byte, *Policy, *PolicyPlan, error) {
-	doc := map[string]any{"format": PolicyFormat, "version": 1, "overrides": map[string]any{overrides.Global: p.Global}}
+// policy is Policy, with the plan of the user's files it was checked
+// with; grants, when not nil, receives what each app gets back.
+func (p *Preset) policy(m *model.Model, grants map[string][]Grant) ([]byte, *Policy, *Plan, error) {
+	doc := map[string]any{"format": Format, "version": 1, "overrides": map[string]any{overrides.Global: p.Global}}
 	data, _ := json.Marshal(doc)
-	base, err := ParsePolicy("preset "+p.Name, data, m.Flatpak)
+	base, err := Parse("preset "+p.Name, data, m.Flatpak)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	plan, err := m.PlanPolicy(base, false)
+	plan, err := base.Plan(m, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	global := plan.Files[0].After
 	targets := map[string]any{overrides.Global: p.Global}
-	now := map[string]*Effective{}
+	now := map[string]*model.Effective{}
 	for _, a := range m.RunnableApps() {
 		now[a.ID] = m.Effective(a)
-		after := Merge(m.Dialect, m.scopeLayers(a, a.ID, false, map[string][]byte{overrides.Global: global}))
+		after := model.Merge(m.Dialect, m.ScopeLayers(a, a.ID, false, map[string][]byte{overrides.Global: global}))
 		if ex := p.exceptions(now[a.ID], after); len(ex) > 0 {
 			targets[a.ID] = exceptionPolicy(ex)
 			if grants != nil {
@@ -132,53 +133,53 @@ func (m *Model) presetPolicy(p *Preset, grants map[string][]PresetGrant) ([]byte
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pol, err := ParsePolicy("preset "+p.Name, data, m.Flatpak)
+	pol, err := Parse("preset "+p.Name, data, m.Flatpak)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if plan, err = m.PlanPolicy(pol, false); err != nil {
+	if plan, err = pol.Plan(m, false); err != nil {
 		return nil, nil, nil, err
 	}
-	if err := m.checkDisplays(plan, now); err != nil {
+	if err := checkDisplays(m, plan, now); err != nil {
 		return nil, nil, nil, fmt.Errorf("preset %s: %w", p.Name, err)
 	}
 	return data, pol, plan, nil
 }
 
-// PresetGrant is one thing an app gets back in its own override when a
-// preset is applied: a permission, or a folder with its access.
-type PresetGrant struct {
-	Perm   *Permission // for a folder, its catalogue entry if it has one
-	Folder string      // set for a folder
+// Grant is one thing an app gets back in its own override when a preset
+// is applied: a permission, or a folder with its access.
+type Grant struct {
+	Perm   *model.Permission // for a folder, its catalogue entry if it has one
+	Folder string            // set for a folder
 	Mode   overrides.Mode
 }
 
 // exceptions is what an app gets back in its own override: the kinds of
 // access the preset keeps, that the app has now and would lose.
-func (p *Preset) exceptions(now, after *Effective) []PresetGrant {
-	var out []PresetGrant
-	lost := func(q *Permission) bool {
-		return now.AllowedIn(q, WaylandSession) && !after.AllowedIn(q, WaylandSession) || now.AllowedIn(q, X11Session) && !after.AllowedIn(q, X11Session)
+func (p *Preset) exceptions(now, after *model.Effective) []Grant {
+	var out []Grant
+	lost := func(q *model.Permission) bool {
+		return now.AllowedIn(q, model.WaylandSession) && !after.AllowedIn(q, model.WaylandSession) || now.AllowedIn(q, model.X11Session) && !after.AllowedIn(q, model.X11Session)
 	}
-	give := func(q *Permission) { out = append(out, PresetGrant{Perm: q}) }
+	give := func(q *model.Permission) { out = append(out, Grant{Perm: q}) }
 	if p.keeps(keepDisplay) {
-		if len(displaysLost(now, after)) > 0 {
+		if len(model.DisplaysLost(now, after)) > 0 {
 			if now.WaylandNative() {
 				// X11 only where no Wayland session runs, as before.
-				give(FallbackX11)
+				give(model.FallbackX11)
 			} else {
-				give(X11)
+				give(model.X11)
 			}
 		}
 	}
-	if p.keeps(keepGPU) && (now.On(DRI) || now.On(AllDevices)) && !after.On(DRI) && !after.On(AllDevices) {
-		give(DRI)
+	if p.keeps(keepGPU) && (now.On(model.DRI) || now.On(model.AllDevices)) && !after.On(model.DRI) && !after.On(model.AllDevices) {
+		give(model.DRI)
 	}
 	for _, k := range []struct {
 		keep string
-		perm *Permission
+		perm *model.Permission
 		only bool
-	}{{keepNetwork, Network, true}, {keepAudio, PulseAudio, true}, {keepIPCForX11, IPC, !now.WaylandNative()}} {
+	}{{keepNetwork, model.Network, true}, {keepAudio, model.PulseAudio, true}, {keepIPCForX11, model.IPC, !now.WaylandNative()}} {
 		if p.keeps(k.keep) && k.only && lost(k.perm) {
 			give(k.perm)
 		}
@@ -188,8 +189,8 @@ func (p *Preset) exceptions(now, after *Effective) []PresetGrant {
 		for loc, s := range now.Filesystems {
 			// Not the broad folders, and not write access that runs code
 			// outside the sandbox: the baseline is there to take those.
-			if s.Mode == overrides.ModeNone || slices.Contains([]string{Host.Value, HostOS.Value, HostEtc.Value, HostRoot.Value, Home.Value}, loc) ||
-				s.Mode != overrides.ModeRead && writeEscape(loc) {
+			if s.Mode == overrides.ModeNone || slices.Contains([]string{model.Host.Value, model.HostOS.Value, model.HostEtc.Value, model.HostRoot.Value, model.Home.Value}, loc) ||
+				s.Mode != overrides.ModeRead && model.WriteEscape(loc) {
 				continue
 			}
 			if got, _ := after.FilesystemMode(loc); got != s.Mode {
@@ -198,13 +199,13 @@ func (p *Preset) exceptions(now, after *Effective) []PresetGrant {
 		}
 		slices.Sort(locs)
 		for _, loc := range locs {
-			out = append(out, PresetGrant{Perm: Ref{Group: GroupFilesystem, Name: loc}.Permission(), Folder: loc, Mode: now.Filesystems[loc].Mode})
+			out = append(out, Grant{Perm: model.Ref{Group: model.GroupFilesystem, Name: loc}.Permission(), Folder: loc, Mode: now.Filesystems[loc].Mode})
 		}
 	}
 	for _, k := range []struct {
 		keep string
-		perm *Permission
-	}{{keepSecrets, Secrets}, {keepHostCommands, FlatpakPortal}} {
+		perm *model.Permission
+	}{{keepSecrets, model.Secrets}, {keepHostCommands, model.FlatpakPortal}} {
 		if held, _, _ := now.Holds(k.perm); p.keeps(k.keep) && held {
 			if held, _, _ := after.Holds(k.perm); !held {
 				give(k.perm)
@@ -215,13 +216,13 @@ func (p *Preset) exceptions(now, after *Effective) []PresetGrant {
 }
 
 // exceptionPolicy is an app's exceptions in the policy format.
-func exceptionPolicy(grants []PresetGrant) map[string]any {
+func exceptionPolicy(grants []Grant) map[string]any {
 	perms, folders, bus := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, g := range grants {
 		switch {
 		case g.Folder != "":
 			folders[g.Folder] = g.Mode.String()
-		case g.Perm.Group == GroupSessionBus:
+		case g.Perm.Group == model.GroupSessionBus:
 			bus[g.Perm.Value] = overrides.PolicyTalk.String()
 		default:
 			perms[g.Perm.ID] = "on"
@@ -235,39 +236,39 @@ func exceptionPolicy(grants []PresetGrant) map[string]any {
 		ex["folders"] = folders
 	}
 	if len(bus) > 0 {
-		ex[string(GroupSessionBus)] = bus
+		ex[string(model.GroupSessionBus)] = bus
 	}
 	return ex
 }
 
-// PresetPreview is what applying a preset would do on this computer,
-// computed and checked, nothing written.
-type PresetPreview struct {
+// Preview is what applying a preset would do on this computer, computed
+// and checked, nothing written.
+type Preview struct {
 	Preset     *Preset
-	Policy     []byte      // the preset as a policy for these apps
-	Plan       *PolicyPlan // every file before and after
-	Exceptions []PresetException
+	Policy     []byte // the preset as a policy for these apps
+	Plan       *Plan  // every file before and after
+	Exceptions []Exception
 }
 
-// PresetException is what one app gets back in its own override.
-type PresetException struct {
-	App    *App
-	Grants []PresetGrant
+// Exception is what one app gets back in its own override.
+type Exception struct {
+	App    *model.App
+	Grants []Grant
 }
 
-// PreviewPreset computes a preset for the apps installed here: the policy,
-// the plan of the user's override files, and each app's exceptions (apps in
+// Preview computes a preset for the apps installed on m: the policy, the
+// plan of the user's override files, and each app's exceptions (apps in
 // the order of RunnableApps).
-func (m *Model) PreviewPreset(p *Preset) (*PresetPreview, error) {
-	grants := map[string][]PresetGrant{}
-	data, _, plan, err := m.presetPolicy(p, grants)
+func (p *Preset) Preview(m *model.Model) (*Preview, error) {
+	grants := map[string][]Grant{}
+	data, _, plan, err := p.policy(m, grants)
 	if err != nil {
 		return nil, err
 	}
-	pv := &PresetPreview{Preset: p, Policy: data, Plan: plan}
+	pv := &Preview{Preset: p, Policy: data, Plan: plan}
 	for _, a := range m.RunnableApps() {
 		if g := grants[a.ID]; len(g) > 0 {
-			pv.Exceptions = append(pv.Exceptions, PresetException{App: a, Grants: g})
+			pv.Exceptions = append(pv.Exceptions, Exception{App: a, Grants: g})
 		}
 	}
 	return pv, nil
@@ -276,61 +277,20 @@ func (m *Model) PreviewPreset(p *Preset) (*PresetPreview, error) {
 // checkDisplays refuses a plan that leaves an installed app without a
 // display in a kind of session where it has one now (now: each app's
 // effective permissions before the plan).
-func (m *Model) checkDisplays(plan *PolicyPlan, now map[string]*Effective) error {
+func checkDisplays(m *model.Model, plan *Plan, now map[string]*model.Effective) error {
 	planned := map[string][]byte{}
 	for _, f := range plan.Files {
 		planned[f.Target] = f.After
 	}
 	var broken []string
 	for _, a := range m.RunnableApps() {
-		after := Merge(m.Dialect, m.scopeLayers(a, a.ID, false, planned))
-		for _, s := range displaysLost(now[a.ID], after) {
+		after := model.Merge(m.Dialect, m.ScopeLayers(a, a.ID, false, planned))
+		for _, s := range model.DisplaysLost(now[a.ID], after) {
 			broken = append(broken, a.ID+" ("+s+")")
 		}
 	}
 	if len(broken) > 0 {
 		return fmt.Errorf("it would leave these apps without a display: %s", strings.Join(broken, ", "))
-	}
-	return nil
-}
-
-// ApplyPolicyPlan writes a plan's changed files, all or nothing as far as
-// it can tell: when any file no longer holds what the plan was computed
-// from, nothing is written. The apps' files go first (writeOrder). It
-// returns what it wrote as Changes, so that the window can undo every
-// file, or roll back the ones written before a failure.
-func (m *Model) ApplyPolicyPlan(plan *PolicyPlan) ([]Change, error) {
-	files := plan.writeOrder()
-	var changed []string
-	for _, f := range files {
-		if now, err := plan.store.Read(f.Target); err != nil || !sameFile(now, f.Before) {
-			changed = append(changed, f.Path)
-		}
-	}
-	if len(changed) > 0 {
-		return nil, fmt.Errorf("changed since the preview, so nothing was written: %s", strings.Join(changed, ", "))
-	}
-	return plan.write()
-}
-
-// UndoAll reverts changes made together, last first, all or nothing as
-// far as it can tell: when a file was changed since, nothing is undone
-// (undoing the rest could leave the files in a state nobody chose).
-func (m *Model) UndoAll(cs []Change) error {
-	var changed []string
-	for _, c := range cs {
-		if now, err := m.User.Read(c.Target); err != nil || !sameFile(now, c.After) {
-			p, _ := m.User.Path(c.Target)
-			changed = append(changed, p)
-		}
-	}
-	if len(changed) > 0 {
-		return fmt.Errorf("changed since, so nothing was undone: %s", strings.Join(changed, ", "))
-	}
-	for _, c := range slices.Backward(cs) {
-		if err := m.Undo(c); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package model_test
+package portals_test
 
 import (
 	"errors"
@@ -8,11 +8,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/confine-app/confine/internal/portaltest"
 	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
+	"github.com/confine-app/confine/portals"
 )
 
 // Every table against the real xdg-permission-store, seeded the way
@@ -21,7 +22,7 @@ import (
 
 const app = "org.a.App"
 
-func get(t *testing.T, s *model.PortalStore, table, id, app string) string {
+func get(t *testing.T, s *permstore.Store, table, id, app string) string {
 	t.Helper()
 	perms, err := s.Lookup(table, id)
 	if err != nil {
@@ -31,7 +32,7 @@ func get(t *testing.T, s *model.PortalStore, table, id, app string) string {
 }
 
 // pick stores the choice labelled label, as the window does.
-func pick(t *testing.T, pm *model.PortalManager, id, label string) {
+func pick(t *testing.T, pm *portals.Manager, id, label string) {
 	t.Helper()
 	st := status(t, pm, app)[id]
 	cs, _ := st.Choices()
@@ -46,7 +47,7 @@ func pick(t *testing.T, pm *model.PortalManager, id, label string) {
 	t.Fatalf("%s has no choice %q (%+v)", id, label, cs)
 }
 
-func choice(t *testing.T, st model.PortalStatus) string {
+func choice(t *testing.T, st portals.Status) string {
 	t.Helper()
 	cs, sel := st.Choices()
 	if sel < 0 {
@@ -55,9 +56,9 @@ func choice(t *testing.T, st model.PortalStatus) string {
 	return cs[sel].Label
 }
 
-func TestPortalTablesEveryValue(t *testing.T) {
+func TestTablesEveryValue(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	// What the portal writes for another app makes each table exist.
 	for _, e := range []struct {
 		table, id string
@@ -76,7 +77,7 @@ func TestPortalTablesEveryValue(t *testing.T) {
 	} {
 		seed(t, s, e.table, e.id, "org.other.App", e.v...)
 	}
-	pm := model.NewPortalManagerFor(s)
+	pm := portals.NewFor(s)
 
 	// Nothing stored for our app: each table's own default.
 	st := status(t, pm, app)
@@ -86,7 +87,7 @@ func TestPortalTablesEveryValue(t *testing.T) {
 		"portals/realtime": "Allow", "portals/usb": "Allow",
 	} {
 		s, ok := st[id]
-		if !ok || s.State != model.PortalUnset || s.ReadOnly || !s.Table {
+		if !ok || s.State != portals.Unset || s.ReadOnly || !s.Table {
 			t.Errorf("%s: %+v", id, s)
 			continue
 		}
@@ -174,7 +175,7 @@ func TestPortalTablesEveryValue(t *testing.T) {
 	}
 
 	// Inhibit: the flags, with all four as nothing stored and none as [""].
-	inh := model.Lookup("portals/inhibit")
+	inh := portals.Lookup("portals/inhibit")
 	for _, c := range []struct {
 		allow       []string
 		want, state string
@@ -184,7 +185,7 @@ func TestPortalTablesEveryValue(t *testing.T) {
 		{nil, "", "denied", ""},
 		{[]string{"logout", "switch", "suspend", "idle"}, "<absent>", "unset", "logout,switch,suspend,idle"},
 	} {
-		if err := pm.Write(app, inh, model.InhibitValue(c.allow)); err != nil {
+		if err := pm.Write(app, inh, portals.InhibitValue(c.allow)); err != nil {
 			t.Fatal(err)
 		}
 		perms, _ := s.Lookup("inhibit", "inhibit")
@@ -203,14 +204,14 @@ func TestPortalTablesEveryValue(t *testing.T) {
 	}
 }
 
-func TestPortalNeverCreatesATable(t *testing.T) {
+func TestNeverCreatesATable(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
-	pm := model.NewPortalManagerFor(s)
+	s := permstore.New(bus.Conn)
+	pm := portals.NewFor(s)
 	if st := pm.Status(app); len(st) != 0 {
 		t.Fatalf("rows without tables or portals: %+v", st)
 	}
-	for _, p := range model.PortalPermissions() {
+	for _, p := range portals.Permissions() {
 		for _, allow := range []bool{true, false} {
 			if p.Key == "inhibit" && allow {
 				continue // all flags: nothing stored, nothing to create
@@ -223,10 +224,10 @@ func TestPortalNeverCreatesATable(t *testing.T) {
 			t.Errorf("%s unset on no table: %v", p.ID, err)
 		}
 	}
-	if err := pm.Restore(app, model.Snapshot{"devices/camera": {"yes"}}); err == nil || !strings.Contains(err.Error(), "no devices table") {
+	if err := pm.Restore(app, portals.Snapshot{"devices/camera": {"yes"}}); err == nil || !strings.Contains(err.Error(), "no devices table") {
 		t.Errorf("restore into no table: %v", err)
 	}
-	if err := pm.Remember(model.OpenWithTable, "application/pdf", app, []string{"org.gnome.Evince", "3", "3"}); !errors.Is(err, model.ErrNotFound) {
+	if err := pm.Remember(portals.OpenWithTable, "application/pdf", app, []string{"org.gnome.Evince", "3", "3"}); !errors.Is(err, permstore.ErrNotFound) {
 		t.Errorf("remember into no entry: %v", err)
 	}
 	for _, table := range []string{"background", "devices", "gamemode", "inhibit", "location", "notifications", "realtime",
@@ -239,7 +240,7 @@ func TestPortalNeverCreatesATable(t *testing.T) {
 		}
 	}
 	// Table names never come from outside the fixed list.
-	if err := pm.Restore(app, model.Snapshot{"../evil/x": {"yes"}}); err == nil {
+	if err := pm.Restore(app, portals.Snapshot{"../evil/x": {"yes"}}); err == nil {
 		t.Error("restored an unknown table")
 	}
 }
@@ -247,10 +248,10 @@ func TestPortalNeverCreatesATable(t *testing.T) {
 // With the real portal frontend and no backend, the desktop has the game
 // mode and realtime portals: their rows appear although their tables do
 // not exist, read-only, allowed by default.
-func TestPortalRowsOfTheDesktopsPortals(t *testing.T) {
+func TestRowsOfTheDesktopsPortals(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
 	bus.StartPortal(t)
-	pm := model.NewPortalManagerFor(model.NewPortalStore(bus.Conn))
+	pm := portals.NewFor(permstore.New(bus.Conn))
 	if v := pm.Portals(); v["GameMode"] == 0 || v["Realtime"] == 0 || v["Camera"] != 0 {
 		t.Fatalf("portals %v", v)
 	}
@@ -267,27 +268,27 @@ func TestPortalRowsOfTheDesktopsPortals(t *testing.T) {
 			t.Errorf("%s written without a table", id)
 		}
 	}
-	shown, apps, err := pm.Answer(model.PortalQuestion{Title: "Game mode", Perm: model.Lookup("portals/gamemode")}, []string{"org.b.App", app})
+	shown, apps, err := pm.Answer(portals.Question{Title: "Game mode", Perm: portals.Lookup("portals/gamemode")}, []string{"org.b.App", app})
 	if err != nil || !shown || strings.Join(apps, ",") != "org.a.App,org.b.App" {
 		t.Errorf("who may use game mode: %v %v %v", shown, apps, err)
 	}
-	if shown, _, _ := pm.Answer(model.PortalQuestion{Perm: model.Lookup("portals/camera")}, nil); shown {
+	if shown, _, _ := pm.Answer(portals.Question{Perm: portals.Lookup("portals/camera")}, nil); shown {
 		t.Error("camera question shown without a camera portal or table")
 	}
 }
 
-func TestPortalOverviewAnswers(t *testing.T) {
+func TestOverviewAnswers(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	seed(t, s, "inhibit", "inhibit", "org.idle.Only", "idle")
 	seed(t, s, "inhibit", "inhibit", "org.no.Inhibit", "")
 	seed(t, s, "wallpaper", "wallpaper", "org.paint.App", "yes")
 	seed(t, s, "wallpaper", "wallpaper", "org.ask.App", "ask")
 	seed(t, s, "location", "location", "org.maps.App", "CITY", "1")
 	seed(t, s, "location", "location", "org.spy.App", "NONE", "0")
-	pm := model.NewPortalManagerFor(s)
+	pm := portals.NewFor(s)
 	installed := []string{"org.idle.Only", "org.no.Inhibit", "org.plain.App"}
-	ask := func(q model.PortalQuestion) string {
+	ask := func(q portals.Question) string {
 		shown, apps, err := pm.Answer(q, installed)
 		if err != nil {
 			t.Fatal(err)
@@ -298,7 +299,7 @@ func TestPortalOverviewAnswers(t *testing.T) {
 		return strings.Join(apps, ",")
 	}
 	got := map[string]string{}
-	for _, q := range model.PortalQuestions() {
+	for _, q := range portals.Questions() {
 		got[q.Title] = ask(q)
 	}
 	for q, want := range map[string]string{
@@ -331,9 +332,9 @@ func gdbus(t *testing.T, bus *portaltest.Bus, method string, args ...string) str
 
 const tok1, tok2 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19", "q3Zk_Vb8T1aF0dX9m2L7wA"
 
-func TestPortalSessionsRevokeAndUndo(t *testing.T) {
+func TestSessionsRevokeAndUndo(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	// 1.16 to 1.18 save a session in two steps: the app's ["yes"], then
 	// the data.
 	seed(t, s, "screencast", tok1, "com.obsproject.Studio", "yes")
@@ -349,18 +350,18 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 		"<('wlroots', uint32 1, <{'output_name': <'DP-1'>}>)>")
 	gdbus(t, bus, "Set", "screencast", "true", "orphan", "{'org.other.App': ['yes']}", "<byte 0x00>")
 
-	pm := model.NewPortalManagerFor(s)
-	ss, err := pm.Sessions("com.obsproject.Studio")
+	pm := portals.NewFor(s)
+	ss, err := pm.SavedSessions("com.obsproject.Studio")
 	if err != nil || len(ss) != 2 {
 		t.Fatalf("sessions %+v %v", ss, err)
 	}
-	byTok := map[string]model.Session{}
+	byTok := map[string]portals.SavedSession{}
 	for _, x := range ss {
 		byTok[x.Token] = x
 	}
 	g := byTok[tok1]
-	if !g.Decoded || g.Backend != "GNOME" || len(g.Sources) != 3 || g.Sources[0].Name != "DELL U2720Q" || g.Sources[1].Detail != "org.mozilla.firefox" ||
-		g.Sources[2].Kind != model.SourceVirtual || g.Created.UnixMicro() != 1732950000000000 || g.LastUsed.UnixMicro() != 1732953600000000 {
+	if !g.Decoded || g.Backend != "GNOME" || len(g.Streams) != 3 || g.Streams[0].Name != "DELL U2720Q" || g.Streams[1].Detail != "org.mozilla.firefox" ||
+		g.Streams[2].Kind != portals.StreamVirtual || g.Created.UnixMicro() != 1732950000000000 || g.LastUsed.UnixMicro() != 1732953600000000 {
 		t.Errorf("GNOME session %+v", g)
 	}
 	if d := g.Describe(model.English); d != "Restores: monitor DELL U2720Q, window “Mozilla Firefox” of org.mozilla.firefox, a virtual monitor" {
@@ -369,16 +370,16 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 	if k := byTok[tok2]; k.Decoded || k.Backend != "KDE" || !strings.Contains(k.Describe(model.English), "KDE") {
 		t.Errorf("KDE session %+v", k)
 	}
-	rd, _ := pm.Sessions("org.remmina.Remmina")
+	rd, _ := pm.SavedSessions("org.remmina.Remmina")
 	if len(rd) != 1 || rd[0].Table != "remote-desktop" || rd[0].Devices != 3 || rd[0].Clipboard == nil || !*rd[0].Clipboard ||
 		rd[0].Describe(model.English) != "Restores: monitor Virtual-1, keyboard, pointer, clipboard" {
 		t.Errorf("remote desktop %+v", rd)
 	}
-	ic, _ := pm.Sessions("org.deskflow.Deskflow")
+	ic, _ := pm.SavedSessions("org.deskflow.Deskflow")
 	if len(ic) != 1 || ic[0].Describe(model.English) != "Restores: monitor DP-1" {
 		t.Errorf("input capture %+v", ic)
 	}
-	if o, _ := pm.Sessions("org.other.App"); len(o) != 1 || o[0].Backend != "" || o[0].Decoded {
+	if o, _ := pm.SavedSessions("org.other.App"); len(o) != 1 || o[0].Backend != "" || o[0].Decoded {
 		t.Errorf("orphan %+v", o)
 	}
 
@@ -395,7 +396,7 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("revoke %s: %v", c.token, err)
 		}
-		if _, err := s.Lookup(c.table, c.token); !errors.Is(err, model.ErrNotFound) {
+		if _, err := s.Lookup(c.table, c.token); !errors.Is(err, permstore.ErrNotFound) {
 			t.Fatalf("%s still there: %v", c.token, err)
 		}
 		if ids, _ := s.List(c.table); slices.Contains(ids, c.token) {
@@ -419,7 +420,7 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 			t.Errorf("%s: the table file differs after undo (%d bytes, was %d)", c.token, len(again), len(file))
 		}
 		// Undo twice (the session saved itself again meanwhile): kept.
-		if err := pm.Unrevoke(e); !errors.Is(err, model.ErrSavedAgain) {
+		if err := pm.Unrevoke(e); !errors.Is(err, portals.ErrSavedAgain) {
 			t.Errorf("second undo: %v", err)
 		}
 	}
@@ -428,17 +429,17 @@ func TestPortalSessionsRevokeAndUndo(t *testing.T) {
 	}
 }
 
-func TestPortalOpenWithAndUSBDevices(t *testing.T) {
+func TestOpenWithAndUSBDevices(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
-	seed(t, s, model.OpenWithTable, "application/pdf", app, "org.gnome.Evince", "3", "3")
-	seed(t, s, model.OpenWithTable, "x-scheme-handler/https", app, "org.mozilla.firefox", "1", "3")
-	seed(t, s, model.OpenWithTable, "image/png", "org.other.App", "org.gnome.Loupe", "2", "3")
-	gdbus(t, bus, "SetValue", model.OpenWithTable, "false", "x-scheme-handler/https", "<{'always-ask': <true>}>")
-	seed(t, s, model.USBTable, "usb:1050/0407/Yubico_YubiKey_OTP+FIDO+CCID", app, "yes")
-	seed(t, s, model.USBTable, "usb:046d/c52b/", app, "no")
-	seed(t, s, model.USBTable, "usb", "org.other.App", "no")
-	pm := model.NewPortalManagerFor(s)
+	s := permstore.New(bus.Conn)
+	seed(t, s, portals.OpenWithTable, "application/pdf", app, "org.gnome.Evince", "3", "3")
+	seed(t, s, portals.OpenWithTable, "x-scheme-handler/https", app, "org.mozilla.firefox", "1", "3")
+	seed(t, s, portals.OpenWithTable, "image/png", "org.other.App", "org.gnome.Loupe", "2", "3")
+	gdbus(t, bus, "SetValue", portals.OpenWithTable, "false", "x-scheme-handler/https", "<{'always-ask': <true>}>")
+	seed(t, s, portals.USBTable, "usb:1050/0407/Yubico_YubiKey_OTP+FIDO+CCID", app, "yes")
+	seed(t, s, portals.USBTable, "usb:046d/c52b/", app, "no")
+	seed(t, s, portals.USBTable, "usb", "org.other.App", "no")
+	pm := portals.NewFor(s)
 	ow, err := pm.OpenWith(app)
 	if err != nil || len(ow) != 2 {
 		t.Fatalf("open with %+v %v", ow, err)
@@ -449,25 +450,25 @@ func TestPortalOpenWithAndUSBDevices(t *testing.T) {
 	if ow[1].Skips() || !ow[1].AlwaysAsk || ow[1].Count != 1 {
 		t.Errorf("https %+v", ow[1])
 	}
-	old, err := pm.Forget(model.OpenWithTable, "application/pdf", app)
+	old, err := pm.Forget(portals.OpenWithTable, "application/pdf", app)
 	if err != nil || strings.Join(old, ",") != "org.gnome.Evince,3,3" {
 		t.Fatalf("forget %v %v", old, err)
 	}
 	if ow, _ := pm.OpenWith(app); len(ow) != 1 {
 		t.Errorf("after forget %+v", ow)
 	}
-	if err := pm.Remember(model.OpenWithTable, "application/pdf", app, old); err != nil || get(t, s, model.OpenWithTable, "application/pdf", app) != "org.gnome.Evince,3,3" {
+	if err := pm.Remember(portals.OpenWithTable, "application/pdf", app, old); err != nil || get(t, s, portals.OpenWithTable, "application/pdf", app) != "org.gnome.Evince,3,3" {
 		t.Errorf("remember: %v", err)
 	}
 
-	devs, err := pm.USBDevices(app)
+	devs, err := pm.USBDecisions(app)
 	if err != nil || len(devs) != 2 {
 		t.Fatalf("usb %+v %v", devs, err)
 	}
 	if devs[0].Vendor != "1050" || devs[0].Product != "0407" || devs[0].Serial != "Yubico_YubiKey_OTP+FIDO+CCID" || devs[0].Hidden || !devs[1].Hidden {
 		t.Errorf("devices %+v", devs)
 	}
-	if err := pm.Remember(model.USBTable, devs[0].ID, app, []string{"no"}); err != nil || get(t, s, model.USBTable, devs[0].ID, app) != "no" {
+	if err := pm.Remember(portals.USBTable, devs[0].ID, app, []string{"no"}); err != nil || get(t, s, portals.USBTable, devs[0].ID, app) != "no" {
 		t.Errorf("hide a device: %v", err)
 	}
 	// The app-wide switch of another app makes the usb row appear.
@@ -483,45 +484,21 @@ func TestPortalOpenWithAndUSBDevices(t *testing.T) {
 	if strings.Join(snap["desktop-used-apps/x-scheme-handler/https"], ",") != "org.mozilla.firefox,1,3" || strings.Join(snap["usb/usb:046d/c52b/"], ",") != "no" {
 		t.Errorf("export %v", snap)
 	}
-	pm.Forget(model.USBTable, "usb:046d/c52b/", app)
+	pm.Forget(portals.USBTable, "usb:046d/c52b/", app)
 	if err := pm.Restore(app, snap); err != nil {
 		t.Fatal(err)
 	}
-	if get(t, s, model.USBTable, "usb:046d/c52b/", app) != "no" {
+	if get(t, s, portals.USBTable, "usb:046d/c52b/", app) != "no" {
 		t.Error("usb device decision not restored")
-	}
-}
-
-func TestPortalChangedCarriesSessionData(t *testing.T) {
-	bus := portaltest.NewBus(t, true)
-	s := model.NewPortalStore(bus.Conn)
-	got := make(chan model.PortalChange, 4)
-	stop, err := s.Watch(func(c model.PortalChange) { got <- c })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	other := model.NewPortalStore(bus.Connect(t))
-	if err := other.Set("screencast", true, tok1, map[string][]string{"com.obsproject.Studio": {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2))); err != nil {
-		t.Fatal(err)
-	}
-	var c model.PortalChange
-	select {
-	case c = <-got:
-	case <-time.After(3 * time.Second):
-		t.Fatal("no Changed signal")
-	}
-	if c.Table != "screencast" || c.ID != tok1 || c.Data.Signature().String() != "(suv)" {
-		t.Fatalf("change %+v", c)
 	}
 }
 
 // BenchmarkPortalAppPage reads what an app page shows from a store with a
 // long-used desktop's amounts: 300 apps in every permission table, 150
 // Open With types, 40 saved sessions.
-func BenchmarkPortalAppPage(b *testing.B) {
+func BenchmarkAppPage(b *testing.B) {
 	bus := portaltest.NewBus(b, true)
-	s := model.NewPortalStore(bus.Conn)
+	s := permstore.New(bus.Conn)
 	for i := range 300 {
 		a := fmt.Sprintf("org.bench.App%03d", i)
 		for _, e := range [][]string{{"devices", "camera", "yes"}, {"background", "background", "yes"}, {"notifications", "notification", "yes"},
@@ -534,20 +511,20 @@ func BenchmarkPortalAppPage(b *testing.B) {
 		s.SetPermission("location", true, "location", a, []string{"CITY", "0"})
 	}
 	for i := range 150 {
-		s.SetPermission(model.OpenWithTable, true, fmt.Sprintf("application/x-bench-%d", i), fmt.Sprintf("org.bench.App%03d", i%10), []string{"org.gnome.Evince", "1", "3"})
+		s.SetPermission(portals.OpenWithTable, true, fmt.Sprintf("application/x-bench-%d", i), fmt.Sprintf("org.bench.App%03d", i%10), []string{"org.gnome.Evince", "1", "3"})
 	}
 	for i := range 40 {
 		s.Set("screencast", true, fmt.Sprintf("tok%02d", i), map[string][]string{fmt.Sprintf("org.bench.App%03d", i%10): {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2)))
 	}
-	pm := model.NewPortalManagerFor(s)
+	pm := portals.NewFor(s)
 	for _, c := range []struct {
 		name string
 		f    func()
 	}{
 		{"status", func() { pm.Status("org.bench.App001") }},
-		{"sessions", func() { pm.Sessions("org.bench.App001") }},
+		{"sessions", func() { pm.SavedSessions("org.bench.App001") }},
 		{"openwith", func() { pm.OpenWith("org.bench.App001") }},
-		{"usb", func() { pm.USBDevices("org.bench.App001") }},
+		{"usb", func() { pm.USBDecisions("org.bench.App001") }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for range b.N {

@@ -1,4 +1,4 @@
-package model_test
+package portals_test
 
 import (
 	"strings"
@@ -6,29 +6,30 @@ import (
 	"time"
 
 	"github.com/confine-app/confine/internal/portaltest"
-	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
+	"github.com/confine-app/confine/portals"
 )
 
 // Against the real xdg-permission-store on a private bus.
 
-func seed(t *testing.T, s *model.PortalStore, table, id, app string, value ...string) {
+func seed(t *testing.T, s *permstore.Store, table, id, app string, value ...string) {
 	t.Helper()
 	if err := s.SetPermission(table, true, id, app, value); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func status(t *testing.T, pm *model.PortalManager, app string) map[string]model.PortalStatus {
-	out := map[string]model.PortalStatus{}
+func status(t *testing.T, pm *portals.Manager, app string) map[string]portals.Status {
+	out := map[string]portals.Status{}
 	for _, st := range pm.Status(app) {
 		out[st.Perm.ID] = st
 	}
 	return out
 }
 
-func TestPortalStoreReadSetUnset(t *testing.T) {
+func TestStoreReadSetUnset(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	if v, err := store.Version(); err != nil || v != 2 {
 		t.Fatalf("version %d %v", v, err)
 	}
@@ -36,12 +37,12 @@ func TestPortalStoreReadSetUnset(t *testing.T) {
 	// else yet: other tables do not exist.
 	seed(t, store, "devices", "camera", "org.other.App", "no")
 	seed(t, store, "notifications", "notification", "org.a.App", "yes")
-	pm := model.NewPortalManagerFor(store)
+	pm := portals.NewFor(store)
 	st := status(t, pm, "org.a.App")
-	if st["portals/notification"].State != model.PortalAllowed {
+	if st["portals/notification"].State != portals.Allowed {
 		t.Errorf("notification: %+v", st["portals/notification"])
 	}
-	if s, ok := st["portals/camera"]; !ok || s.State != model.PortalUnset || s.ReadOnly {
+	if s, ok := st["portals/camera"]; !ok || s.State != portals.Unset || s.ReadOnly {
 		t.Errorf("camera: %+v", s)
 	}
 	// Only portals before 1.19 (with the Device portal) write the
@@ -54,7 +55,7 @@ func TestPortalStoreReadSetUnset(t *testing.T) {
 		t.Errorf("location shown: %+v", s)
 	}
 	// Allow the camera: the ID row exists, the devices table exists.
-	cam := model.Lookup("portals/camera")
+	cam := portals.Lookup("portals/camera")
 	if err := pm.Set("org.a.App", cam, true); err != nil {
 		t.Fatal(err)
 	}
@@ -62,15 +63,15 @@ func TestPortalStoreReadSetUnset(t *testing.T) {
 		t.Fatalf("store holds %v", got)
 	}
 	// The microphone ID row is new but its table exists: allowed.
-	mic := model.Lookup("portals/microphone")
+	mic := portals.Lookup("portals/microphone")
 	if err := pm.Set("org.a.App", mic, false); err != nil {
 		t.Fatal(err)
 	}
-	if s := status(t, pm, "org.a.App")["portals/microphone"]; s.State != model.PortalDenied {
+	if s := status(t, pm, "org.a.App")["portals/microphone"]; s.State != portals.Denied {
 		t.Fatalf("microphone: %+v", s)
 	}
 	// A table the portal never created is never created by Confine.
-	loc := model.Lookup("portals/location")
+	loc := portals.Lookup("portals/location")
 	if err := pm.Set("org.a.App", loc, true); err == nil {
 		t.Fatal("location table created")
 	}
@@ -81,25 +82,25 @@ func TestPortalStoreReadSetUnset(t *testing.T) {
 	if err := pm.Unset("org.a.App", cam); err != nil {
 		t.Fatal(err)
 	}
-	if s := status(t, pm, "org.a.App")["portals/camera"]; s.State != model.PortalUnset {
+	if s := status(t, pm, "org.a.App")["portals/camera"]; s.State != portals.Unset {
 		t.Fatalf("camera after unset: %+v", s)
 	}
 	if err := pm.Unset("org.a.App", cam); err != nil {
 		t.Fatalf("unsetting twice: %v", err)
 	}
-	who, err := pm.WithAccess(model.Lookup("portals/notification"))
+	who, err := pm.WithAccess(portals.Lookup("portals/notification"))
 	if err != nil || strings.Join(who, ",") != "org.a.App" {
 		t.Fatalf("who has notifications: %v %v", who, err)
 	}
 }
 
-func TestPortalLocationValues(t *testing.T) {
+func TestLocationValues(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	seed(t, store, "location", "location", "org.other.App", "CITY", "1700000000")
-	pm := model.NewPortalManagerFor(store)
-	loc := model.Lookup("portals/location")
-	if s := status(t, pm, "org.other.App")["portals/location"]; s.State != model.PortalAllowed {
+	pm := portals.NewFor(store)
+	loc := portals.Lookup("portals/location")
+	if s := status(t, pm, "org.other.App")["portals/location"]; s.State != portals.Allowed {
 		t.Fatalf("CITY should count as allowed: %+v", s)
 	}
 	pm.Set("org.a.App", loc, false)
@@ -114,70 +115,48 @@ func TestPortalLocationValues(t *testing.T) {
 	}
 }
 
-func TestPortalResetAndUndo(t *testing.T) {
+func TestResetAndUndo(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	seed(t, store, "devices", "camera", "org.a.App", "yes")
 	seed(t, store, "devices", "microphone", "org.a.App", "no")
 	seed(t, store, "background", "background", "org.a.App", "yes")
 	seed(t, store, "background", "background", "org.b.App", "no")
-	pm := model.NewPortalManagerFor(store)
+	pm := portals.NewFor(store)
 	snap, err := pm.Reset("org.a.App")
 	if err != nil || len(snap) != 3 {
 		t.Fatalf("snapshot %v %v", snap, err)
 	}
 	for id, s := range status(t, pm, "org.a.App") {
-		if s.State != model.PortalUnset && s.State != model.PortalUnsupported {
+		if s.State != portals.Unset && s.State != portals.Unsupported {
 			t.Errorf("%s after reset: %v", id, s.State)
 		}
 	}
-	if s := status(t, pm, "org.b.App")["portals/background"]; s.State != model.PortalDenied {
+	if s := status(t, pm, "org.b.App")["portals/background"]; s.State != portals.Denied {
 		t.Fatal("reset touched another app")
 	}
 	if err := pm.Restore("org.a.App", snap); err != nil {
 		t.Fatal(err)
 	}
 	st := status(t, pm, "org.a.App")
-	if st["portals/camera"].State != model.PortalAllowed || st["portals/microphone"].State != model.PortalDenied || st["portals/background"].State != model.PortalAllowed {
+	if st["portals/camera"].State != portals.Allowed || st["portals/microphone"].State != portals.Denied || st["portals/background"].State != portals.Allowed {
 		t.Fatalf("undo: %+v", st)
 	}
 }
 
-func TestPortalChangedSignal(t *testing.T) {
-	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
-	got := make(chan model.PortalChange, 4)
-	stop, err := store.Watch(func(c model.PortalChange) { got <- c })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	// Another program (here a second connection) changes a permission.
-	other := model.NewPortalStore(bus.Connect(t))
-	seed(t, other, "devices", "camera", "org.a.App", "no")
-	select {
-	case c := <-got:
-		if c.Table != "devices" || c.ID != "camera" || c.Deleted || strings.Join(c.Perms["org.a.App"], ",") != "no" {
-			t.Fatalf("signal %+v", c)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("no Changed signal")
-	}
-}
-
-func TestPortalStoreMissing(t *testing.T) {
+func TestStoreMissing(t *testing.T) {
 	bus := portaltest.NewBus(t, false)
 	start := time.Now()
-	pm := model.NewPortalManagerFor(model.NewPortalStore(bus.Conn))
+	pm := portals.NewFor(permstore.New(bus.Conn))
 	if pm.Err == nil {
 		t.Fatal("no error without a store")
 	}
 	for _, s := range pm.Status("org.a.App") {
-		if s.State != model.PortalUnsupported || !strings.Contains(s.Why, "does not answer") {
+		if s.State != portals.Unsupported || !strings.Contains(s.Why, "does not answer") {
 			t.Fatalf("%s: %+v", s.Perm.ID, s)
 		}
 	}
-	if err := pm.Set("org.a.App", model.Lookup("portals/camera"), true); err == nil {
+	if err := pm.Set("org.a.App", portals.Lookup("portals/camera"), true); err == nil {
 		t.Fatal("set without a store succeeded")
 	}
 	if d := time.Since(start); d > 4*time.Second {
@@ -185,9 +164,9 @@ func TestPortalStoreMissing(t *testing.T) {
 	}
 	// A store that goes away after connecting.
 	bus2 := portaltest.NewBus(t, true)
-	pm2 := model.NewPortalManagerFor(model.NewPortalStore(bus2.Conn))
+	pm2 := portals.NewFor(permstore.New(bus2.Conn))
 	bus2.StopStore()
-	if err := pm2.Set("org.a.App", model.Lookup("portals/camera"), true); err == nil {
+	if err := pm2.Set("org.a.App", portals.Lookup("portals/camera"), true); err == nil {
 		t.Fatal("set on a vanished store succeeded")
 	}
 }

@@ -1,0 +1,126 @@
+package permstore_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/confine-app/confine/internal/portaltest"
+	"github.com/confine-app/confine/permstore"
+)
+
+// Against the real xdg-permission-store on a private bus.
+
+const tok1 = "3f2c8a1e-5b7d-4c1a-9e0f-2b6d8c4a7e19"
+
+// watched is a store on a private bus whose Changed signals arrive on the
+// channel, and a second connection to it: another program.
+func watched(t *testing.T) (<-chan permstore.Change, *permstore.Store) {
+	t.Helper()
+	bus := portaltest.NewBus(t, true)
+	got := make(chan permstore.Change, 4)
+	stop, err := permstore.New(bus.Conn).Watch(func(c permstore.Change) { got <- c })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return got, permstore.New(bus.Connect(t))
+}
+
+// next waits for the next Changed signal.
+func next(t *testing.T, got <-chan permstore.Change) permstore.Change {
+	t.Helper()
+	select {
+	case c := <-got:
+		return c
+	case <-time.After(3 * time.Second):
+		t.Fatal("no Changed signal")
+	}
+	return permstore.Change{}
+}
+
+func TestChangedSignal(t *testing.T) {
+	got, other := watched(t)
+	// Another program (here a second connection) changes a permission.
+	if err := other.SetPermission("devices", true, "camera", "org.a.App", []string{"no"}); err != nil {
+		t.Fatal(err)
+	}
+	if c := next(t, got); c.Table != "devices" || c.ID != "camera" || c.Deleted || strings.Join(c.Perms["org.a.App"], ",") != "no" {
+		t.Fatalf("signal %+v", c)
+	}
+}
+
+func TestChangedCarriesSessionData(t *testing.T) {
+	got, other := watched(t)
+	if err := other.Set("screencast", true, tok1, map[string][]string{"com.obsproject.Studio": {"yes"}}, portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox"), portaltest.VirtualStream(2))); err != nil {
+		t.Fatal(err)
+	}
+	if c := next(t, got); c.Table != "screencast" || c.ID != tok1 || c.Data.Signature().String() != "(suv)" {
+		t.Fatalf("change %+v", c)
+	}
+}
+
+// TestExactVariantRoundTrip: what ExactVariant makes of data read from the
+// store goes over the wire as the same GVariant (decoded again, it is what
+// was read), for the layouts the portal backends store, while what godbus
+// decoded would not (it sends a struct as an array of variants).
+func TestExactVariantRoundTrip(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := permstore.New(bus.Conn)
+	for i, data := range []dbus.Variant{
+		portaltest.GnomeScreencast(portaltest.MonitorStream(0, "DEL:DELL U2720Q:7F9X2K3"), portaltest.WindowStream(1, "org.mozilla.firefox", "Mozilla Firefox")),
+		dbus.MakeVariant(map[string]dbus.Variant{"output_name": dbus.MakeVariant("DP-1")}),
+		dbus.MakeVariant(struct {
+			A string
+			B []byte
+		}{"KDE", []byte{0, 1}}),
+	} {
+		id := fmt.Sprintf("t%d", i)
+		if err := s.Set("screencast", true, id, map[string][]string{"org.a.App": {"yes"}}, data); err != nil {
+			t.Fatal(err)
+		}
+		_, read, err := s.LookupEntry("screencast", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, err := permstore.ExactVariant(read)
+		if err != nil {
+			t.Fatalf("%s: %v", read.Signature(), err)
+		}
+		if back := wire(t, exact); back.Signature() != read.Signature() || !reflect.DeepEqual(back.Value(), read.Value()) {
+			t.Errorf("%s comes back as %s %v", read.Signature(), back.Signature(), back.Value())
+		}
+		// The test can fail: godbus would send its own value as another
+		// type.
+		if strings.Contains(read.Signature().String(), "(") && dbus.SignatureOf(read.Value()) == read.Signature() {
+			t.Errorf("%s: godbus sends what it decoded unchanged", read.Signature())
+		}
+	}
+	if _, err := permstore.ExactVariant(dbus.MakeVariant(dbus.UnixFDIndex(0))); err == nil {
+		t.Error("a file descriptor was accepted")
+	}
+}
+
+// wire encodes a variant in a D-Bus message and decodes it again.
+func wire(t *testing.T, v dbus.Variant) dbus.Variant {
+	t.Helper()
+	msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath: dbus.MakeVariant(dbus.ObjectPath("/t")), dbus.FieldInterface: dbus.MakeVariant("t.T"), dbus.FieldMember: dbus.MakeVariant("T"),
+		dbus.FieldSignature: dbus.MakeVariant(dbus.SignatureOf(v)),
+	}, Body: []any{v}}
+	var buf bytes.Buffer
+	if err := msg.EncodeTo(&buf, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	back, err := dbus.DecodeMessage(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back.Body[0].(dbus.Variant)
+}
