@@ -141,6 +141,9 @@ func (e *ConflictError) Error() string {
 	return e.Path + ": changed by another program while Confine was writing it; Confine's change was not saved; try again"
 }
 
+// errNUL is why a file with a NUL byte is not edited.
+const errNUL = "contains a NUL byte, and Flatpak ignores the rest of that line; Confine does not edit such a file: reset it or fix it in a text editor"
+
 // Update is the one way to change an override: under the write lock shared
 // by all Confine processes, it reads the file as it is on disk now, applies
 // edit, and writes the result atomically, so changes made meanwhile by
@@ -192,6 +195,9 @@ func (s *Store) update(target, p string, edit func(*File) error) (before, after 
 	if before != nil {
 		if f, err = Parse(before); err != nil {
 			return before, before, &LoadError{Path: p, Err: err}
+		}
+		if n := f.kf.NULLine(); n > 0 {
+			return before, before, &LoadError{Path: p, Err: &SyntaxError{Line: n, Msg: errNUL}}
 		}
 	}
 	if err := edit(f); err != nil {
