@@ -320,14 +320,16 @@ func (kf *KeyFile) SetValue(group, key, value string) {
 	}
 	nl := line{kind: lineKey, group: group, key: key, value: value, raw: key + "=" + value}
 	at := kf.insertionPoint(group)
+	// New lines end as the file's lines do, so a CRLF file stays one.
+	crlf := kf.usesCRLF()
 	if at < 0 {
 		if len(kf.lines) > 0 {
-			kf.lines = append(kf.lines, line{raw: ""})
+			kf.lines = append(kf.lines, line{raw: "", cr: crlf})
 		}
-		kf.lines = append(kf.lines, line{kind: lineGroup, group: group, raw: "[" + group + "]"})
+		kf.lines = append(kf.lines, line{kind: lineGroup, group: group, raw: "[" + group + "]", cr: crlf})
 		at = len(kf.lines)
 	}
-	nl.cr = kf.usesCRLF()
+	nl.cr = crlf
 	kf.lines = append(kf.lines[:at], append([]line{nl}, kf.lines[at:]...)...)
 	kf.finalNewline = true
 }
@@ -404,7 +406,7 @@ func (kf *KeyFile) DeleteGroup(group string) {
 				k--
 			}
 			if k < j && len(out) > 0 {
-				out = append(out, line{raw: ""})
+				out = append(out, line{raw: "", cr: kf.usesCRLF()})
 			}
 			out = append(out, kf.lines[k:j]...)
 			i = j - 1

@@ -3,10 +3,10 @@ package overrides
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // UserInstallationDir returns the per-user Flatpak installation as Flatpak
@@ -98,19 +98,37 @@ func (s *Store) Read(target string) ([]byte, error) {
 		}
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &LoadError{Path: p, Err: fmt.Errorf("not a regular file (%s)", st.Mode().Type())}
+		return nil, &LoadError{Path: p, Err: fmt.Errorf("not a regular file (%s)", typeName(st.Mode().Type()))}
 	}
 	if st.Size() > MaxFileSize {
 		return nil, &LoadError{Path: p, Err: fmt.Errorf("file is %d bytes, larger than %d", st.Size(), MaxFileSize)}
 	}
-	f, err := os.Open(p)
+	// The file may have been replaced since the checks above (by a FIFO,
+	// say): the read itself never waits and checks again.
+	data, err := readOverride(p)
 	if err != nil {
 		return nil, &LoadError{Path: p, Err: err}
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, &LoadError{Path: p, Err: err}
+	return data, nil
+}
+
+// readOverride reads an override file without waiting on anything that is
+// not a regular file, and at most MaxFileSize bytes.
+func readOverride(p string) ([]byte, error) {
+	data, err := ReadRegular(p, MaxFileSize)
+	var nr *NotRegularError
+	var tl *TooLargeError
+	switch {
+	case errors.As(err, &nr):
+		return nil, fmt.Errorf("not a regular file (%s)", typeName(nr.Type))
+	case errors.As(err, &tl):
+		return nil, fmt.Errorf("file is larger than %d bytes", MaxFileSize)
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the caller names the file
+		}
+		return nil, err
 	}
 	return data, nil
 }
@@ -209,6 +227,10 @@ func (s *Store) update(target, p string, edit func(*File) error) (before, after 
 	if same(before, after) {
 		return before, after, nil
 	}
+	if len(after) > MaxFileSize {
+		// Written, it would be a file Confine no longer reads.
+		return before, before, fmt.Errorf("%s: the change would make the file larger than %d bytes, more than an override file can be; the file was not changed", p, MaxFileSize)
+	}
 	if err := s.replace(p, before, after); err != nil {
 		return before, before, err
 	}
@@ -289,7 +311,7 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -321,15 +343,77 @@ func (s *Store) Reset(target string) ([]byte, error) {
 	defer unlock()
 	var before []byte
 	err = retryConflicts(func() error {
+		before = nil
 		cur, err := s.Read(target)
-		if err != nil || cur == nil {
-			before = nil
+		if err != nil {
+			// What cannot be read can still be removed, as `flatpak
+			// override --reset` removes it: a dangling link, a FIFO,
+			// a file too large to be an override. There is nothing
+			// to give back for Undo.
+			if odd := oddEntry(p); odd != nil {
+				return removeOdd(p, odd)
+			}
 			return err
+		}
+		if cur == nil {
+			return nil
 		}
 		before = cur
 		return s.replace(p, cur, nil)
 	})
 	return before, err
+}
+
+// oddEntry returns what is at p when it is something Read refuses but
+// Reset may remove: a symbolic link that leads nowhere or to something
+// other than a regular file, a FIFO, socket or device, or a file too
+// large to be an override. A folder is never one.
+func oddEntry(p string) fs.FileInfo {
+	st, err := os.Lstat(p)
+	if err != nil {
+		return nil
+	}
+	switch m := st.Mode(); {
+	case m&fs.ModeSymlink != 0:
+		if to, err := os.Stat(p); err == nil && (to.Mode().IsRegular() && to.Size() <= MaxFileSize || to.IsDir()) {
+			return nil
+		}
+		return st
+	case m.IsRegular():
+		if st.Size() > MaxFileSize {
+			return st
+		}
+		return nil
+	case m.IsDir():
+		return nil
+	}
+	return st
+}
+
+// removeOdd removes the entry odd at p (a link itself, never what it
+// points to), unless something else has taken its place meanwhile.
+func removeOdd(p string, odd fs.FileInfo) error {
+	dir := filepath.Dir(p)
+	aside, err := writeTemp(dir, filepath.Base(p), nil, 0o600)
+	if err != nil {
+		return &WriteError{Path: p, Dir: dir, Err: err}
+	}
+	if err := os.Rename(p, aside); err != nil {
+		os.Remove(aside)
+		if errors.Is(err, fs.ErrNotExist) {
+			return &ConflictError{Path: p}
+		}
+		return &WriteError{Path: p, Dir: dir, Err: err}
+	}
+	if st, err := os.Lstat(aside); err == nil && os.SameFile(st, odd) {
+		os.Remove(aside)
+		return syncDir(dir)
+	}
+	// Another program put something there in between: give it back.
+	if err := os.Link(aside, p); err == nil || errors.Is(err, fs.ErrExist) {
+		os.Remove(aside)
+	}
+	return &ConflictError{Path: p}
 }
 
 // List returns the targets ("global" and app IDs) that have an override
