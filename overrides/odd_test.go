@@ -191,3 +191,45 @@ func TestReadRegularAndInput(t *testing.T) {
 		t.Fatalf("11 bytes, limit 10: %v", err)
 	}
 }
+
+// The user installation as Flatpak finds it, and never a folder relative
+// to wherever Confine was started (the real-process checks, with the
+// user database and flatpak itself, are in integration/hostile).
+func TestUserInstallationDirNeverRelative(t *testing.T) {
+	real := lookupHome
+	t.Cleanup(func() { lookupHome = real })
+	lookupHome = func() (string, error) { return "/home/db", nil }
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	for _, tc := range []struct {
+		env       func(string) string
+		want, err string
+	}{
+		{env("HOME", "/home/u"), "/home/u/.local/share/flatpak", ""},
+		{env(), "/home/db/.local/share/flatpak", ""},                  // HOME unset: the user database, as GLib
+		{env("HOME", ""), "/home/db/.local/share/flatpak", ""},        // GLib would use the current folder
+		{env("HOME", "rel"), "", "HOME is rel, not an absolute path"}, // as would Flatpak
+		{env("XDG_DATA_HOME", "d"), "", "XDG_DATA_HOME is d, not an absolute path"},
+		{env("FLATPAK_USER_DIR", "./u", "HOME", "/h"), "", "FLATPAK_USER_DIR is ./u, not an absolute path"},
+		{env("FLATPAK_USER_DIR", "/u"), "/u", ""},
+		{env("XDG_DATA_HOME", "/d"), "/d/flatpak", ""},
+	} {
+		got, err := UserInstallationDir(tc.env)
+		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("HOME=%q XDG_DATA_HOME=%q FLATPAK_USER_DIR=%q: %q, %v; want %q, %q", tc.env("HOME"), tc.env("XDG_DATA_HOME"), tc.env("FLATPAK_USER_DIR"), got, err, tc.want, tc.err)
+		}
+	}
+	lookupHome = func() (string, error) { return "", errors.New("no entry") }
+	if _, err := UserInstallationDir(env()); err == nil || !strings.Contains(err.Error(), "HOME is not set") {
+		t.Errorf("no HOME and no user database: %v", err)
+	}
+	s := NewUserStore(env())
+	if _, _, err := s.Update("org.a.App", setEnv("A")); err == nil || !strings.Contains(err.Error(), "HOME is not set") {
+		t.Errorf("write without a home folder: %v", err)
+	}
+}

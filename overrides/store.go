@@ -5,25 +5,66 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"syscall"
 )
 
 // UserInstallationDir returns the per-user Flatpak installation as Flatpak
 // finds it: $FLATPAK_USER_DIR, else $XDG_DATA_HOME/flatpak, else
-// ~/.local/share/flatpak.
-func UserInstallationDir(getenv func(string) string) string {
+// ~/.local/share/flatpak. Flatpak would take a relative path as relative to
+// the current folder (and, with HOME set but empty, write into it); Confine
+// refuses a relative path instead, so nothing is written where Flatpak will
+// not look the next time.
+func UserInstallationDir(getenv func(string) string) (string, error) {
 	if d := getenv("FLATPAK_USER_DIR"); d != "" {
-		return d
+		return absolute("FLATPAK_USER_DIR", d)
 	}
 	if d := getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "flatpak")
+		d, err := absolute("XDG_DATA_HOME", d)
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(d, "flatpak"), nil
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
+	home, err := HomeDir(getenv)
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(home, ".local", "share", "flatpak")
+	return filepath.Join(home, ".local", "share", "flatpak"), nil
+}
+
+func absolute(name, dir string) (string, error) {
+	if !filepath.IsAbs(dir) {
+		return "", fmt.Errorf("%s is %s, not an absolute path: Confine will not guess which folder it means", name, Escape(dir))
+	}
+	return dir, nil
+}
+
+// lookupHome is the user database's home folder of the process's user; a
+// variable so tests can take the database away.
+var lookupHome = func() (string, error) {
+	u, err := user.LookupId(strconv.Itoa(os.Getuid()))
+	if err != nil {
+		return "", err
+	}
+	return u.HomeDir, nil
+}
+
+// HomeDir is the home folder as GLib finds it (g_get_home_dir): $HOME, or
+// when it is not set the user database's entry for the process's user. An
+// empty HOME counts as not set (GLib would take the current folder), and a
+// relative one is refused.
+func HomeDir(getenv func(string) string) (string, error) {
+	if h := getenv("HOME"); h != "" {
+		return absolute("HOME", h)
+	}
+	h, err := lookupHome()
+	if err != nil || h == "" {
+		return "", fmt.Errorf("cannot find your home folder: HOME is not set, and the user database has no home folder for user ID %d", os.Getuid())
+	}
+	return absolute("the home folder in the user database", h)
 }
 
 // SystemInstallationDir returns $FLATPAK_SYSTEM_DIR, else /var/lib/flatpak.
@@ -40,11 +81,18 @@ func SystemInstallationDir(getenv func(string) string) string {
 type Store struct {
 	Dir      string // the overrides folder
 	ReadOnly bool
+	// Err, when set, says why the folder is unknown; every read and
+	// write fails with it.
+	Err error
 }
 
 // NewUserStore is the writable store of the user installation.
 func NewUserStore(getenv func(string) string) *Store {
-	return &Store{Dir: filepath.Join(UserInstallationDir(getenv), "overrides")}
+	dir, err := UserInstallationDir(getenv)
+	if err != nil {
+		return &Store{Err: err}
+	}
+	return &Store{Dir: filepath.Join(dir, "overrides")}
 }
 
 // NewSystemStore is the read-only store of the default system installation,
@@ -68,6 +116,9 @@ var ErrReadOnly = errors.New("this override store is read-only")
 // Path returns the file of an app ID or "global", after checking the ID
 // cannot name anything outside the folder.
 func (s *Store) Path(target string) (string, error) {
+	if s.Err != nil {
+		return "", s.Err
+	}
 	if err := ValidateTarget(target); err != nil {
 		return "", err
 	}
@@ -420,6 +471,9 @@ func removeOdd(p string, odd fs.FileInfo) error {
 // file. Names that are not valid targets (editor backups, temp files) are
 // skipped.
 func (s *Store) List() ([]string, error) {
+	if s.Err != nil {
+		return nil, s.Err
+	}
 	ents, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
