@@ -26,6 +26,7 @@ type App struct {
 	Metadata     *overrides.File
 	metaContext  *overrides.Context // Metadata interpreted (read only)
 	metaProblems []overrides.Problem
+	metaDialect  *overrides.Dialect // the release metaContext was read in
 
 	Runtime, Command string
 
@@ -135,6 +136,7 @@ func loadApp(inst *Installation, id string, locales []string, d *overrides.Diale
 	// What the metadata grants never changes while the app is loaded:
 	// interpreted once, not on every merge.
 	a.metaContext, a.metaProblems = md.Context(d)
+	a.metaDialect = d
 	kf := md.KeyFile()
 	if !kf.HasGroup("Application") {
 		a.Err = errors.New("broken metadata: no [Application] group")

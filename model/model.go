@@ -157,6 +157,16 @@ func (a *App) metadataLayer() Layer {
 	case a.Metadata != nil:
 		md.File = a.Metadata
 		md.Context, md.Problems = a.metaContext, a.metaProblems
+		// The app's own file can be one the installed Flatpak refuses or
+		// crashes on (1.18 on `sockets=;`): then the app does not start,
+		// and that is said, as for an override file.
+		if p := overrides.FatalProblem(md.Problems); p != nil {
+			verb := "refuses"
+			if p.Crash {
+				verb = "crashes on"
+			}
+			md.Err = fmt.Errorf("%s: %s %s this file: %s", md.Path, a.metaDialect, verb, p)
+		}
 	}
 	return md
 }
