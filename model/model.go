@@ -241,7 +241,10 @@ func (m *Model) Overridden() (map[string]bool, error) {
 // the override folders (a change re-reads permissions) and each
 // installation's app folder (a change re-reads the apps).
 func (m *Model) WatchDirs() (overrideDirs, appDirs []string) {
-	overrideDirs = []string{m.User.Dir, m.System.Dir}
+	overrideDirs = []string{m.System.Dir}
+	if m.User.Err == nil { // else there is no folder to watch
+		overrideDirs = append(overrideDirs, m.User.Dir)
+	}
 	for _, inst := range m.Installations {
 		if inst.Err == nil {
 			appDirs = append(appDirs, filepath.Join(inst.Path, "app"))
