@@ -91,7 +91,7 @@ func (c *command) audit(args []string) error {
 	} else {
 		out := c.env.Stdout
 		for _, r := range report {
-			fmt.Fprintf(out, "%s (%s): %s\n", r.Name, r.ID, strings.ReplaceAll(r.Rating, "-", " "))
+			fmt.Fprintf(out, "%s (%s): %s\n", esc(r.Name), esc(r.ID), strings.ReplaceAll(r.Rating, "-", " "))
 			for _, f := range r.Findings {
 				mark := ""
 				if f.Dismissed {
@@ -99,7 +99,7 @@ func (c *command) audit(args []string) error {
 				}
 				fmt.Fprintf(out, "  %-7s %-11s %s%s\n", f.Severity, f.Level, f.Title, mark)
 				if f.Permission != "" {
-					fmt.Fprintf(out, "          %s (from %s)\n", f.Permission, f.Source)
+					fmt.Fprintf(out, "          %s (from %s)\n", esc(f.Permission), f.Source)
 				}
 				fmt.Fprintf(out, "          %s\n", f.Reason)
 				if len(f.Options) > 0 {
@@ -152,7 +152,7 @@ func (c *command) harden(args []string) error {
 			continue
 		}
 		changed++
-		fmt.Fprintf(out, "# %s (%s)\n", a.Name, a.ID)
+		fmt.Fprintf(out, "# %s (%s)\n", esc(a.Name), a.ID)
 		for _, f := range p.Findings {
 			title, _ := f.Text(model.English)
 			fmt.Fprintf(out, "#   %s: %s\n", f.Level, title)

@@ -3,13 +3,13 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
@@ -67,6 +67,11 @@ func usageErr(format string, a ...any) error {
 // failure (or findings at the --fail-on level, for audit), 2 bad usage,
 // 3 changed (apply).
 func Main(env Env, args []string) int {
+	// Everything printed passes the terminal filter (see safe.go).
+	stdout, stderr := newTermWriter(env.Stdout), newTermWriter(env.Stderr)
+	defer stderr.Flush()
+	defer stdout.Flush()
+	env.Stdout, env.Stderr = stdout, stderr
 	if len(args) == 0 || !IsCommand(args[0]) {
 		fmt.Fprintln(env.Stderr, "confine: unknown command; one of", strings.Join(Commands, ", "))
 		return 2
@@ -114,9 +119,14 @@ func (c *command) flags(usage string) *flag.FlagSet {
 }
 
 func (c *command) printJSON(v any) error {
-	enc := json.NewEncoder(c.env.Stdout)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := c.env.Stdout.Write(jsonSafe(b.Bytes()))
+	return err
 }
 
 func (c *command) run(args []string) error {
@@ -196,7 +206,7 @@ func (c *command) list(args []string) error {
 		if !e.Used {
 			inst += " (not used)"
 		}
-		tw.row(e.ID, e.Name, inst, changed, e.Rating)
+		tw.row(esc(e.ID), esc(e.Name), esc(inst), changed, e.Rating)
 	}
 	return tw.flush()
 }
@@ -262,7 +272,7 @@ func (c *command) show(args []string) error {
 	}
 	out := c.env.Stdout
 	if a != nil {
-		fmt.Fprintf(out, "%s (%s) — %s installation, Flatpak %s rules\n", a.Name, a.ID, a.Installation.Label(), res.Flatpak)
+		fmt.Fprintf(out, "%s (%s) — %s installation, Flatpak %s rules\n", esc(a.Name), esc(a.ID), esc(a.Installation.Label()), res.Flatpak)
 		if res.WaylandNative {
 			fmt.Fprintln(out, "Wayland-native: shows its windows with Wayland and gets no X11 in a Wayland session")
 		}
@@ -282,7 +292,7 @@ func (c *command) show(args []string) error {
 		if p.Wayland != "" {
 			sessions = p.Wayland + "/" + p.X11
 		}
-		tw.row(p.Key, p.Name, v, p.Source, sessions)
+		tw.row(p.Key, esc(p.Name), esc(v), p.Source, sessions)
 	}
 	if res.FilesystemRst != "" {
 		tw.row("filesystems", "!host:reset", "drops lower grants", res.FilesystemRst)
@@ -349,10 +359,15 @@ func Permissions(e *model.Effective, now overrides.Session) []ShowPermission {
 }
 
 // reorder moves flags before positional arguments so "show APP --json"
-// works like "show --json APP". A lone "-" (standard input) is positional.
+// works like "show --json APP". A lone "-" (standard input) is positional,
+// and so is everything after "--", as the flag package has it: a file name
+// that starts with "-" is never taken for an option.
 func reorder(args []string) []string {
 	var flags, pos []string
-	for _, a := range args {
+	for i, a := range args {
+		if a == "--" {
+			return append(append(append(flags, "--"), pos...), args[i+1:]...)
+		}
 		if strings.HasPrefix(a, "-") && a != "-" {
 			flags = append(flags, a)
 		} else {
@@ -376,14 +391,18 @@ func (c *command) override(args []string) error {
 		if o.Flag != "usb-list-file" {
 			continue
 		}
-		// Read here, where the caller's current folder is.
-		data, err := os.ReadFile(o.Value)
+		// Read here, where the caller's current folder is; a pipe is
+		// fine, a device is not, and a list is small.
+		data, err := overrides.ReadInput(o.Value, overrides.MaxFileSize)
 		if err != nil {
 			return fail("%v", err)
 		}
 		ops[i] = overrides.Op{Flag: "usb-list", Value: string(data)}
 	}
 	var target string
+	// An empty argument is an app ID too, and an invalid one (as for
+	// flatpak): it must never mean "global".
+	named := false
 	show, reset, user, system := false, false, false, false
 	for _, a := range rest {
 		switch {
@@ -402,9 +421,9 @@ func (c *command) override(args []string) error {
 		case a == "--reset":
 			reset = true
 		case strings.HasPrefix(a, "-"):
-			return usageErr("Unknown option %s", a)
-		case target == "":
-			target = a
+			return usageErr("Unknown option %s", esc(a))
+		case !named:
+			target, named = a, true
 		default:
 			return usageErr("too many arguments: %q", a)
 		}
@@ -412,7 +431,7 @@ func (c *command) override(args []string) error {
 	if user && system {
 		return usageErr("Multiple installations specified for a command that works on one installation")
 	}
-	if target == "" {
+	if !named {
 		target = overrides.Global
 	}
 	if err := overrides.ValidateTarget(target); err != nil {

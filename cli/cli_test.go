@@ -169,6 +169,10 @@ func TestBadValuesRejectedLikeFlatpak(t *testing.T) {
 		{"--usb=1234:5678"}, {"--nousb=0fd9:*"}, {"--usb=vnd:12345"}, {"--usb=all+vnd:1234"}, {"--usb=dev:0001"}, {"--usb="},
 		{"--a11y-own-name=bad"}, {"--socket-if=fallback-x11:true"}, {"--socket-if=x11"}, {"--device-if=gpu:true"},
 		{"--filesystem=~/.."},
+		// Flatpak's rule for the characters of a path (g_unichar_isgraph or
+		// a space), for folders and persistent paths alike.
+		{"--persist=a\x01b"}, {"--persist=a\tb"}, {"--persist=a\x7f"}, {"--persist=a\u0085"}, {"--persist=a\u00a0b"},
+		{"--persist=a\u200bb"}, {"--persist=a\ue000b"}, {"--persist=a\u2028b"}, {"--filesystem=~/a\u00a0b"}, {"--filesystem=~/a\ue000b"},
 	}
 	fptest.ForEachOracle(t, func(t *testing.T, o fptest.Oracle) {
 		for _, args := range bad {

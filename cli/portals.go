@@ -154,7 +154,7 @@ func (c *command) printPortals(p *ShowPortals) error {
 		fmt.Fprintln(out)
 		tw := newTable(out, "SAVED SESSION", "TOKEN", "BY", "LAST USED", "RESTORES")
 		for _, s := range p.Sessions {
-			tw.row(s.Table, s.Token, orDash(s.Backend), orDash(s.LastUsed), s.Restores)
+			tw.row(s.Table, esc(s.Token), orDash(esc(s.Backend)), orDash(s.LastUsed), esc(s.Restores))
 		}
 		if err := tw.flush(); err != nil {
 			return err
@@ -164,7 +164,7 @@ func (c *command) printPortals(p *ShowPortals) error {
 		fmt.Fprintln(out)
 		tw := newTable(out, "OPENS", "WITH", "STORED", "WITHOUT ASKING")
 		for _, o := range p.OpenWith {
-			tw.row(o.ContentType, orDash(o.Handler), quoteList(o.Stored), map[bool]string{true: "yes", false: "no"}[o.Skips])
+			tw.row(esc(o.ContentType), orDash(esc(o.Handler)), quoteList(o.Stored), map[bool]string{true: "yes", false: "no"}[o.Skips])
 		}
 		if err := tw.flush(); err != nil {
 			return err
@@ -178,7 +178,7 @@ func (c *command) printPortals(p *ShowPortals) error {
 			if d.Hidden {
 				means = "hidden from the app"
 			}
-			tw.row(d.ID, quoteList(d.Stored), means)
+			tw.row(esc(d.ID), quoteList(d.Stored), means)
 		}
 		return tw.flush()
 	}

@@ -71,7 +71,7 @@ func (c *command) showSystem(target string, asJSON bool) error {
 	case target == overrides.Global:
 		fmt.Fprintln(out, "All applications (system global override)")
 	case a != nil:
-		fmt.Fprintf(out, "%s (%s) — %s installation, before any user's overrides\n", a.Name, a.ID, a.Installation.Label())
+		fmt.Fprintf(out, "%s (%s) — %s installation, before any user's overrides\n", esc(a.Name), a.ID, esc(a.Installation.Label()))
 	default:
 		fmt.Fprintf(out, "%s — system overrides\n", target)
 	}
@@ -80,7 +80,7 @@ func (c *command) showSystem(target string, asJSON bool) error {
 	}
 	tw := newTable(out, "KEY", "NAME", "VALUE", "DECIDED BY")
 	for _, p := range res.Permissions {
-		tw.row(p.Key, p.Name, p.Value, p.Source)
+		tw.row(p.Key, esc(p.Name), esc(p.Value), p.Source)
 	}
 	if res.FilesystemRst != "" {
 		tw.row("filesystems", "!host:reset", "drops lower grants", res.FilesystemRst)

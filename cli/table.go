@@ -18,5 +18,12 @@ func newTable(w io.Writer, header ...string) *table {
 	return t
 }
 
-func (t *table) row(cells ...string) { fmt.Fprintln(t.tw, strings.Join(cells, "\t")) }
-func (t *table) flush() error        { return t.tw.Flush() }
+// row adds a row; each field is shown as cell shows it.
+func (t *table) row(cells ...string) {
+	shown := make([]string, len(cells))
+	for i, c := range cells {
+		shown[i] = cell(c)
+	}
+	fmt.Fprintln(t.tw, strings.Join(shown, "\t"))
+}
+func (t *table) flush() error { return t.tw.Flush() }

@@ -2,14 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
-	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
@@ -32,6 +33,10 @@ type Export struct {
 	Note    string `json:"note"`
 	// Overrides maps "global" or an app ID to the override file's text.
 	Overrides map[string]string `json:"overrides"`
+	// Encoded holds, base64-encoded, the files that are not UTF-8 text,
+	// which a JSON string cannot hold byte for byte (encoding/json would
+	// put U+FFFD in place of each stray byte).
+	Encoded map[string]string `json:"overrides_base64,omitempty"`
 	// Portals (with --portals) maps an app ID to its stored portal answers,
 	// "table/id" → value, e.g. "devices/camera": ["yes"],
 	// "inhibit/inhibit": ["idle"], "desktop-used-apps/application/pdf":
@@ -59,12 +64,25 @@ func (c *command) export(args []string) error {
 		if err := overrides.ValidateTarget(t); err != nil {
 			return err
 		}
+	}
+	// A file that cannot be read is left out and said, and the command
+	// fails, but the others are exported: one bad file must not cost the
+	// backup of all of them, nor pass for a complete one.
+	var missed []string
+	for _, t := range targets {
 		data, err := m.User.Read(t)
-		if err != nil {
-			return err
-		}
-		if data != nil {
+		switch {
+		case err != nil:
+			fmt.Fprintf(c.env.Stderr, "confine export: %s is not in the export: %s\n", t, model.OneLine(err.Error()))
+			missed = append(missed, t)
+		case data == nil:
+		case utf8.Valid(data):
 			ex.Overrides[t] = string(data)
+		default:
+			if ex.Encoded == nil {
+				ex.Encoded = map[string]string{}
+			}
+			ex.Encoded[t] = base64.StdEncoding.EncodeToString(data)
 		}
 	}
 	if *withPortals {
@@ -93,7 +111,13 @@ func (c *command) export(args []string) error {
 			}
 		}
 	}
-	return c.printJSON(ex)
+	if err := c.printJSON(ex); err != nil {
+		return err
+	}
+	if len(missed) > 0 {
+		return fail("%d override files could not be read and are not in the export: %s", len(missed), strings.Join(missed, ", "))
+	}
+	return nil
 }
 
 func (c *command) importFile(args []string) error {
@@ -118,22 +142,34 @@ func (c *command) importFile(args []string) error {
 	if ex.Format != ExportFormat || ex.Version != 1 {
 		return fail("unsupported export format %q version %d (this Confine reads %s version 1)", ex.Format, ex.Version, ExportFormat)
 	}
-	// Validate everything before writing anything.
-	targets := make([]string, 0, len(ex.Overrides))
+	// Check everything, then write: the files, the current files they
+	// replace, the portal tables.
+	files := map[string][]byte{}
 	for t, text := range ex.Overrides {
+		files[t] = []byte(text)
+	}
+	for t, b64 := range ex.Encoded {
+		if _, dup := files[t]; dup {
+			return fail("%s is in both overrides and overrides_base64", esc(t))
+		}
+		data, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return fail("overrides_base64: %s: %v", esc(t), err)
+		}
+		files[t] = data
+	}
+	for t, data := range files {
 		if err := overrides.ValidateTarget(t); err != nil {
 			return fail("%v", err)
 		}
-		f, err := overrides.Parse([]byte(text))
+		f, err := overrides.Parse(data)
 		if err != nil {
 			return fail("override for %s cannot be read: %v", t, err)
 		}
 		if _, probs := f.Context(c.model().Dialect); overrides.FatalProblem(probs) != nil {
 			return fail("override for %s would make Flatpak refuse the app: %s", t, overrides.FatalProblem(probs))
 		}
-		targets = append(targets, t)
 	}
-	sort.Strings(targets)
 	for app, perms := range ex.Portals {
 		if err := overrides.ValidateAppID(app); err != nil {
 			return fail("portal permissions: %v", err)
@@ -144,6 +180,22 @@ func (c *command) importFile(args []string) error {
 				return fail("portal permissions for %s: %v", app, err)
 			}
 		}
+	}
+	// Each app's file before the global one, as apply writes them: an
+	// app's file alone takes nothing away from the others, a new global
+	// one alone could.
+	targets := slices.Sorted(maps.Keys(files))
+	if i := slices.Index(targets, overrides.Global); i >= 0 {
+		targets = append(slices.Delete(targets, i, i+1), overrides.Global)
+	}
+	m := c.model()
+	current := map[string][]byte{}
+	for _, t := range targets {
+		cur, err := m.User.Read(t)
+		if err != nil {
+			return fail("%s; nothing was written", model.OneLine(err.Error()))
+		}
+		current[t] = cur
 	}
 	// The desktop must have every table the file names: Confine never
 	// creates one. Checked before anything is written.
@@ -164,22 +216,23 @@ func (c *command) importFile(args []string) error {
 			}
 		}
 	}
-	m := c.model()
+	var written []string
 	for _, t := range targets {
-		cur, err := m.User.Read(t)
-		if err != nil {
-			return err
-		}
-		want := []byte(ex.Overrides[t])
-		if bytes.Equal(cur, want) {
+		cur, want := current[t], files[t]
+		if bytes.Equal(cur, want) && (cur == nil) == (want == nil) {
 			continue
 		}
 		fmt.Fprintf(c.env.Stdout, "--- %s\n%s", t, model.Diff(cur, want))
-		if !*dry {
-			if err := m.User.Write(t, cur, want); err != nil {
-				return err
-			}
+		if *dry {
+			continue
 		}
+		if err := m.User.Write(t, cur, want); err != nil {
+			if len(written) == 0 {
+				return fail("%s; nothing was written", model.OneLine(err.Error()))
+			}
+			return fail("%s; already written: %s; the other files are unchanged", model.OneLine(err.Error()), strings.Join(written, ", "))
+		}
+		written = append(written, t)
 	}
 	if len(ex.Portals) > 0 {
 		apps := slices.Sorted(maps.Keys(ex.Portals))
@@ -197,11 +250,25 @@ func (c *command) importFile(args []string) error {
 	return nil
 }
 
-// readArg reads the file a command names, or standard input for "-" (at
-// most 64 MiB: a mistaken pipe must not fill the memory).
+// maxInput bounds what a command reads from a file or standard input: a
+// mistaken /dev/zero or pipe must not fill the memory.
+const maxInput = 64 << 20
+
+// readArg reads the file a command names, or standard input for "-": a
+// regular file or a pipe, at most maxInput bytes; a device, socket or
+// folder is refused.
 func (c *command) readArg(name string) ([]byte, error) {
 	if name == "-" {
-		return io.ReadAll(io.LimitReader(c.env.Stdin, 64<<20))
+		data, err := io.ReadAll(io.LimitReader(c.env.Stdin, maxInput+1))
+		if err == nil && len(data) > maxInput {
+			err = fmt.Errorf("standard input holds more than %d MiB", maxInput>>20)
+		}
+		return data, err
 	}
-	return os.ReadFile(name)
+	data, err := overrides.ReadInput(name, maxInput)
+	var tl *overrides.TooLargeError
+	if errors.As(err, &tl) {
+		err = fmt.Errorf("%s holds more than %d MiB", name, maxInput>>20)
+	}
+	return data, err
 }

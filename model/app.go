@@ -26,6 +26,7 @@ type App struct {
 	Metadata     *overrides.File
 	metaContext  *overrides.Context // Metadata interpreted (read only)
 	metaProblems []overrides.Problem
+	metaDialect  *overrides.Dialect // the release metaContext was read in
 
 	Runtime, Command string
 
@@ -135,6 +136,7 @@ func loadApp(inst *Installation, id string, locales []string, d *overrides.Diale
 	// What the metadata grants never changes while the app is loaded:
 	// interpreted once, not on every merge.
 	a.metaContext, a.metaProblems = md.Context(d)
+	a.metaDialect = d
 	kf := md.KeyFile()
 	if !kf.HasGroup("Application") {
 		a.Err = errors.New("broken metadata: no [Application] group")
@@ -149,21 +151,9 @@ func loadApp(inst *Installation, id string, locales []string, d *overrides.Diale
 	return a
 }
 
-func readSmall(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, overrides.MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > overrides.MaxFileSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes", p, overrides.MaxFileSize)
-	}
-	return data, nil
-}
+// readSmall reads one of an app's files: a regular file (never a FIFO or a
+// device an app could ship in its place) of at most MaxFileSize bytes.
+func readSmall(p string) ([]byte, error) { return overrides.ReadRegular(p, overrides.MaxFileSize) }
 
 func (a *App) readDesktopFile(locales []string) {
 	p := filepath.Join(a.Deploy, "export", "share", "applications", a.ID+".desktop")

@@ -61,7 +61,7 @@ func (e Env) flatpakInfoPath() string {
 // SandboxInfo returns the parsed /.flatpak-info when Confine itself runs
 // inside Flatpak, nil otherwise.
 func (e Env) SandboxInfo() *overrides.File {
-	data, err := os.ReadFile(e.flatpakInfoPath())
+	data, err := overrides.ReadRegular(e.flatpakInfoPath(), overrides.MaxFileSize)
 	if err != nil {
 		return nil
 	}
@@ -93,22 +93,24 @@ func (e Env) hostEnv() func(string) string {
 			}
 			// The host default, which the sandbox exposes through the
 			// finish-args; the sandbox's own XDG_DATA_HOME is not it.
-			return filepath.Join(e.home(), ".local", "share")
+			if h := e.home(); h != "" {
+				return filepath.Join(h, ".local", "share")
+			}
+			return "" // the home folder is unknown: so is this
 		}
 		return e.getenv(k)
 	}
 }
 
+// home is the home folder as Flatpak finds it (overrides.HomeDir), or ""
+// when it cannot be known: then nothing is kept under it.
 func (e Env) home() string {
-	if h := e.getenv("HOME"); h != "" {
-		return h
-	}
-	h, _ := os.UserHomeDir()
+	h, _ := overrides.HomeDir(e.getenv)
 	return h
 }
 
-// UserDir is the user installation folder.
-func (e Env) UserDir() string { return overrides.UserInstallationDir(e.hostEnv()) }
+// UserDir is the user installation folder, or why it cannot be known.
+func (e Env) UserDir() (string, error) { return overrides.UserInstallationDir(e.hostEnv()) }
 
 // SystemDir is the default system installation folder.
 func (e Env) SystemDir() string { return overrides.SystemInstallationDir(e.getenv) }
@@ -127,18 +129,28 @@ func (e Env) ConfigDir() string {
 
 // StateDir is where Confine remembers things between runs (declared
 // permissions, dismissed findings): $XDG_STATE_HOME/confine.
+//
+// As the XDG specification says, a relative value is ignored; with no home
+// folder either, the result is "" and Confine keeps no state.
 func (e Env) StateDir() string {
-	if d := e.getenv("XDG_STATE_HOME"); d != "" {
+	if d := e.getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
 		return filepath.Join(d, "confine")
 	}
-	return filepath.Join(e.home(), ".local", "state", "confine")
+	if h := e.home(); h != "" {
+		return filepath.Join(h, ".local", "state", "confine")
+	}
+	return ""
 }
 
 // CacheDir is where Confine keeps what it can make again (rendered
 // icons): $XDG_CACHE_HOME/confine.
+// Like StateDir it is "" when no absolute folder can be found.
 func (e Env) CacheDir() string {
-	if d := e.getenv("XDG_CACHE_HOME"); d != "" {
+	if d := e.getenv("XDG_CACHE_HOME"); filepath.IsAbs(d) {
 		return filepath.Join(d, "confine")
 	}
-	return filepath.Join(e.home(), ".cache", "confine")
+	if h := e.home(); h != "" {
+		return filepath.Join(h, ".cache", "confine")
+	}
+	return ""
 }

@@ -57,8 +57,12 @@ func (i *Installation) Label() string {
 // unreadable declarations, returned) and never stop the others.
 func DiscoverInstallations(env Env) ([]*Installation, []error) {
 	var errs []error
+	userDir, userErr := env.UserDir()
+	if userErr != nil {
+		userErr = fmt.Errorf("user installation: %w", userErr)
+	}
 	out := []*Installation{
-		{ID: "user", Kind: KindUser, Path: env.UserDir(), Priority: math.MaxInt32},
+		{ID: "user", Kind: KindUser, Path: userDir, Priority: math.MaxInt32, Err: userErr},
 		{ID: "default", Kind: KindSystem, Path: env.SystemDir(), Priority: 0},
 	}
 	confDir := filepath.Join(env.ConfigDir(), "installations.d")
@@ -91,7 +95,7 @@ func DiscoverInstallations(env Env) ([]*Installation, []error) {
 }
 
 func parseInstallationsConf(p string) ([]*Installation, error) {
-	data, err := os.ReadFile(p)
+	data, err := overrides.ReadRegular(p, overrides.MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", p, err)
 	}

@@ -158,6 +158,16 @@ func (a *App) metadataLayer() Layer {
 	case a.Metadata != nil:
 		md.File = a.Metadata
 		md.Context, md.Problems = a.metaContext, a.metaProblems
+		// The app's own file can be one the installed Flatpak refuses or
+		// crashes on (1.18 on `sockets=;`): then the app does not start,
+		// and that is said, as for an override file.
+		if p := overrides.FatalProblem(md.Problems); p != nil {
+			verb := "refuses"
+			if p.Crash {
+				verb = "crashes on"
+			}
+			md.Err = fmt.Errorf("%s: %s %s this file: %s", md.Path, a.metaDialect, verb, p)
+		}
 	}
 	return md
 }
@@ -251,7 +261,10 @@ func (m *Model) Overridden() (map[string]bool, error) {
 // the override folders (a change re-reads permissions) and each
 // installation's app folder (a change re-reads the apps).
 func (m *Model) WatchDirs() (overrideDirs, appDirs []string) {
-	overrideDirs = []string{m.User.Dir, m.System.Dir}
+	overrideDirs = []string{m.System.Dir}
+	if m.User.Err == nil { // else there is no folder to watch
+		overrideDirs = append(overrideDirs, m.User.Dir)
+	}
 	for _, inst := range m.Installations {
 		if inst.Err == nil {
 			appDirs = append(appDirs, filepath.Join(inst.Path, "app"))

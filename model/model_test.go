@@ -541,20 +541,27 @@ func TestSandboxPaths(t *testing.T) {
 	os.WriteFile(info, []byte("[Instance]\nflatpak-version=1.14.10\n"), 0o644)
 	vars := map[string]string{"CONFINE_FLATPAK_INFO": info, "HOME": "/home/u", "XDG_DATA_HOME": "/home/u/.var/app/x/data"}
 	env := MapEnv(vars)
-	if !env.Sandboxed() || env.UserDir() != "/home/u/.local/share/flatpak" || env.ConfigDir() != "/run/host/etc/flatpak" {
-		t.Fatalf("sandbox: %v %q %q", env.Sandboxed(), env.UserDir(), env.ConfigDir())
+	userDir := func(e Env) string {
+		d, err := e.UserDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if !env.Sandboxed() || userDir(env) != "/home/u/.local/share/flatpak" || env.ConfigDir() != "/run/host/etc/flatpak" {
+		t.Fatalf("sandbox: %v %q %q", env.Sandboxed(), userDir(env), env.ConfigDir())
 	}
 	vars["HOST_XDG_DATA_HOME"] = "/data/u"
-	if env.UserDir() != "/data/u/flatpak" {
-		t.Fatalf("HOST_XDG_DATA_HOME ignored: %q", env.UserDir())
+	if userDir(env) != "/data/u/flatpak" {
+		t.Fatalf("HOST_XDG_DATA_HOME ignored: %q", userDir(env))
 	}
 	vars["FLATPAK_USER_DIR"] = "/x"
-	if env.UserDir() != "/x" {
+	if userDir(env) != "/x" {
 		t.Fatal("FLATPAK_USER_DIR ignored")
 	}
 	host := MapEnv(map[string]string{"CONFINE_FLATPAK_INFO": filepath.Join(dir, "none"), "HOME": "/home/u", "XDG_DATA_HOME": "/xdg"})
-	if host.Sandboxed() || host.UserDir() != "/xdg/flatpak" || host.SystemDir() != "/var/lib/flatpak" || host.ConfigDir() != "/etc/flatpak" {
-		t.Fatalf("host: %q %q %q", host.UserDir(), host.SystemDir(), host.ConfigDir())
+	if host.Sandboxed() || userDir(host) != "/xdg/flatpak" || host.SystemDir() != "/var/lib/flatpak" || host.ConfigDir() != "/etc/flatpak" {
+		t.Fatalf("host: %q %q %q", userDir(host), host.SystemDir(), host.ConfigDir())
 	}
 }
 

@@ -318,6 +318,14 @@ func (m *Model) brokenFindings(a *App, e *Effective) []Finding {
 		if crashes(l.Problems) {
 			f.Title = N_("An override file makes Flatpak crash")
 		}
+		if l.Source == SourceApp {
+			// The app's own metadata: nobody here can repair it.
+			f.Title = N_("Flatpak cannot use the app's own permissions")
+			if crashes(l.Problems) {
+				f.Title = N_("The app's own permissions make Flatpak crash")
+			}
+			f.Fix = N_("Only the app's publisher can fix this; until then Flatpak cannot start the app.")
+		}
 		if own {
 			f.Level = LevelRecommended
 			f.Repair = true

@@ -1,8 +1,8 @@
 package model
 
 import (
+	"errors"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,10 +16,30 @@ import (
 
 const dismissedFile = "dismissed"
 
-func (m *Model) stateFile(name string) string { return filepath.Join(m.Env.StateDir(), name) }
+// stateFile is where one state file is kept; "" when there is no state
+// folder (no home folder can be found).
+func (m *Model) stateFile(name string) string {
+	dir := m.Env.StateDir()
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, name)
+}
+
+// errNoStateDir refuses to remember anything when there is nowhere to keep
+// it (never the current folder).
+var errNoStateDir = errors.New("cannot remember this: no folder for Confine's state (set HOME or XDG_STATE_HOME to an absolute path)")
+
+// maxStateFile bounds what is read of a state file: they hold a line per
+// app or finding.
+const maxStateFile = overrides.MaxFileSize
 
 func (m *Model) readState(name string) *overrides.File {
-	data, err := os.ReadFile(m.stateFile(name))
+	p := m.stateFile(name)
+	if p == "" {
+		return overrides.NewFile()
+	}
+	data, err := overrides.ReadRegular(p, maxStateFile)
 	if err != nil {
 		return overrides.NewFile()
 	}
@@ -31,7 +51,11 @@ func (m *Model) readState(name string) *overrides.File {
 }
 
 func (m *Model) writeState(name string, f *overrides.File) error {
-	return overrides.WriteFileAtomic(m.stateFile(name), f.Bytes(), 0o600)
+	p := m.stateFile(name)
+	if p == "" {
+		return errNoStateDir
+	}
+	return overrides.WriteFileAtomic(p, f.Bytes(), 0o600)
 }
 
 // Dismissed returns the finding IDs the user dismissed for a target.

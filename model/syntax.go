@@ -49,10 +49,7 @@ func (m *Model) ParseFolder(s string) (loc string, mode overrides.Mode, err erro
 // home folder as "~/…", the form that keeps working for other users and in
 // exported settings.
 func (m *Model) FolderOf(path string) string {
-	home := m.Env.Getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
+	home := m.Env.home()
 	if home != "" && (path == home || strings.HasPrefix(path, home+"/")) {
 		return "~" + strings.TrimPrefix(path, home)
 	}

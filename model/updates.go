@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,7 +59,7 @@ func declaredGrants(a *App) []overrides.Op {
 }
 
 func (m *Model) declaredPath(id string) string {
-	return filepath.Join(m.Env.StateDir(), "declared", id)
+	return m.stateFile(filepath.Join("declared", id))
 }
 
 // deployLine starts the line of a record that names the deployment (the
@@ -68,7 +67,10 @@ func (m *Model) declaredPath(id string) string {
 const deployLine = "# deploy: "
 
 func readDeclared(p string) (set map[string]bool, deploy string, ok bool) {
-	data, err := os.ReadFile(p)
+	if p == "" {
+		return nil, "", false
+	}
+	data, err := overrides.ReadRegular(p, maxStateFile)
 	if err != nil {
 		return nil, "", false
 	}
@@ -127,7 +129,11 @@ func (m *Model) AcknowledgeUpdate(a *App) error {
 	for _, o := range declaredGrants(a) {
 		b.WriteString(o.String() + "\n")
 	}
-	return overrides.WriteFileAtomic(m.declaredPath(a.ID), []byte(b.String()), 0o600)
+	p := m.declaredPath(a.ID)
+	if p == "" {
+		return errNoStateDir
+	}
+	return overrides.WriteFileAtomic(p, []byte(b.String()), 0o600)
 }
 
 // revocation is the option that takes a declared grant back.

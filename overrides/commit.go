@@ -94,7 +94,9 @@ func (s *Store) lock(p string) (unlock func(), err error) {
 		return nil, mkdirError(p, s.Dir, err)
 	}
 	lp := filepath.Join(s.Dir, LockName)
-	f, err := os.OpenFile(lp, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	// O_NONBLOCK: a FIFO put in the lock file's place must not hold the
+	// open (and so every write) forever, before the timeout even starts.
+	f, err := os.OpenFile(lp, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0o644)
 	if err != nil {
 		if _, serr := os.Lstat(lp); errors.Is(serr, fs.ErrNotExist) {
 			// Nothing can be created in this folder (read-only, not the
@@ -110,9 +112,18 @@ func (s *Store) lock(p string) (unlock func(), err error) {
 		}
 		return nil, fmt.Errorf("cannot open Confine's lock file %s: %w", lp, err)
 	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot open Confine's lock file %s: %w", lp, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("Confine's lock file %s is %s, not a regular file; remove it and try again", lp, typeName(st.Mode().Type()))
+	}
 	// Readable by everyone whatever the umask, so a lock file made by
 	// `sudo confine` does not lock the user out.
-	if st, err := f.Stat(); err == nil && st.Mode().Perm() != 0o644 {
+	if st.Mode().Perm() != 0o644 {
 		f.Chmod(0o644)
 	}
 	fd := int(f.Fd())
@@ -183,13 +194,21 @@ func flock(fd, how int) error {
 // meaning no file (an empty file is a file).
 func SameFile(a, b []byte) bool { return bytes.Equal(a, b) && (a == nil) == (b == nil) }
 
-// readCurrent reads the file at p; a missing file is nil, nil.
+// readCurrent reads the file at p; a missing file is nil, nil. It never
+// waits on a FIFO or a device put in the file's place.
 func readCurrent(p string) ([]byte, error) {
-	data, err := os.ReadFile(p)
+	data, err := readOverride(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	return data, err
+}
+
+// holds reports whether the file at p (a temporary name) holds exactly
+// want; anything that cannot be read as a regular file does not.
+func holds(p string, want []byte) bool {
+	data, err := readOverride(p)
+	return err == nil && SameFile(data, want)
 }
 
 // exchange atomically swaps two names. A variable so tests can take away
@@ -280,7 +299,7 @@ func commit(p, target string, expect, data []byte, perm fs.FileMode) error {
 		return &WriteError{Path: p, Dir: dir, Err: err}
 	}
 	// tmp now names the file that was replaced.
-	if replaced, err := os.ReadFile(tmp); err == nil && SameFile(replaced, expect) {
+	if holds(tmp, expect) {
 		return syncDir(dir)
 	}
 	// Another program wrote in the gap: give it its file back. If yet
@@ -330,7 +349,7 @@ func commitRemove(p, target string, expect []byte) error {
 		}
 		return &WriteError{Path: p, Dir: dir, Err: err}
 	}
-	if removed, err := os.ReadFile(aside); err == nil && SameFile(removed, expect) {
+	if holds(aside, expect) {
 		return syncDir(dir)
 	}
 	// Put it back, unless a newer file has appeared in its place.
@@ -358,6 +377,12 @@ func keepAside(tmp string) string {
 // writeTemp writes data to a new temporary file in dir, named after base,
 // and syncs it; the caller renames or removes it.
 func writeTemp(dir, base string, data []byte, perm fs.FileMode) (string, error) {
+	// A file name has at most 255 bytes and an app ID may have 255: the
+	// temporary name keeps only the ID's start, leaving room for the
+	// infix and the random digits (at most 10).
+	if max := 255 - len("."+tempInfix) - 10; len(base) > max {
+		base = base[:max]
+	}
 	tmp, err := os.CreateTemp(dir, "."+base+tempInfix+"*")
 	if err != nil {
 		return "", err

@@ -24,6 +24,11 @@
 // (so writers that do not take the lock are never overwritten), and clean-up
 // of temporary files a killed write left.
 //
+// readfile.go reads every file without waiting on what is not a regular
+// file (a FIFO put in an override's or the lock's place) and up to a limit;
+// textsafe.go has Flatpak's rule for the characters of a path and its
+// escaping of text for a terminal.
+//
 // Why not gopkg.in/ini.v1 (which DESIGN.md proposed): measured with v1.67.0
 // and the options DESIGN.md lists, an edit of one key rewrote
 // "shared = network;" elsewhere in the file as "shared=network;", a line

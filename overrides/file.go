@@ -149,6 +149,10 @@ func (f *File) Context(d *Dialect) (*Context, []Problem) {
 		}
 	}
 	for _, p := range list(GroupContext, KeyPersistent) {
+		if err := CheckPathChars(p); err != nil {
+			note(GroupContext, KeyPersistent, p, err.Error(), true)
+			return NewContext(), probs
+		}
 		c.Persistent[p] = true
 	}
 	for _, k := range f.kf.Keys(GroupEnvironment) {

@@ -284,6 +284,34 @@ func TestStoreLeavesBrokenFilesAlone(t *testing.T) {
 	}
 }
 
+// A file with a NUL byte is read as GLib reads it (the line ends at the
+// NUL; see testdata/meaning/nul-*) but never edited: the edit would drop the
+// bytes after the NUL. Reset still removes it.
+func TestStoreReadsButNeverEditsNULFiles(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	data := []byte("[Context]\nshared=ipc;\x00\nfilesystems=host;\n")
+	p := filepath.Join(s.Dir, "org.a.App")
+	os.WriteFile(p, data, 0o644)
+	f, err := s.Load("org.a.App")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := f.Context(Flatpak114); c.Filesystems[LocationHost] != ModeReadWrite {
+		t.Fatalf("host hidden behind the NUL line: %v", c.Filesystems)
+	}
+	_, _, err = s.Update("org.a.App", func(f *File) error { return f.SetFixed(Flatpak114, KeyShared, "network", Revoke) })
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Line != 2 || !strings.Contains(err.Error(), "NUL byte") {
+		t.Fatalf("got %v", err)
+	}
+	if got, _ := os.ReadFile(p); !bytes.Equal(got, data) {
+		t.Fatalf("file was rewritten: %q", got)
+	}
+	if before, err := s.Reset("org.a.App"); err != nil || !bytes.Equal(before, data) {
+		t.Fatalf("reset: %q %v", before, err)
+	}
+}
+
 func TestStoreRefusesEscapingTargets(t *testing.T) {
 	root := t.TempDir()
 	s := &Store{Dir: filepath.Join(root, "overrides")}

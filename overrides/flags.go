@@ -125,7 +125,12 @@ func (o Op) Validate(d *Dialect) (warnings []string, err error) {
 	case "persist":
 		return nil, ValidatePersistent(o.Value)
 	case "env":
-		_, _, err := ParseEnvArg(o.Value)
+		name, _, err := ParseEnvArg(o.Value)
+		if err == nil && strings.HasPrefix(name, "#") {
+			// Flatpak writes it too, as a line GLib reads back as a
+			// comment: the variable is never set.
+			return []string{fmt.Sprintf("the variable %s starts with \"#\": its line in the file is read back as a comment, so Flatpak never sets it", Escape(name))}, nil
+		}
 		return nil, err
 	case "unset-env":
 		return nil, ValidateEnvName(o.Value)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -172,13 +171,8 @@ func parseFilesystem(d *Dialect, entry, s string, negated bool) (Filesystem, []s
 	bad := func(fatal bool, format string, a ...any) (Filesystem, []string, error) {
 		return Filesystem{}, nil, &FilesystemError{Entry: entry, Msg: fmt.Sprintf(format, a...), Fatal: fatal}
 	}
-	if !utf8.ValidString(s) {
-		return bad(true, "Filesystem location %q is not valid UTF-8", s)
-	}
-	for _, r := range s {
-		if r != ' ' && (unicode.IsControl(r) || !unicode.IsGraphic(r)) {
-			return bad(true, "Non-graphical character %U in filesystem location %q", r, s)
-		}
+	if err := CheckPathChars(s); err != nil {
+		return bad(true, "%v", err)
 	}
 	if negated && s == "host-reset" {
 		return Filesystem{Location: ResetLocation, Mode: ModeNone}, nil, nil
@@ -471,13 +465,12 @@ func ParseEnvArg(arg string) (name, value string, err error) {
 	return name, value, nil
 }
 
-// ValidatePersistent checks a --persist path (relative to the home folder).
+// ValidatePersistent checks a --persist path (relative to the home folder)
+// with Flatpak's rule for the characters of a path: a file with a control
+// character in a persistent path is one Flatpak refuses to load.
 func ValidatePersistent(p string) error {
 	if p == "" {
 		return errors.New("persistent path is empty")
 	}
-	if !utf8.ValidString(p) || strings.ContainsAny(p, "\x00\n\r") {
-		return fmt.Errorf("persistent path %q contains a character that cannot be stored", p)
-	}
-	return nil
+	return CheckPathChars(p)
 }

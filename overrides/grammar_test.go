@@ -45,7 +45,7 @@ func TestParseFilesystem(t *testing.T) {
 		{entry: "/a/../b", err: `contains ".."`},
 		{entry: "xdg-config/../x", err: `contains ".."`},
 		{entry: "~/a\tb", err: "Non-graphical character", fatal: true},
-		{entry: "~/a\xffb", err: "not valid UTF-8", fatal: true},
+		{entry: "~/a\xffb", err: "Non-UTF8 byte \\xFF", fatal: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.entry, func(t *testing.T) {

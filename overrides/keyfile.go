@@ -29,6 +29,7 @@ type line struct {
 	group string // lineGroup: the group name
 	key   string // lineKey: the key, trimmed as GKeyFile trims it
 	value string // lineKey: the raw (still escaped) value
+	nul   bool   // raw holds a NUL byte; only what is before it counts
 }
 
 // KeyFile is a GKeyFile-compatible document that remembers its layout.
@@ -44,7 +45,15 @@ type KeyFile struct {
 	// finalNewline records whether the last line was terminated; an edited
 	// file always ends in a newline, as GKeyFile writes it.
 	finalNewline bool
+	// nulLine is the first line with a NUL byte (1-based; 0: none).
+	nulLine int
 }
+
+// NULLine is the first line (1-based) that holds a NUL byte, 0 when none
+// does. GLib reads such a line only up to the NUL, so the bytes after it
+// mean nothing to Flatpak, but they are someone's data: a file with one is
+// read, never rewritten.
+func (kf *KeyFile) NULLine() int { return kf.nulLine }
 
 // SyntaxError reports a file that GKeyFile itself would refuse to load.
 type SyntaxError struct {
@@ -61,15 +70,17 @@ func (e *SyntaxError) Error() string {
 
 // ParseKeyFile reads data with GKeyFile's rules. It fails where GLib fails
 // (a key outside any group, a line that is neither group, key nor comment, an
-// invalid key or group name) and, more strictly than GLib, on NUL bytes and
-// oversized input, which no override file contains and which GLib would read
-// as silently truncated lines.
+// invalid key or group name) and, more strictly than GLib, on oversized
+// input, which no override file reaches.
+//
+// A NUL byte is read as GLib reads it: the line it is on ends there (a
+// line that starts with one is blank), so a file that hides an entry
+// behind a NUL is judged by what Flatpak sees. Such a file is never
+// edited (see NULLine): rewriting its lines would drop the bytes after
+// the NUL.
 func ParseKeyFile(data []byte) (*KeyFile, error) {
 	if len(data) > MaxFileSize {
 		return nil, &SyntaxError{Msg: fmt.Sprintf("file is %d bytes, larger than the %d bytes an override file can reasonably be", len(data), MaxFileSize)}
-	}
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return nil, &SyntaxError{Line: bytes.Count(data[:i], []byte("\n")) + 1, Msg: "contains a NUL byte"}
 	}
 	kf := &KeyFile{finalNewline: len(data) == 0 || data[len(data)-1] == '\n'}
 	text := string(data)
@@ -88,6 +99,9 @@ func ParseKeyFile(data []byte) (*KeyFile, error) {
 		}
 		if err := l.classify(); err != nil {
 			return nil, &SyntaxError{Line: n + 1, Msg: err.Error()}
+		}
+		if l.nul && kf.nulLine == 0 {
+			kf.nulLine = n + 1
 		}
 		switch l.kind {
 		case lineGroup:
@@ -125,14 +139,23 @@ func trimRightSpace(s string) string {
 }
 
 func (l *line) classify() error {
-	s := trimLeftSpace(l.raw)
+	s := l.raw
+	after := ""
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		// GLib parses the line as a C string: it ends at the NUL.
+		l.nul = true
+		s, after = s[:i], s[i:]
+	}
+	s = trimLeftSpace(s)
 	switch {
 	case s == "" || s[0] == '#':
 		l.kind = lineOther
 		return nil
 	case s[0] == '[':
 		if name, ok := groupLine(s); ok {
-			if !validGroupName(name) {
+			// GLib takes the group name up to the line's last "]", which
+			// may come after the NUL: the name then holds a "]".
+			if !validGroupName(name) || strings.Contains(after, "]") {
 				return fmt.Errorf("invalid group name: %s", name)
 			}
 			l.kind, l.group = lineGroup, name
@@ -297,14 +320,16 @@ func (kf *KeyFile) SetValue(group, key, value string) {
 	}
 	nl := line{kind: lineKey, group: group, key: key, value: value, raw: key + "=" + value}
 	at := kf.insertionPoint(group)
+	// New lines end as the file's lines do, so a CRLF file stays one.
+	crlf := kf.usesCRLF()
 	if at < 0 {
 		if len(kf.lines) > 0 {
-			kf.lines = append(kf.lines, line{raw: ""})
+			kf.lines = append(kf.lines, line{raw: "", cr: crlf})
 		}
-		kf.lines = append(kf.lines, line{kind: lineGroup, group: group, raw: "[" + group + "]"})
+		kf.lines = append(kf.lines, line{kind: lineGroup, group: group, raw: "[" + group + "]", cr: crlf})
 		at = len(kf.lines)
 	}
-	nl.cr = kf.usesCRLF()
+	nl.cr = crlf
 	kf.lines = append(kf.lines[:at], append([]line{nl}, kf.lines[at:]...)...)
 	kf.finalNewline = true
 }
@@ -381,7 +406,7 @@ func (kf *KeyFile) DeleteGroup(group string) {
 				k--
 			}
 			if k < j && len(out) > 0 {
-				out = append(out, line{raw: ""})
+				out = append(out, line{raw: "", cr: kf.usesCRLF()})
 			}
 			out = append(out, kf.lines[k:j]...)
 			i = j - 1
@@ -411,7 +436,7 @@ func (kf *KeyFile) GroupIsEmpty(group string) bool {
 // the file can be deleted without losing anything anyone wrote.
 func (kf *KeyFile) IsEmpty() bool {
 	for _, l := range kf.lines {
-		if l.kind == lineKey || strings.HasPrefix(trimLeftSpace(l.raw), "#") {
+		if l.kind == lineKey || l.nul || strings.HasPrefix(trimLeftSpace(l.raw), "#") {
 			return false
 		}
 	}

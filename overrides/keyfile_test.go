@@ -45,7 +45,9 @@ func TestParseKeyFileRejects(t *testing.T) {
 		{"junk after group", "[Context] x\n", "not a key-value pair", 1},
 		{"empty group", "[]\n", "invalid group name", 1},
 		{"control in group", "[Con\x01text]\n", "invalid group name", 1},
-		{"NUL byte", "[Context]\nshared=net\x00work\n", "NUL byte", 2},
+		// GLib reads a line only up to a NUL (testdata/meaning/nul-*).
+		{"NUL in key", "[Context]\nsha\x00red=network\n", "not a key-value pair", 2},
+		{"bracket after NUL", "[Context]\x00]\nshared=x\n", "invalid group name", 1},
 		{"too large", huge, "larger than", 0},
 	}
 	for _, tc := range tests {
@@ -76,6 +78,9 @@ func TestParseKeyFileAccepts(t *testing.T) {
 		{"crlf", "[G]\r\nk=v\r\n", "G", "k", "v"},
 		{"no final newline", "[G]\nk=v", "G", "k", "v"},
 		{"non-UTF-8 value kept", "[G]\nk=\xff\n", "G", "k", "\xff"},
+		{"value ends at NUL", "[G]\nk=v\x00w\n", "G", "k", "v"},
+		{"NUL line is blank", "[G]\nk=v\n\x00k=w\n", "G", "k", "v"},
+		{"CR before NUL is value", "[G]\nk=v\r\x00\r\n", "G", "k", "v\r"},
 		{"space inside key", "[Environment]\nA B=1\n", "Environment", "A B", "1"},
 		{"colon in key", "[G]\na:b=1\n", "G", "a:b", "1"},
 		{"huge line", "[G]\nk=" + strings.Repeat("y", 1<<20) + "\n", "G", "k", strings.Repeat("y", 1<<20)},

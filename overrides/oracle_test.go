@@ -121,7 +121,8 @@ func confineMeaning(t testing.TB, d *Dialect, data []byte) string {
 	t.Helper()
 	f, err := Parse(data)
 	if err != nil {
-		t.Fatalf("Confine cannot parse %q: %v", data, err)
+		// GLib refuses the file as a whole.
+		return "REJECTED\n"
 	}
 	c, probs := f.Context(d)
 	if p := FatalProblem(probs); p != nil {
@@ -311,8 +312,7 @@ func TestMeaningFiles(t *testing.T) {
 					t.Errorf("in %s Confine reads\n%s\nflatpak %s reads\n%s", d, got, d.Name, want)
 				}
 			}
-			f, _ := Parse(data)
-			if !bytes.Equal(f.Bytes(), data) {
+			if f, err := Parse(data); err == nil && !bytes.Equal(f.Bytes(), data) {
 				t.Fatalf("round trip changed the file")
 			}
 		})

@@ -3,27 +3,68 @@ package overrides
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
+	"syscall"
 )
 
 // UserInstallationDir returns the per-user Flatpak installation as Flatpak
 // finds it: $FLATPAK_USER_DIR, else $XDG_DATA_HOME/flatpak, else
-// ~/.local/share/flatpak.
-func UserInstallationDir(getenv func(string) string) string {
+// ~/.local/share/flatpak. Flatpak would take a relative path as relative to
+// the current folder (and, with HOME set but empty, write into it); Confine
+// refuses a relative path instead, so nothing is written where Flatpak will
+// not look the next time.
+func UserInstallationDir(getenv func(string) string) (string, error) {
 	if d := getenv("FLATPAK_USER_DIR"); d != "" {
-		return d
+		return absolute("FLATPAK_USER_DIR", d)
 	}
 	if d := getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "flatpak")
+		d, err := absolute("XDG_DATA_HOME", d)
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(d, "flatpak"), nil
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
+	home, err := HomeDir(getenv)
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(home, ".local", "share", "flatpak")
+	return filepath.Join(home, ".local", "share", "flatpak"), nil
+}
+
+func absolute(name, dir string) (string, error) {
+	if !filepath.IsAbs(dir) {
+		return "", fmt.Errorf("%s is %s, not an absolute path: Confine will not guess which folder it means", name, Escape(dir))
+	}
+	return dir, nil
+}
+
+// lookupHome is the user database's home folder of the process's user; a
+// variable so tests can take the database away.
+var lookupHome = func() (string, error) {
+	u, err := user.LookupId(strconv.Itoa(os.Getuid()))
+	if err != nil {
+		return "", err
+	}
+	return u.HomeDir, nil
+}
+
+// HomeDir is the home folder as GLib finds it (g_get_home_dir): $HOME, or
+// when it is not set the user database's entry for the process's user. An
+// empty HOME counts as not set (GLib would take the current folder), and a
+// relative one is refused.
+func HomeDir(getenv func(string) string) (string, error) {
+	if h := getenv("HOME"); h != "" {
+		return absolute("HOME", h)
+	}
+	h, err := lookupHome()
+	if err != nil || h == "" {
+		return "", fmt.Errorf("cannot find your home folder: HOME is not set, and the user database has no home folder for user ID %d", os.Getuid())
+	}
+	return absolute("the home folder in the user database", h)
 }
 
 // SystemInstallationDir returns $FLATPAK_SYSTEM_DIR, else /var/lib/flatpak.
@@ -40,11 +81,18 @@ func SystemInstallationDir(getenv func(string) string) string {
 type Store struct {
 	Dir      string // the overrides folder
 	ReadOnly bool
+	// Err, when set, says why the folder is unknown; every read and
+	// write fails with it.
+	Err error
 }
 
 // NewUserStore is the writable store of the user installation.
 func NewUserStore(getenv func(string) string) *Store {
-	return &Store{Dir: filepath.Join(UserInstallationDir(getenv), "overrides")}
+	dir, err := UserInstallationDir(getenv)
+	if err != nil {
+		return &Store{Err: err}
+	}
+	return &Store{Dir: filepath.Join(dir, "overrides")}
 }
 
 // NewSystemStore is the read-only store of the default system installation,
@@ -68,6 +116,9 @@ var ErrReadOnly = errors.New("this override store is read-only")
 // Path returns the file of an app ID or "global", after checking the ID
 // cannot name anything outside the folder.
 func (s *Store) Path(target string) (string, error) {
+	if s.Err != nil {
+		return "", s.Err
+	}
 	if err := ValidateTarget(target); err != nil {
 		return "", err
 	}
@@ -98,19 +149,37 @@ func (s *Store) Read(target string) ([]byte, error) {
 		}
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &LoadError{Path: p, Err: fmt.Errorf("not a regular file (%s)", st.Mode().Type())}
+		return nil, &LoadError{Path: p, Err: fmt.Errorf("not a regular file (%s)", typeName(st.Mode().Type()))}
 	}
 	if st.Size() > MaxFileSize {
 		return nil, &LoadError{Path: p, Err: fmt.Errorf("file is %d bytes, larger than %d", st.Size(), MaxFileSize)}
 	}
-	f, err := os.Open(p)
+	// The file may have been replaced since the checks above (by a FIFO,
+	// say): the read itself never waits and checks again.
+	data, err := readOverride(p)
 	if err != nil {
 		return nil, &LoadError{Path: p, Err: err}
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, &LoadError{Path: p, Err: err}
+	return data, nil
+}
+
+// readOverride reads an override file without waiting on anything that is
+// not a regular file, and at most MaxFileSize bytes.
+func readOverride(p string) ([]byte, error) {
+	data, err := ReadRegular(p, MaxFileSize)
+	var nr *NotRegularError
+	var tl *TooLargeError
+	switch {
+	case errors.As(err, &nr):
+		return nil, fmt.Errorf("not a regular file (%s)", typeName(nr.Type))
+	case errors.As(err, &tl):
+		return nil, fmt.Errorf("file is larger than %d bytes", MaxFileSize)
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the caller names the file
+		}
+		return nil, err
 	}
 	return data, nil
 }
@@ -140,6 +209,9 @@ type ConflictError struct{ Path string }
 func (e *ConflictError) Error() string {
 	return e.Path + ": changed by another program while Confine was writing it; Confine's change was not saved; try again"
 }
+
+// errNUL is why a file with a NUL byte is not edited.
+const errNUL = "contains a NUL byte, and Flatpak ignores the rest of that line; Confine does not edit such a file: reset it or fix it in a text editor"
 
 // Update is the one way to change an override: under the write lock shared
 // by all Confine processes, it reads the file as it is on disk now, applies
@@ -193,6 +265,9 @@ func (s *Store) update(target, p string, edit func(*File) error) (before, after 
 		if f, err = Parse(before); err != nil {
 			return before, before, &LoadError{Path: p, Err: err}
 		}
+		if n := f.kf.NULLine(); n > 0 {
+			return before, before, &LoadError{Path: p, Err: &SyntaxError{Line: n, Msg: errNUL}}
+		}
 	}
 	if err := edit(f); err != nil {
 		return before, before, err
@@ -202,6 +277,10 @@ func (s *Store) update(target, p string, edit func(*File) error) (before, after 
 	}
 	if SameFile(before, after) {
 		return before, after, nil
+	}
+	if len(after) > MaxFileSize {
+		// Written, it would be a file Confine no longer reads.
+		return before, before, fmt.Errorf("%s: the change would make the file larger than %d bytes, more than an override file can be; the file was not changed", p, MaxFileSize)
 	}
 	if err := s.replace(p, before, after); err != nil {
 		return before, before, err
@@ -283,7 +362,7 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 }
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -315,10 +394,20 @@ func (s *Store) Reset(target string) ([]byte, error) {
 	defer unlock()
 	var before []byte
 	err = retryConflicts(func() error {
+		before = nil
 		cur, err := s.Read(target)
-		if err != nil || cur == nil {
-			before = nil
+		if err != nil {
+			// What cannot be read can still be removed, as `flatpak
+			// override --reset` removes it: a dangling link, a FIFO,
+			// a file too large to be an override. There is nothing
+			// to give back for Undo.
+			if odd := oddEntry(p); odd != nil {
+				return removeOdd(p, odd)
+			}
 			return err
+		}
+		if cur == nil {
+			return nil
 		}
 		before = cur
 		return s.replace(p, cur, nil)
@@ -326,10 +415,65 @@ func (s *Store) Reset(target string) ([]byte, error) {
 	return before, err
 }
 
+// oddEntry returns what is at p when it is something Read refuses but
+// Reset may remove: a symbolic link that leads nowhere or to something
+// other than a regular file, a FIFO, socket or device, or a file too
+// large to be an override. A folder is never one.
+func oddEntry(p string) fs.FileInfo {
+	st, err := os.Lstat(p)
+	if err != nil {
+		return nil
+	}
+	switch m := st.Mode(); {
+	case m&fs.ModeSymlink != 0:
+		if to, err := os.Stat(p); err == nil && (to.Mode().IsRegular() && to.Size() <= MaxFileSize || to.IsDir()) {
+			return nil
+		}
+		return st
+	case m.IsRegular():
+		if st.Size() > MaxFileSize {
+			return st
+		}
+		return nil
+	case m.IsDir():
+		return nil
+	}
+	return st
+}
+
+// removeOdd removes the entry odd at p (a link itself, never what it
+// points to), unless something else has taken its place meanwhile.
+func removeOdd(p string, odd fs.FileInfo) error {
+	dir := filepath.Dir(p)
+	aside, err := writeTemp(dir, filepath.Base(p), nil, 0o600)
+	if err != nil {
+		return &WriteError{Path: p, Dir: dir, Err: err}
+	}
+	if err := os.Rename(p, aside); err != nil {
+		os.Remove(aside)
+		if errors.Is(err, fs.ErrNotExist) {
+			return &ConflictError{Path: p}
+		}
+		return &WriteError{Path: p, Dir: dir, Err: err}
+	}
+	if st, err := os.Lstat(aside); err == nil && os.SameFile(st, odd) {
+		os.Remove(aside)
+		return syncDir(dir)
+	}
+	// Another program put something there in between: give it back.
+	if err := os.Link(aside, p); err == nil || errors.Is(err, fs.ErrExist) {
+		os.Remove(aside)
+	}
+	return &ConflictError{Path: p}
+}
+
 // List returns the targets ("global" and app IDs) that have an override
 // file. Names that are not valid targets (editor backups, temp files) are
 // skipped.
 func (s *Store) List() ([]string, error) {
+	if s.Err != nil {
+		return nil, s.Err
+	}
 	ents, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

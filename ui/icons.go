@@ -67,6 +67,11 @@ type iconJob struct {
 }
 
 func newIconCache(dir string) *iconCache {
+	if !filepath.IsAbs(dir) {
+		// No cache folder could be found (no home folder): no cache,
+		// rather than one in the current folder.
+		dir = ""
+	}
 	return &iconCache{dir: dir, keys: map[string]string{}, pending: map[string]bool{}}
 }
 

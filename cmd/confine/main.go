@@ -27,15 +27,23 @@ const usage = `Usage:
 
 Commands (each has --help):
   list [--json]                       installed apps, changed?, rating
-  show APP|global [--json]            effective permissions and who decided each
-  override [OPTIONS…] [APP|global]    the options of flatpak override (--user)
-  reset APP|global                    remove your override
+  show APP|global [--system] [--json] effective permissions and who decided
+                                      each (--system: the administrator's)
+  override [--user|--system] [OPTIONS…] [APP|global]
+                                      the options of flatpak override
+  reset [--system] APP|global         remove your override (or the
+                                      administrator's)
   audit [APP] [--json] [--fail-on=S]  advisor findings; exit 1 at severity S
   harden APP|--all [--apply] [--include-suggested]
   lock APP                            revoke everything the app lacks, so
                                       updates cannot widen it silently
-  export [APP…] > FILE                all your overrides in one file
-  import FILE [--dry-run]             restore an export (checked first)
+  export [--portals] [APP…] > FILE    all your overrides (and portal
+                                      permissions) in one file
+  import FILE|- [--dry-run]           restore an export (checked first)
+  apply POLICY|-|--preset=NAME [--system] [--check] [--diff] [--json]
+                                      make the overrides match a policy or
+                                      a preset
+  presets [show NAME]                 the hardening presets
 
 Window options:
   --app APP-ID        show this app's permissions

@@ -52,6 +52,12 @@ options:
 notes:
   - Supports check mode (C(confine apply --check)) and diff mode (one diff per
     override file).
+  - In diff mode the diffs show the override files as they are, so the values
+    of the policy's variables appear in them. The values of variables whose
+    names look secret (containing C(PASSWORD), C(PASSWD), C(SECRET),
+    C(TOKEN), C(CREDENTIAL), C(AUTH) or ending in C(KEY)) are hidden from the
+    task's output like C(no_log) values; set C(no_log: true) on the task to
+    hide everything else too.
   - Point Confine at other Flatpak installations with the C(environment) keyword
     (C(FLATPAK_SYSTEM_DIR), C(FLATPAK_USER_DIR), C(FLATPAK_CONFIG_DIR)), as for
     the flatpak command.
@@ -116,6 +122,7 @@ written:
 
 import json
 import os
+import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
@@ -140,6 +147,36 @@ def policy_text(module, content):
         module.fail_json(msg="content is neither JSON nor YAML: %s" % to_text(e))
 
 
+# Variable names whose values Ansible users expect to be kept out of logs,
+# as Ansible does for module options named like these.
+SECRET_NAME = re.compile(r'PASS(WORD|WD)?|SECRET|TOKEN|CREDENTIAL|AUTH|KEY$', re.IGNORECASE)
+
+
+def secret_values(policy):
+    """The values of the policy's variables whose names look secret."""
+    out = set()
+    targets = policy.get('overrides') if isinstance(policy, dict) else None
+    if not isinstance(targets, dict):
+        return out
+    for t in targets.values():
+        variables = t.get('variables') if isinstance(t, dict) else None
+        if not isinstance(variables, dict):
+            continue
+        for name, value in variables.items():
+            if isinstance(value, str) and value and SECRET_NAME.search(str(name)):
+                out.add(value)
+    return out
+
+
+def read_policy(path):
+    """The policy file on the target as data, or None (Confine says why)."""
+    try:
+        with open(path, 'rb') as f:
+            return json.loads(f.read(64 << 20))
+    except Exception:
+        return None
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -158,14 +195,19 @@ def main():
         module.fail_json(msg="Confine's command line is not installed on the target (%s); "
                              "the confine.flatpak.policy role installs it" % (exe or 'confine'))
 
-    args = [exe, 'apply', p['policy'] or '-', '--json']
+    args = [exe, 'apply', '--json']
     if p['scope'] == 'system':
         args.append('--system')
     if module.check_mode:
         args.append('--check')
     if module._diff:
         args.append('--diff')
+    # "--" ends the options: a policy path that starts with "-" stays a
+    # path (without it, policy: --preset=strict applied a preset).
+    args += ['--', p['policy'] or '-']
     data = None if p['policy'] else policy_text(module, p['content'])
+    policy = read_policy(p['policy']) if p['policy'] else json.loads(data)
+    module.no_log_values.update(secret_values(policy))
     rc, out, err = module.run_command(args, data=data, binary_data=True)
 
     try:
