@@ -18,7 +18,10 @@ package overrides
 //     `x11:foo` (and crashes on an empty one).
 //   - 1.18.0–1.18.x have two bugs 1.19 fixed: a negated always-true
 //     condition (`!has-input-device`) counts as true, and a merge stops at
-//     the first condition the lower layer already has.
+//     the first condition the lower layer already has. The stable-branch
+//     releases keep them: Debian testing's 1.18.4 behaves as 1.18.1 does in
+//     every oracle suite (and still crashes on an empty entry), so one
+//     dialect serves the whole series.
 type Dialect struct {
 	Name string // the family, e.g. "1.18"
 	// NewerNames: inherit-wayland-socket, input, usb.
