@@ -126,6 +126,15 @@ var oracles struct {
 
 func oracle(t testing.TB, name string) oracleResult {
 	t.Helper()
+	top, err := testbin.Top()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lookupOracle(top, name)
+}
+
+// lookupOracle finds, or builds, the oracle name for the source tree top.
+func lookupOracle(top, name string) oracleResult {
 	oracles.Lock()
 	defer oracles.Unlock()
 	if r, ok := oracles.got[name]; ok {
@@ -136,15 +145,19 @@ func oracle(t testing.TB, name string) oracleResult {
 	}
 	var r oracleResult
 	switch root, isPackaged := packaged[name]; {
-	case name == "1.14":
-		r = debianOracle()
 	case isPackaged && os.Getenv("CONFINE_ROOT") == root:
 		// Already inside that root: its flatpak is the machine's.
 		r = versionedOracle(name, debianFlatpak, "")
+	case os.Getenv("CONFINE_ROOT") != "" && os.Getenv(RelayVar) != "":
+		// Inside a root the host's oracles cannot run; the host runs
+		// them through the relay.
+		r = relayedOracle(top, name)
+	case name == "1.14":
+		r = debianOracle()
 	case isPackaged:
-		r = packagedOracle(testbin.Root(t), name, root)
+		r = packagedOracle(top, name, root)
 	default:
-		r = builtOracle(testbin.Root(t), name)
+		r = builtOracle(top, name)
 	}
 	oracles.got[name] = r
 	return r

@@ -71,6 +71,10 @@ func Root(t testing.TB) string {
 	return dir
 }
 
+// Top is Root for code that is not a test: the source tree's top folder,
+// found from the working folder.
+func Top() (string, error) { return root() }
+
 func root() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
