@@ -63,6 +63,12 @@ func docError(err error) error {
 		return fmt.Errorf("%w (%s)", ErrNotAllowed, errorText(de))
 	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner":
 		return ErrNoDocumentPortal
+	}
+	if strings.HasPrefix(de.Name, "org.freedesktop.DBus.Error.Spawn.") {
+		// Activatable but it would not start (no FUSE, say).
+		return fmt.Errorf("%w (%s)", ErrNoDocumentPortal, errorText(de))
+	}
+	switch de.Name {
 	case errorNotFd, "org.freedesktop.portal.Error.InvalidArgument":
 		// Info answers InvalidArgument for an ID it does not have.
 		return fmt.Errorf("%w (%s)", ErrNoDocument, errorText(de))

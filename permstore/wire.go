@@ -9,14 +9,11 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// MarshalVariant is a variant's D-Bus wire form (little-endian), so that
-// stored data can be kept in a file (a command-line Undo) and sent back
-// as the same GVariant after UnmarshalVariant.
-func MarshalVariant(v dbus.Variant) ([]byte, error) {
-	exact, err := ExactVariant(v)
-	if err != nil {
-		return nil, err
-	}
+// MarshalVariant is the D-Bus wire form (little-endian) of a variant as
+// ExactVariant makes it, so that stored data can be kept in a file (a
+// command-line Undo) and sent back as the same GVariant after
+// UnmarshalVariant.
+func MarshalVariant(exact dbus.Variant) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := carrier(exact).EncodeTo(&buf, binary.LittleEndian); err != nil {
 		return nil, err

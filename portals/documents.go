@@ -339,25 +339,33 @@ type DocumentCount struct {
 	Files, Writable int
 }
 
+// DocumentTotals are the Overview's numbers for every app holding files,
+// and whether they are live (see Documents.Live, Documents.Why).
+type DocumentTotals struct {
+	Apps map[string]DocumentCount
+	Live bool
+	Why  string
+}
+
 // DocumentCounts counts the files every app holds (apps holding none are
-// left out), and says whether the count is live (see Documents.Live).
-func (pm *Manager) DocumentCounts() (counts map[string]DocumentCount, live bool, err error) {
+// left out).
+func (pm *Manager) DocumentCounts() (*DocumentTotals, error) {
 	r, err := pm.readDocs("")
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	counts = map[string]DocumentCount{}
+	out := &DocumentTotals{Apps: map[string]DocumentCount{}, Live: r.live, Why: r.why}
 	for _, apps := range r.apps {
 		for app, perms := range apps {
-			c := counts[app]
+			c := out.Apps[app]
 			c.Files++
 			if slices.Contains(perms, DocWrite) {
 				c.Writable++
 			}
-			counts[app] = c
+			out.Apps[app] = c
 		}
 	}
-	return counts, r.live, nil
+	return out, nil
 }
 
 // RevokedDocuments is what a revocation took from an app: enough for

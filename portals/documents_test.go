@@ -144,10 +144,11 @@ func TestDocumentsListsWhatTheAppWasGiven(t *testing.T) {
 	if got, want := g.view(t), slices.Sorted(maps.Keys(byID)); !slices.Equal(got, want) {
 		t.Errorf("the app sees %v, Confine lists %v", got, want)
 	}
-	counts, live, err := pm.DocumentCounts()
-	if err != nil || !live {
-		t.Fatal(err, live)
+	totals, err := pm.DocumentCounts()
+	if err != nil || !totals.Live {
+		t.Fatal(err, totals)
 	}
+	counts := totals.Apps
 	if c := counts[docApp]; c.Files != 4 || c.Writable != 3 {
 		t.Errorf("%s holds %+v", docApp, c)
 	}
@@ -212,8 +213,8 @@ func TestDocumentRevokeAndUndo(t *testing.T) {
 	if got := g.view(t); len(got) != 0 {
 		t.Errorf("after revoking all, the app sees %v", got)
 	}
-	if counts, _, _ := pm.DocumentCounts(); counts[docApp].Files != 0 || counts[otherApp].Files != 1 {
-		t.Errorf("counts %v", counts)
+	if totals, err := pm.DocumentCounts(); err != nil || totals.Apps[docApp].Files != 0 || totals.Apps[otherApp].Files != 1 {
+		t.Errorf("counts %+v %v", totals, err)
 	}
 	if err := pm.RestoreDocuments(rev); err != nil {
 		t.Fatal(err)
