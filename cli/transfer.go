@@ -232,9 +232,7 @@ func (c *command) importFile(args []string) error {
 	}
 	if len(ex.Portals) > 0 {
 		apps := slices.Sorted(maps.Keys(ex.Portals))
-		for _, a := range apps {
-			fmt.Fprintf(c.env.Stdout, "portal permissions of %s: %d\n", a, len(ex.Portals[a]))
-		}
+		c.reportPortalImport(pm, ex.Portals)
 		if !*dry {
 			for _, a := range apps {
 				if err := pm.Restore(a, portals.Snapshot(ex.Portals[a])); err != nil {
