@@ -16,11 +16,11 @@ import (
 	"github.com/confine-app/confine/portals"
 )
 
-// `confine documents`: the files each app was given through the document
+// `confine files`: the files each app was given through the document
 // portal (the file chooser, drag and drop), and their revocation.
 
-const documentsUsage = `[APP] [--json]
-       confine documents revoke APP FILE… | --all [--json]
+const filesUsage = `[APP] [--json]
+       confine files revoke APP FILE… | --all [--json]
 
 Without an app, how many files each app holds, and how many of them it may change.
 With one, the files and folders it holds, newest first, and what it may do with each.
@@ -28,7 +28,7 @@ revoke: take files from the app (each FILE a path, a document ID or a file name 
   holds only once), or all of them with --all; prints the confine undo command that
   gives them back exactly.`
 
-// ShowDocuments is the files an app holds (`confine documents APP --json`,
+// ShowDocuments is the files an app holds (`confine files APP --json`,
 // and "documents" in `confine show --json`).
 type ShowDocuments struct {
 	App string `json:"app"`
@@ -60,7 +60,7 @@ type ShowDocument struct {
 	AlsoGivenTo     []string `json:"also_given_to,omitempty"`
 }
 
-// DocumentCounts is `confine documents --json`.
+// DocumentCounts is `confine files --json`.
 type DocumentCounts struct {
 	Live  bool            `json:"live"`
 	Note  string          `json:"note,omitempty"`
@@ -75,7 +75,7 @@ type DocumentCount struct {
 	Writable int    `json:"writable"`
 }
 
-// DocumentsRevoked is `confine documents revoke --json`.
+// DocumentsRevoked is `confine files revoke --json`.
 type DocumentsRevoked struct {
 	App       string         `json:"app"`
 	Documents []ShowDocument `json:"documents"`
@@ -124,12 +124,12 @@ func documentsOf(pm *portals.Manager, app string) *ShowDocuments {
 	return res
 }
 
-func (c *command) documents(args []string) error {
+func (c *command) files(args []string) error {
 	revoke := len(args) > 0 && args[0] == "revoke"
 	if revoke {
 		args = args[1:]
 	}
-	fs := c.flags(documentsUsage)
+	fs := c.flags(filesUsage)
 	asJSON := fs.Bool("json", false, "print JSON")
 	all := false
 	if revoke {
@@ -315,7 +315,7 @@ func pickDocuments(docs []portals.Document, app string, names []string) ([]strin
 		}
 		switch len(match) {
 		case 0:
-			return nil, fail("%s holds no file %s (confine documents %s lists them)", esc(app), esc(n), esc(app))
+			return nil, fail("%s holds no file %s (confine files %s lists them)", esc(app), esc(n), esc(app))
 		case 1:
 			if !slices.Contains(ids, match[0].ID) {
 				ids = append(ids, match[0].ID)
@@ -377,7 +377,7 @@ func (c *command) revokeDocuments(pm *portals.Manager, app string, names []strin
 		what = fmt.Sprintf("%s was taken from %s", paths[0], app)
 	}
 	r := &UndoRecord{App: app, What: what, Documents: rev}
-	c.saveUndo(r, "documents")
+	c.saveUndo(r, "files")
 	res.Undo = r.Name
 	if asJSON {
 		if perr := c.printJSON(res); perr != nil {

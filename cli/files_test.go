@@ -79,7 +79,7 @@ func TestDocumentsCommandLine(t *testing.T) {
 	if len(all) != 4 {
 		t.Fatalf("the app sees %v", all)
 	}
-	r := confine(t, w.env, "documents", papers, "--json")
+	r := confine(t, w.env, "files", papers, "--json")
 	if r.code != 0 {
 		t.Fatal(r.stderr)
 	}
@@ -96,13 +96,13 @@ func TestDocumentsCommandLine(t *testing.T) {
 		got["Quarterly report.pdf"].Seen == "" || !got["Quarterly report.pdf"].SeenAtFirstLook {
 		t.Fatalf("documents %+v", docs)
 	}
-	r = confine(t, w.env, "documents", papers)
+	r = confine(t, w.env, "files", papers)
 	for _, want := range []string{"Quarterly report.pdf", "read and write, give to other apps", "no longer there", "Holiday/", "held since before"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("documents lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	r = confine(t, w.env, "documents", "--json")
+	r = confine(t, w.env, "files", "--json")
 	var counts cli.DocumentCounts
 	if err := json.Unmarshal([]byte(r.stdout), &counts); err != nil || len(counts.Apps) != 1 || counts.Apps[0] != (cli.DocumentCount{App: papers, Files: 4, Writable: 3}) {
 		t.Fatalf("counts %s %v", r.stdout, err)
@@ -110,7 +110,7 @@ func TestDocumentsCommandLine(t *testing.T) {
 
 	// Revoke one by its name: the app's own view loses it; Undo gives
 	// it back, and the store holds exactly what it held.
-	r = confine(t, w.env, "documents", "revoke", papers, "Quarterly report.pdf")
+	r = confine(t, w.env, "files", "revoke", papers, "Quarterly report.pdf")
 	if r.code != 0 || !strings.Contains(r.stdout, "Undo: confine undo ") {
 		t.Fatalf("revoke: %+v", r)
 	}
@@ -137,10 +137,10 @@ func TestDocumentsCommandLine(t *testing.T) {
 	// By path (relative to the current folder), and --all with --json.
 	wd, _ := os.Getwd()
 	rel, _ := filepath.Rel(wd, filepath.Join(w.home, "Documents", "notes.txt"))
-	if r := confine(t, w.env, "documents", "revoke", papers, rel); r.code != 0 || slices.Contains(w.view(t), w.ids["notes.txt"]) {
+	if r := confine(t, w.env, "files", "revoke", papers, rel); r.code != 0 || slices.Contains(w.view(t), w.ids["notes.txt"]) {
 		t.Errorf("by path: %+v, the app sees %v", r, w.view(t))
 	}
-	r = confine(t, w.env, "documents", "revoke", papers, "--all", "--json")
+	r = confine(t, w.env, "files", "revoke", papers, "--all", "--json")
 	var rev cli.DocumentsRevoked
 	if err := json.Unmarshal([]byte(r.stdout), &rev); err != nil || r.code != 0 || len(rev.Documents) != 3 || rev.Deferred || rev.Undo == "" {
 		t.Fatalf("--all: %+v %v", r, err)
@@ -176,11 +176,11 @@ func TestDocumentsCommandLine(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"documents", "revoke", papers, "budget.ods"}, 1, "holds no file budget.ods"},
-		{[]string{"documents", "revoke", papers}, 2, "name an app"},
-		{[]string{"documents", "revoke", papers, "notes.txt", "--all"}, 2, "name an app"},
-		{[]string{"documents", "revoke", "not an app", "--all"}, 2, "not a valid application name"},
-		{[]string{"documents", "revoke", "org.other.App", "--all"}, 1, "holds no file"},
+		{[]string{"files", "revoke", papers, "budget.ods"}, 1, "holds no file budget.ods"},
+		{[]string{"files", "revoke", papers}, 2, "name an app"},
+		{[]string{"files", "revoke", papers, "notes.txt", "--all"}, 2, "name an app"},
+		{[]string{"files", "revoke", "not an app", "--all"}, 2, "not a valid application name"},
+		{[]string{"files", "revoke", "org.other.App", "--all"}, 1, "holds no file"},
 		{[]string{"undo", junk}, 1, "another app's"},
 		{[]string{"undo", "/etc/hostname"}, 1, "not a Confine undo record"},
 		{[]string{"undo", "20261206-x"}, 1, "no undo record"},
@@ -191,7 +191,7 @@ func TestDocumentsCommandLine(t *testing.T) {
 	}
 	// Without a place for the Undo, nothing is revoked.
 	noState := []string{"DBUS_SESSION_BUS_ADDRESS=" + w.bus.Address, "HOME=relative", "XDG_STATE_HOME="}
-	if r := confine(t, noState, "documents", "revoke", papers, "--all"); r.code != 1 || !strings.Contains(r.stderr, "nothing was changed") {
+	if r := confine(t, noState, "files", "revoke", papers, "--all"); r.code != 1 || !strings.Contains(r.stderr, "nothing was changed") {
 		t.Errorf("without a state folder: %+v", r)
 	}
 	if v := w.view(t); !slices.Equal(v, all) {
