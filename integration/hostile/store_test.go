@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/confine-app/confine/internal/portaltest"
-	"github.com/confine-app/confine/model"
+	"github.com/confine-app/confine/permstore"
 )
 
 // Hostile entries in the desktop's permission store (the real
@@ -17,7 +17,7 @@ import (
 // Issue 24, 1: saved-session window titles reached the terminal raw.
 func TestStoreHostileEntries(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	store := model.NewPortalStore(bus.Conn)
+	store := permstore.New(bus.Conn)
 	app := plainApp.ID
 	for _, s := range []struct {
 		table, id string
