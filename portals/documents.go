@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/godbus/dbus/v5"
 
@@ -545,14 +546,15 @@ func knownDocPerms(perms []string) []string {
 	return out
 }
 
-// checkDocPerms refuses a value no store holds for a document (an Undo
-// read from a file may have been edited).
+// checkDocPerms refuses what no store could have held (an Undo read from
+// a file may have been edited): D-Bus strings are UTF-8. Any other
+// string is put back as it was, however odd: the store held it.
 func checkDocPerms(perms []string) error {
-	if len(perms) > 8 {
-		return errors.New("more than 8 permissions")
+	if len(perms) > 64 {
+		return errors.New("more than 64 permissions")
 	}
 	for _, p := range perms {
-		if len(p) > 64 || strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		if len(p) > 4096 || !utf8.ValidString(p) || strings.ContainsRune(p, 0) {
 			return fmt.Errorf("bad permission %q", p)
 		}
 	}
