@@ -39,6 +39,16 @@ import (
 //
 // Confine uses the portal when it answers, else the table, and says which.
 
+// Texts of the window's group of files on an app's page and of its
+// Overview question (untranslated; the window translates them).
+var (
+	DocumentsTitle = N_("Files This App Can Open")
+	// TRANSLATORS: the description of the group listing the files an app was given through the file chooser
+	DocumentsDescription = N_("Files and folders given to the app in a file dialog or by dragging them onto it. The app keeps each one, across restarts, until it is revoked")
+	// TRANSLATORS: the Overview's question: how many files each app holds, and how many of them it may change
+	DocumentsQuestion = N_("Files apps can open")
+)
+
 // The permissions the document portal knows, in the order it writes them.
 const (
 	DocRead   = "read"
