@@ -322,3 +322,28 @@ func TestDocumentsNewestFirst(t *testing.T) {
 		t.Errorf("times without a state folder: %+v", docs.Docs[0])
 	}
 }
+
+// A file saved through a save dialog is given before it exists (the
+// chooser calls AddNamedFull on its folder); once the app writes it
+// through its view, it is there.
+func TestDocumentSavedThroughASaveDialog(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	store := permstore.New(bus.Conn)
+	dp := bus.StartDocumentPortal(t)
+	dir := t.TempDir()
+	id := dp.GiveNew(t, docApp, readWrite, dir, "draft.odt")
+	pm := portals.NewFor(store)
+	docs, err := pm.Documents(docApp)
+	if err != nil || len(docs.Docs) != 1 || docs.Docs[0].ID != id || docs.Docs[0].Path != filepath.Join(dir, "draft.odt") || docs.Docs[0].Exists != portals.ExistsNo {
+		t.Fatalf("before saving: %+v %v", docs, err)
+	}
+	if err := os.WriteFile(filepath.Join(dp.MountPoint, "by-app", docApp, id, "draft.odt"), []byte("saved"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "draft.odt")); err != nil || string(data) != "saved" {
+		t.Fatalf("on the host: %q %v", data, err)
+	}
+	if docs, _ := pm.Documents(docApp); docs.Docs[0].Exists != portals.ExistsYes || !docs.Docs[0].Writable() {
+		t.Errorf("after saving: %+v", docs.Docs[0])
+	}
+}
