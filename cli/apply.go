@@ -16,6 +16,8 @@ type ApplyFile struct {
 	Target  string `json:"target"`
 	Scope   string `json:"scope"` // "user" or "system"
 	Changed bool   `json:"changed"`
+	// Pruned: not named in the policy, removed by --prune.
+	Pruned bool `json:"pruned,omitempty"`
 	// Diff is the unified diff of the change ("" when unchanged).
 	Diff string `json:"diff"`
 	// Before and After (with --diff) are the whole file now and after
@@ -63,13 +65,14 @@ func problemLines(err error) []string {
 const exitChanged = 3
 
 func (c *command) apply(args []string) error {
-	fs := c.flags("POLICY|-|--preset=NAME [--system] [--check] [--diff] [--json]\n\n" +
+	fs := c.flags("POLICY|-|--preset=NAME [--system] [--prune] [--check] [--diff] [--json]\n\n" +
 		"Makes the overrides match a policy (see README: Many computers). Exit status:\n" +
 		"0 nothing to change, 3 changed (or would change, with --check), 1 failed or refused, 2 bad usage.")
 	system := fs.Bool("system", false, "the administrator's overrides (root; --check needs no rights)")
 	check := fs.Bool("check", false, "write nothing; report what would change")
 	showDiff := fs.Bool("diff", false, "print a unified diff per changed file (with --json: add before and after)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	prune := fs.Bool("prune", false, "also remove every override file (of the scope) the policy does not name")
 	preset := fs.String("preset", "", "apply a preset (strict or balanced; see confine presets) to your overrides instead of a policy file")
 	if err := fs.Parse(reorder(args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -126,6 +129,9 @@ func (c *command) apply(args []string) error {
 		m.EnableSystemWrites()
 	}
 	plan, err := pol.Plan(m, *system)
+	if err == nil && *prune {
+		err = plan.Prune()
+	}
 	if err != nil {
 		return failed(err)
 	}
@@ -134,7 +140,7 @@ func (c *command) apply(args []string) error {
 		scope = "system"
 	}
 	for _, f := range plan.Files {
-		af := ApplyFile{Path: f.Path, Target: f.Target, Scope: scope, Changed: f.Changed()}
+		af := ApplyFile{Path: f.Path, Target: f.Target, Scope: scope, Changed: f.Changed(), Pruned: f.Pruned}
 		if af.Changed {
 			af.Diff = model.UnifiedDiff(f.Path, f.Before, f.After)
 			res.Changed = true
@@ -198,7 +204,11 @@ func (c *command) reportApply(res ApplyResult, check, showDiff bool) {
 			continue
 		}
 		n++
-		fmt.Fprintf(c.env.Stdout, "%s: %s\n", verb, f.Path)
+		v := verb
+		if f.Pruned {
+			v = map[bool]string{false: "removed", true: "would remove"}[check]
+		}
+		fmt.Fprintf(c.env.Stdout, "%s: %s\n", v, f.Path)
 		if showDiff {
 			fmt.Fprint(c.env.Stdout, f.Diff)
 		}

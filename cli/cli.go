@@ -26,6 +26,7 @@ var handlers = []struct {
 	{"reset", (*command).reset}, {"audit", (*command).audit}, {"harden", (*command).harden},
 	{"lock", (*command).lock}, {"export", (*command).export}, {"import", (*command).importFile},
 	{"apply", (*command).apply}, {"presets", (*command).presets},
+	{"portals", (*command).portals}, {"files", (*command).files}, {"undo", (*command).undo},
 }
 
 // Commands are the subcommands Main handles.

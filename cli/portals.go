@@ -23,6 +23,9 @@ type ShowPortals struct {
 	Sessions    []ShowSession     `json:"sessions"`
 	OpenWith    []ShowOpenWith    `json:"open_with"`
 	USBDevices  []ShowUSBDecision `json:"usb_devices"`
+	// Documents are the files the app was given through the document
+	// portal.
+	Documents *ShowDocuments `json:"documents,omitempty"`
 }
 
 // ShowPortal is one portal permission the desktop has.
@@ -117,6 +120,7 @@ func (c *command) portalsOf(appID string) *ShowPortals {
 	for _, d := range devs {
 		res.USBDevices = append(res.USBDevices, ShowUSBDecision{ID: d.ID, Stored: d.Raw, Hidden: d.Hidden})
 	}
+	res.Documents = documentsOf(pm, appID)
 	return res
 }
 
@@ -180,7 +184,12 @@ func (c *command) printPortals(p *ShowPortals) error {
 			}
 			tw.row(esc(d.ID), quoteList(d.Stored), means)
 		}
-		return tw.flush()
+		if err := tw.flush(); err != nil {
+			return err
+		}
+	}
+	if p.Documents != nil {
+		c.printDocuments(p.Documents, true)
 	}
 	return nil
 }

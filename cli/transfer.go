@@ -97,18 +97,14 @@ func (c *command) export(args []string) error {
 				ids = append(ids, a.ID)
 			}
 		}
+		ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == overrides.Global })
+		all, err := pm.ExportAll(ids)
+		if err != nil {
+			return fail("cannot read the portal permissions: %v", err)
+		}
 		ex.Portals = map[string]map[string][]string{}
-		for _, id := range ids {
-			if id == overrides.Global {
-				continue
-			}
-			snap, err := pm.Export(id)
-			if err != nil {
-				return fail("cannot read the portal permissions of %s: %v", id, err)
-			}
-			if len(snap) > 0 {
-				ex.Portals[id] = snap
-			}
+		for id, snap := range all {
+			ex.Portals[id] = snap
 		}
 	}
 	if err := c.printJSON(ex); err != nil {
@@ -236,9 +232,7 @@ func (c *command) importFile(args []string) error {
 	}
 	if len(ex.Portals) > 0 {
 		apps := slices.Sorted(maps.Keys(ex.Portals))
-		for _, a := range apps {
-			fmt.Fprintf(c.env.Stdout, "portal permissions of %s: %d\n", a, len(ex.Portals[a]))
-		}
+		c.reportPortalImport(pm, ex.Portals)
 		if !*dry {
 			for _, a := range apps {
 				if err := pm.Restore(a, portals.Snapshot(ex.Portals[a])); err != nil {

@@ -196,8 +196,10 @@ func TestReleasesInRealSandboxes(t *testing.T) {
 			return
 		}
 
-		// host-root: the host's / read-write at /run/host/root.
-		probeDir, err := os.MkdirTemp("/srv", "confine-root-")
+		// host-root: the host's / read-write at /run/host/root. The probe
+		// is in a folder the host and a Debian root that runs the release
+		// both see (build-aux/root binds the home folder, not /srv).
+		probeDir, err := os.MkdirTemp(rw.home, "confine-root-")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,8 @@ import (
 type File struct {
 	Target, Path  string
 	Before, After []byte
+	// Pruned: the policy does not name it, and Prune removes it.
+	Pruned bool
 }
 
 // Changed reports whether applying changes the file.

@@ -21,6 +21,12 @@ type Manager struct {
 	Store   *permstore.Store
 	Err     error // why there is no store
 	version uint32
+	// Sandboxed: Confine runs in its own Flatpak, so the host's files
+	// cannot be looked at and the document portal answers less (see
+	// documents.go). StateDir is where Confine remembers when it first
+	// saw each file an app holds; "" remembers nothing.
+	Sandboxed bool
+	StateDir  string
 
 	mu sync.Mutex
 	// seen are tables seen with entries: the store never removes a table
@@ -33,7 +39,9 @@ type Manager struct {
 // New connects to the store of the session bus.
 func New(env model.Env) *Manager {
 	s, err := permstore.ConnectSession(env.Getenv)
-	return newManager(s, err)
+	pm := newManager(s, err)
+	pm.Sandboxed, pm.StateDir = env.Sandboxed(), env.StateDir()
+	return pm
 }
 
 // NewFor uses a given store (tests, private buses).

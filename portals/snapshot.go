@@ -112,6 +112,9 @@ func CheckKey(table, id string, value []string) error {
 	if !KnownTable(table) {
 		return fmt.Errorf("unknown portal permission %q", key)
 	}
+	if table == DocumentsTable {
+		return fmt.Errorf("portal permission %q: files given to apps are not restored from a file (each stands for a file of the computer it was given on)", key)
+	}
 	if len(value) == 0 || len(value) > 8 {
 		return fmt.Errorf("portal permission %q: a value is 1 to 8 strings", key)
 	}

@@ -19,6 +19,7 @@ const (
 	KindAnyNo                // denied when the list holds "no", allowed otherwise (game mode)
 	KindLocation             // [ACCURACY, LAST_USED]
 	KindInhibit              // the flags the app may inhibit
+	KindAnyYes               // allowed when the list holds "yes"; anything else asks (KDE's kde-authorized)
 )
 
 // Spec is one portal permission: where the desktop keeps its answers, the
@@ -30,7 +31,9 @@ type Spec struct {
 	// table, its Value the entry's ID in that table.
 	Perm *model.Permission
 	// Portal is the interface that reads the table
-	// (org.freedesktop.portal.<Portal>), from version Since on.
+	// (org.freedesktop.portal.<Portal>), from version Since on; "" for a
+	// table only one desktop's own backend reads (kde-authorized), whose
+	// row is shown only where the table exists.
 	Portal string
 	Since  uint32
 	Kind   Kind
@@ -60,9 +63,22 @@ type FlagQuestion struct {
 	Title string // untranslated
 }
 
-// perm is a portal permission's catalogue entry.
+// perm is a portal permission's catalogue entry, with the ID
+// "portals/<id>": the IDs of the tables xdg-desktop-portal reads are
+// unique among themselves, and exports, policies and scripts already use
+// them.
 func perm(table, id, title, desc string, risk model.Severity) *model.Permission {
 	return &model.Permission{ID: string(model.GroupPortals) + "/" + id, Group: model.GroupPortals, Key: table, Value: id, Title: title, Description: desc, Risk: risk}
+}
+
+// qualifiedPerm is perm with the ID "portals/<table>/<id>", for a table
+// whose IDs repeat another table's names (kde-authorized's
+// "remote-desktop" is also the saved remote-desktop sessions' table, and
+// KDE means to add more portals' names to it).
+func qualifiedPerm(table, id, title, desc string, risk model.Severity) *model.Permission {
+	p := perm(table, id, title, desc, risk)
+	p.ID = string(model.GroupPortals) + "/" + table + "/" + id
+	return p
 }
 
 // Specs are the portal permissions Confine shows, in display order: one
@@ -100,6 +116,12 @@ var Specs = []Spec{
 	// Shown in the USB Devices group, next to the device rules.
 	{Perm: perm(USBTable, "usb", N_("USB portal"), N_("Ask the desktop for USB devices"), model.SeverityMedium), Portal: "Usb", Since: 1,
 		AllowedByDefault: true, OnlyNo: true},
+	// KDE Plasma's own table (Plasma 6.3 and later): an app whose list
+	// holds "yes" gets remote-desktop sessions, keyboard and mouse
+	// included, without the desktop's dialog. Only KDE's portal backend
+	// reads it, and "no" or nothing both mean the dialog.
+	{Perm: qualifiedPerm("kde-authorized", "remote-desktop", N_("Remote control without asking"), N_("Control the keyboard and mouse, and see the screen, in remote-desktop sessions without the desktop asking (KDE Plasma)"), model.SeverityHigh),
+		Kind: KindAnyYes},
 }
 
 // SavedSessionTable is one table of saved sessions (see SavedSession).
@@ -128,6 +150,10 @@ const (
 	USBTable      = "usb"
 )
 
+// DocumentsTable is where the document portal keeps the files it gives
+// apps (see documents.go).
+const DocumentsTable = "documents"
+
 // tables are the tables of the store Confine reads and writes, and
 // portalInterfaces the portals whose versions it asks the desktop for,
 // both derived from the specs. Table names only ever come from this list:
@@ -137,7 +163,7 @@ var tables, portalInterfaces = func() (tables, ifaces []string) {
 		if !slices.Contains(tables, table) {
 			tables = append(tables, table)
 		}
-		if !slices.Contains(ifaces, iface) {
+		if iface != "" && !slices.Contains(ifaces, iface) {
 			ifaces = append(ifaces, iface)
 		}
 	}
@@ -149,6 +175,8 @@ var tables, portalInterfaces = func() (tables, ifaces []string) {
 	}
 	add(OpenWithTable, "OpenURI")
 	add(USBTable, "Usb")
+	// Not one the frontend exports: only its table is added.
+	add(DocumentsTable, "")
 	return tables, ifaces
 }()
 

@@ -16,11 +16,16 @@ func TestSpecsAreConsistent(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range Specs {
 		p := s.Perm
-		if seen[p.ID] || p.ID != string(model.GroupPortals)+"/"+p.Value || p.Group != model.GroupPortals || p.Title == "" || p.Description == "" {
+		// "portals/<id>", or qualified with the table: "portals/<table>/<id>"
+		// (see qualifiedPerm), so that no ID is another's.
+		short, qualified := string(model.GroupPortals)+"/"+p.Value, string(model.GroupPortals)+"/"+p.Key+"/"+p.Value
+		if seen[p.ID] || p.ID != short && p.ID != qualified || p.Group != model.GroupPortals || p.Title == "" || p.Description == "" {
 			t.Errorf("bad entry %+v", p)
 		}
 		seen[p.ID] = true
-		if s.Portal == "" || s.Since == 0 || !slices.Contains(portalInterfaces, s.Portal) || !KnownTable(p.Key) {
+		// A table no portal frontend reads (a desktop's own) has no
+		// portal or version: its row shows where the table exists.
+		if (s.Portal == "") != (s.Since == 0) || s.Portal != "" && !slices.Contains(portalInterfaces, s.Portal) || !KnownTable(p.Key) {
 			t.Errorf("%s: portal %q version %d, table %q", p.ID, s.Portal, s.Since, p.Key)
 		}
 		if Lookup(p.ID) != p {
@@ -35,6 +40,23 @@ func TestSpecsAreConsistent(t *testing.T) {
 		if (s.Kind == KindInhibit) != (len(flags) > 0) || len(flags) > 0 && !slices.Equal(flags, want) {
 			t.Errorf("%s: questions about flags %v, want one per flag of %v", p.ID, flags, want)
 		}
+	}
+	// An unqualified ID is no other table's name, and no two share it:
+	// the short names the command line takes ("camera") are never
+	// ambiguous.
+	short := map[string]string{}
+	for _, s := range Specs {
+		p := s.Perm
+		if p.ID != string(model.GroupPortals)+"/"+p.Value {
+			continue
+		}
+		if p.Value != p.Key && slices.Contains(tables, p.Value) {
+			t.Errorf("%s is also a table's name; qualify it", p.ID)
+		}
+		if other, dup := short[p.Value]; dup {
+			t.Errorf("%s and %s share the short ID %q", p.ID, other, p.Value)
+		}
+		short[p.Value] = p.ID
 	}
 	for _, st := range SavedSessionTables {
 		if !KnownTable(st.Table) || !slices.Contains(portalInterfaces, st.Portal) || st.Since == 0 || st.Title == "" || st.Question == "" {

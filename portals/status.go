@@ -106,6 +106,8 @@ func (st *Status) interpret() {
 		if len(st.Flags) == 0 {
 			st.State = Denied
 		}
+	case KindAnyYes:
+		st.interpretAnyYes()
 	case KindAnyNo:
 		switch {
 		case len(raw) == 0:
@@ -188,6 +190,8 @@ func (st Status) Choices() ([]Choice, int) {
 		return cs, sel
 	case KindInhibit:
 		return nil, -1 // flags, see InhibitValue
+	case KindAnyYes:
+		return st.anyYesChoices()
 	}
 	var cs []Choice
 	if spec.AllowedByDefault {
@@ -227,6 +231,8 @@ func (st Status) Meaning() (string, []any) {
 		return what, []any{strings.Join(st.Raw, ", ")}
 	}
 	switch spec.Kind {
+	case KindAnyYes:
+		return st.anyYesMeaning()
 	case KindLocation:
 		switch st.State {
 		case Unset:

@@ -40,10 +40,18 @@ Commands (each has --help):
   export [--portals] [APP…] > FILE    all your overrides (and portal
                                       permissions) in one file
   import FILE|- [--dry-run]           restore an export (checked first)
-  apply POLICY|-|--preset=NAME [--system] [--check] [--diff] [--json]
+  apply POLICY|-|--preset=NAME [--system] [--prune] [--check] [--diff] [--json]
                                       make the overrides match a policy or
-                                      a preset
+                                      a preset (--prune: and remove the rest)
   presets [show NAME]                 the hardening presets
+  portals [set|revoke|forget] APP … [--json]
+                                      what the desktop remembers for an app:
+                                      set a portal permission, revoke a saved
+                                      session, forget an Open With choice
+  files [revoke] [APP] [FILE…|--all] [--json]
+                                      the files apps were given through the
+                                      file chooser, and taking them back
+  undo [NAME|FILE|-] [--json]         put back what portals or files took
 
 Window options:
   --app APP-ID        show this app's permissions

@@ -77,3 +77,62 @@ func TestModuleHidesSecretLookingValues(t *testing.T) {
 		}
 	}
 }
+
+// prune: the module removes the override files the policy does not name,
+// says which, changes nothing in check mode, and nothing the second time.
+func TestModulePrune(t *testing.T) {
+	env, overridesDir := moduleWorld(t)
+	if err := os.MkdirAll(overridesDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"global", "org.example.Kept", "org.example.Stray"} {
+		if err := os.WriteFile(filepath.Join(overridesDir, target), []byte("[Context]\nshared=!network;\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	policy := map[string]any{"format": "confine-policy", "version": 1, "overrides": map[string]any{
+		"org.example.Kept": map[string]any{"permissions": map[string]any{"shared/network": "off"}}}}
+	left := func() []string {
+		ents, _ := os.ReadDir(overridesDir)
+		var out []string
+		for _, e := range ents {
+			if !strings.HasPrefix(e.Name(), ".") {
+				out = append(out, e.Name())
+			}
+		}
+		return out
+	}
+	args := map[string]any{"content": policy, "scope": "user", "prune": true, "executable": confineBin}
+	check := map[string]any{"_ansible_check_mode": true, "_ansible_diff": true}
+	for k, v := range args {
+		check[k] = v
+	}
+	res := runModule(t, check, env)
+	if res["changed"] != true || strings.Join(left(), ",") != "global,org.example.Kept,org.example.Stray" {
+		t.Fatalf("check mode: %v, files %v", res, left())
+	}
+	diffs, _ := res["diff"].([]any)
+	if len(diffs) != 2 {
+		t.Errorf("check mode diffs %v", res["diff"])
+	}
+	res = runModule(t, args, env)
+	files, _ := res["files"].([]any)
+	var pruned []string
+	for _, f := range files {
+		if m, _ := f.(map[string]any); m["pruned"] == true {
+			pruned = append(pruned, m["target"].(string))
+		}
+	}
+	if res["changed"] != true || strings.Join(pruned, ",") != "global,org.example.Stray" || strings.Join(left(), ",") != "org.example.Kept" {
+		t.Fatalf("prune: %v, pruned %v, files %v", res, pruned, left())
+	}
+	if res := runModule(t, args, env); res["changed"] != false || res["failed"] == true {
+		t.Errorf("second run: %v", res)
+	}
+	// Without prune, a file the policy does not name stays.
+	os.WriteFile(filepath.Join(overridesDir, "org.example.Other"), []byte("[Context]\nshared=!ipc;\n"), 0o644)
+	delete(args, "prune")
+	if res := runModule(t, args, env); res["changed"] != false || strings.Join(left(), ",") != "org.example.Kept,org.example.Other" {
+		t.Errorf("without prune: %v, files %v", res, left())
+	}
+}

@@ -44,6 +44,17 @@ options:
     type: str
     choices: [system, user]
     default: system
+  prune:
+    description:
+      - Also remove every override file of the scope that the policy does not
+        name (C(confine apply --prune)), so that the host holds the policy's
+        overrides and nothing else, as nix-flatpak's C(pruneUnmanagedOverrides)
+        does. Files that are not override files (an editor's backup) are left
+        alone; a file that cannot be read fails the task and nothing changes.
+      - Each removal is reported under I(files) with C(pruned) set, and shown as
+        a diff in diff mode.
+    type: bool
+    default: false
   executable:
     description:
       - The confine program on the target. By default it is looked up in C(PATH)
@@ -84,6 +95,12 @@ EXAMPLES = r'''
   confine.flatpak.confine_policy:
     policy: /etc/confine/policy.json
     scope: user
+
+- name: Make the system overrides exactly the policy's, removing all others
+  confine.flatpak.confine_policy:
+    policy: /etc/confine/policy.json
+    prune: true
+  become: true
 '''
 
 RETURN = r'''
@@ -97,6 +114,7 @@ files:
     target: {description: C(global) or the app ID., type: str}
     scope: {description: C(system) or C(user)., type: str}
     changed: {description: Whether applying changes (or, in check mode, would change) the file., type: bool}
+    pruned: {description: The policy does not name the file and I(prune) removes it (absent otherwise)., type: bool}
     diff: {description: The change as a unified diff (empty when unchanged)., type: str}
 findings:
   description: Notes about the apply, such as an app that is not installed or a fix hardening applied.
@@ -183,6 +201,7 @@ def main():
             policy=dict(type='path'),
             content=dict(type='raw'),
             scope=dict(type='str', choices=['system', 'user'], default='system'),
+            prune=dict(type='bool', default=False),
             executable=dict(type='path'),
         ),
         mutually_exclusive=[('policy', 'content')],
@@ -198,6 +217,8 @@ def main():
     args = [exe, 'apply', '--json']
     if p['scope'] == 'system':
         args.append('--system')
+    if p['prune']:
+        args.append('--prune')
     if module.check_mode:
         args.append('--check')
     if module._diff:
