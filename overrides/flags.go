@@ -504,9 +504,10 @@ func OpsFor(d *Dialect, from, to *Context) []Op {
 	return ops
 }
 
-func escapeLocation(loc string) string {
-	return strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(loc)
-}
+func escapeLocation(loc string) string { return locationEscaper.Replace(loc) }
+
+// locationEscaper is made once: a Replacer builds its tables on first use.
+var locationEscaper = strings.NewReplacer(`\`, `\\`, `:`, `\:`)
 
 // ShellQuote quotes an argument for a POSIX shell when it needs quoting.
 func ShellQuote(s string) string {
