@@ -507,7 +507,8 @@ func (t *target) parseBus(bus overrides.Bus, section string, entries []member, b
 }
 
 // apply makes a file say what the target's entries want, touching nothing
-// else.
+// else. Folders, variables and bus names are each edited in one pass: a
+// policy may name thousands.
 func (t *target) apply(f *overrides.File) error {
 	d := t.d
 	for _, w := range t.fixed {
@@ -515,32 +516,33 @@ func (t *target) apply(f *overrides.File) error {
 			return err
 		}
 	}
-	for _, w := range t.folders {
-		var err error
-		if w.forget {
-			err = f.RemoveFilesystem(d, w.fs.Location)
-		} else {
-			err = f.SetFilesystem(d, w.fs)
-		}
-		if err != nil {
-			return err
-		}
+	fs := make([]overrides.FilesystemEdit, len(t.folders))
+	for i, w := range t.folders {
+		fs[i] = overrides.FilesystemEdit{FS: w.fs, Forget: w.forget}
 	}
-	for _, w := range t.env {
-		var err error
-		if w.unset {
-			err = f.UnsetEnv(w.name)
-		} else {
-			err = f.SetEnv(w.name, w.value)
-		}
-		if err != nil {
-			return err
-		}
+	if err := f.EditFilesystems(d, fs); err != nil {
+		return err
 	}
-	for _, w := range t.bus {
-		if w.forget {
-			f.RemoveBusPolicy(w.bus, w.name)
-		} else if err := f.SetBusPolicy(w.bus, w.name, w.policy); err != nil {
+	env := make([]overrides.EnvEdit, len(t.env))
+	for i, w := range t.env {
+		env[i] = overrides.EnvEdit{Name: w.name, Value: w.value, Unset: w.unset}
+	}
+	if err := f.EditEnv(env); err != nil {
+		return err
+	}
+	// The bus named first first, so that its group, if new, comes first.
+	buses := []overrides.Bus{overrides.SessionBus, overrides.SystemBus}
+	if len(t.bus) > 0 && t.bus[0].bus == overrides.SystemBus {
+		slices.Reverse(buses)
+	}
+	for _, bus := range buses {
+		var edits []overrides.BusEdit
+		for _, w := range t.bus {
+			if w.bus == bus {
+				edits = append(edits, overrides.BusEdit{Name: w.name, Policy: w.policy, Forget: w.forget})
+			}
+		}
+		if err := f.EditBusPolicies(bus, edits); err != nil {
 			return err
 		}
 	}
