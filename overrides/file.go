@@ -39,11 +39,7 @@ func (f *File) KeyFile() *KeyFile { return f.kf }
 func (f *File) IsEmpty() bool { return f.kf.IsEmpty() }
 
 // Clone returns an independent copy.
-func (f *File) Clone() *File {
-	c := *f.kf
-	c.lines = append([]line(nil), f.kf.lines...)
-	return &File{kf: &c}
-}
+func (f *File) Clone() *File { return &File{kf: f.kf.clone()} }
 
 // Problem is something in a file that Flatpak will not honour. A fatal
 // problem makes Flatpak refuse the whole file (and so refuse to start the
@@ -726,4 +722,239 @@ func (f *File) Repair(d *Dialect) (removed []string, err error) {
 		}
 	}
 	return removed, errors.New("cannot repair: too many problems")
+}
+
+// ---- many edits at once ---------------------------------------------------
+//
+// A policy may name thousands of folders, variables or bus names. Edited
+// one by one, each edit reads and rewrites the whole list or group it is
+// in, which is quadratic; these apply a list of edits in one pass and mean
+// exactly what the single edits, in order, mean. (Where a group emptied by
+// an edit and filled again by a later one ends up may differ: one by one,
+// it is deleted and made again at the end of the file.)
+
+// FilesystemEdit is one edit of EditFilesystems: SetFilesystem(FS), or
+// with Forget RemoveFilesystem(FS.Location).
+type FilesystemEdit struct {
+	FS     Filesystem
+	Forget bool
+}
+
+// EditFilesystems applies SetFilesystem and RemoveFilesystem edits, in
+// order. Nothing changes when one fails.
+func (f *File) EditFilesystems(d *Dialect, edits []FilesystemEdit) error {
+	if len(edits) == 0 {
+		return nil
+	}
+	items, err := f.items(KeyFilesystems)
+	if err != nil {
+		return err
+	}
+	// The list as a linked list, with each location's entries, so that
+	// every edit costs what it touches.
+	type node struct {
+		text       string
+		loc        string
+		prev, next *node
+		gone       bool
+	}
+	var head, tail *node
+	byLoc := map[string][]*node{}
+	push := func(n *node, front bool) {
+		switch {
+		case head == nil:
+			head, tail = n, n
+		case front:
+			n.next, head.prev, head = head, n, n
+		default:
+			n.prev, tail.next, tail = tail, n, n
+		}
+		if n.loc != "" {
+			byLoc[n.loc] = append(byLoc[n.loc], n)
+		}
+	}
+	unlink := func(n *node) {
+		n.gone = true
+		if n.prev != nil {
+			n.prev.next = n.next
+		} else {
+			head = n.next
+		}
+		if n.next != nil {
+			n.next.prev = n.prev
+		} else {
+			tail = n.prev
+		}
+	}
+	locOf := func(entry string) string {
+		if fs, _, err := ParseFilesystem(d, entry); err == nil {
+			return fs.Location
+		}
+		return "" // never matched, as editFilesystem never matches it
+	}
+	for _, it := range items {
+		push(&node{text: it, loc: locOf(it)}, false)
+	}
+	type edit struct {
+		loc  string
+		text string // "" to forget
+	}
+	var plan []edit
+	for _, e := range edits {
+		loc := e.FS.Location
+		if loc != ResetLocation {
+			if loc, err = NormaliseLocation(d, loc); err != nil {
+				return err
+			}
+		}
+		ed := edit{loc: loc}
+		if !e.Forget {
+			ed.text = Filesystem{Location: loc, Mode: e.FS.Mode}.String()
+		}
+		plan = append(plan, ed)
+	}
+	for _, e := range plan {
+		var first *node
+		for _, n := range byLoc[e.loc] {
+			if n.gone {
+				continue
+			}
+			if first == nil {
+				first = n
+			} else {
+				unlink(n)
+			}
+		}
+		delete(byLoc, e.loc)
+		switch {
+		case e.text == "":
+			if first != nil {
+				unlink(first)
+			}
+		case e.loc == ResetLocation:
+			// A reset always goes first (see editFilesystem).
+			if first != nil {
+				unlink(first)
+			}
+			push(&node{text: e.text, loc: locOf(e.text)}, true)
+		case first != nil:
+			// In place of the location's first entry.
+			first.text = e.text
+			first.loc = locOf(e.text)
+			byLoc[first.loc] = append(byLoc[first.loc], first)
+		default:
+			push(&node{text: e.text, loc: locOf(e.text)}, false)
+		}
+	}
+	var out []string
+	for n := head; n != nil; n = n.next {
+		out = append(out, n.text)
+	}
+	f.setItems(KeyFilesystems, out)
+	return nil
+}
+
+// EnvEdit is one edit of EditEnv: SetEnv(Name, Value), or with Unset
+// UnsetEnv(Name).
+type EnvEdit struct {
+	Name, Value string
+	Unset       bool
+}
+
+// EditEnv applies SetEnv and UnsetEnv edits, in order. Nothing changes
+// when one fails.
+func (f *File) EditEnv(edits []EnvEdit) error {
+	if len(edits) == 0 {
+		return nil
+	}
+	for _, e := range edits {
+		if err := ValidateEnvName(e.Name); err != nil {
+			return err
+		}
+	}
+	items, err := f.items(KeyUnsetEnv)
+	if err != nil {
+		return err
+	}
+	// unset-environment: SetEnv takes the name out, UnsetEnv adds it at
+	// the end unless it is there.
+	alive := make([]bool, len(items), len(items)+len(edits))
+	at := map[string][]int{}
+	for i, it := range items {
+		alive[i] = true
+		at[it] = append(at[it], i)
+	}
+	listChanged := false
+	var kvs []KeyEdit
+	for _, e := range edits {
+		if e.Unset {
+			if len(at[e.Name]) == 0 {
+				at[e.Name] = []int{len(items)}
+				items = append(items, e.Name)
+				alive = append(alive, true)
+				listChanged = true
+			}
+			kvs = append(kvs, KeyEdit{Key: e.Name, Value: ""})
+			continue
+		}
+		for _, i := range at[e.Name] {
+			alive[i] = false
+			listChanged = true
+		}
+		delete(at, e.Name)
+		kvs = append(kvs, KeyEdit{Key: e.Name, Value: EscapeString(e.Value)})
+	}
+	// Groups made new are made in the order the single edits make them:
+	// UnsetEnv writes the list first, SetEnv only the variable.
+	envFirst := !edits[0].Unset
+	if envFirst {
+		f.kf.SetValues(GroupEnvironment, kvs)
+	}
+	if listChanged {
+		var out []string
+		for i, it := range items {
+			if alive[i] {
+				out = append(out, it)
+			}
+		}
+		f.setItems(KeyUnsetEnv, out)
+	}
+	if !envFirst {
+		f.kf.SetValues(GroupEnvironment, kvs)
+	}
+	return nil
+}
+
+// BusEdit is one edit of EditBusPolicies: SetBusPolicy(Name, Policy), or
+// with Forget RemoveBusPolicy(Name).
+type BusEdit struct {
+	Name   string
+	Policy BusPolicy
+	Forget bool
+}
+
+// EditBusPolicies applies SetBusPolicy and RemoveBusPolicy edits of one
+// bus, in order. Nothing changes when one fails.
+func (f *File) EditBusPolicies(b Bus, edits []BusEdit) error {
+	var kvs []KeyEdit
+	forgot := false
+	for _, e := range edits {
+		if e.Forget {
+			kvs = append(kvs, KeyEdit{Key: e.Name, Delete: true})
+			forgot = true
+			continue
+		}
+		if err := ValidateBusName(e.Name); err != nil {
+			return err
+		}
+		if e.Policy < PolicyNone || e.Policy > PolicyOwn {
+			return fmt.Errorf("invalid bus policy %d", int(e.Policy))
+		}
+		kvs = append(kvs, KeyEdit{Key: e.Name, Value: e.Policy.String()})
+	}
+	f.kf.SetValues(b.group(), kvs)
+	if forgot {
+		f.dropEmptyGroup(b.group())
+	}
+	return nil
 }

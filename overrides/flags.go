@@ -126,10 +126,8 @@ func (o Op) Validate(d *Dialect) (warnings []string, err error) {
 		return nil, ValidatePersistent(o.Value)
 	case "env":
 		name, _, err := ParseEnvArg(o.Value)
-		if err == nil && strings.HasPrefix(name, "#") {
-			// Flatpak writes it too, as a line GLib reads back as a
-			// comment: the variable is never set.
-			return []string{fmt.Sprintf("the variable %s starts with \"#\": its line in the file is read back as a comment, so Flatpak never sets it", Escape(name))}, nil
+		if w := CommentVariableWarning(name); err == nil && w != "" {
+			return []string{w}, nil
 		}
 		return nil, err
 	case "unset-env":
@@ -143,6 +141,16 @@ func (o Op) Validate(d *Dialect) (warnings []string, err error) {
 		return nil, ValidateBusName(o.Value)
 	}
 	return nil, fmt.Errorf("Unknown option --%s", o.Flag)
+}
+
+// CommentVariableWarning is the warning for setting a variable whose
+// name starts with "#" ("" for any other name): Flatpak writes it too, as
+// a line GLib reads back as a comment, so the variable is never set.
+func CommentVariableWarning(name string) string {
+	if !strings.HasPrefix(name, "#") {
+		return ""
+	}
+	return fmt.Sprintf("the variable %s starts with \"#\": its line in the file is read back as a comment, so Flatpak never sets it", Escape(name))
 }
 
 // parseIf reads NAME:CONDITION of a --X-if option. The condition is not
@@ -504,9 +512,10 @@ func OpsFor(d *Dialect, from, to *Context) []Op {
 	return ops
 }
 
-func escapeLocation(loc string) string {
-	return strings.NewReplacer(`\`, `\\`, `:`, `\:`).Replace(loc)
-}
+func escapeLocation(loc string) string { return locationEscaper.Replace(loc) }
+
+// locationEscaper is made once: a Replacer builds its tables on first use.
+var locationEscaper = strings.NewReplacer(`\`, `\\`, `:`, `\:`)
 
 // ShellQuote quotes an argument for a POSIX shell when it needs quoting.
 func ShellQuote(s string) string {

@@ -3,6 +3,7 @@ package overrides
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -47,6 +48,108 @@ type KeyFile struct {
 	finalNewline bool
 	// nulLine is the first line with a NUL byte (1-based; 0: none).
 	nulLine int
+	// idx finds a key's line without reading the file through (nil for
+	// files under indexMin lines). It is kept up to date by every edit,
+	// never built by a read: a parsed file may be read from many
+	// goroutines at once.
+	idx *keyIndex
+}
+
+// indexMin is the size from which a file is indexed. Override files are a
+// few lines long and a scan is cheapest; a file of thousands of keys (a
+// policy's, a hostile one) would make every lookup, and so reading it,
+// quadratic.
+var indexMin = 32
+
+// keyRef names a key of a group.
+type keyRef struct{ group, key string }
+
+// keyIndex is where each key and group is in a file's lines.
+type keyIndex struct {
+	last  map[keyRef]int  // the line that counts (GLib takes a repeated key's last)
+	dup   map[keyRef]bool // keys on more than one line
+	end   map[string]int  // each group's insertionPoint
+	nkeys map[string]int  // lines of keys in each group
+}
+
+// reindex makes idx match the lines after an edit that moved them.
+func (kf *KeyFile) reindex() {
+	if len(kf.lines) < indexMin {
+		kf.idx = nil
+		return
+	}
+	x := &keyIndex{last: map[keyRef]int{}, dup: map[keyRef]bool{}, end: map[string]int{}, nkeys: map[string]int{}}
+	in := ""
+	for i, l := range kf.lines {
+		switch l.kind {
+		case lineGroup:
+			in = l.group
+			x.end[in] = i + 1
+		case lineKey:
+			r := keyRef{l.group, l.key}
+			if _, ok := x.last[r]; ok {
+				x.dup[r] = true
+			}
+			x.last[r] = i
+			x.nkeys[l.group]++
+			if l.group == in {
+				x.end[in] = i + 1
+			}
+		}
+	}
+	kf.idx = x
+}
+
+// appended records in idx a line just appended at the end.
+func (kf *KeyFile) appended() {
+	i := len(kf.lines) - 1
+	if kf.idx == nil {
+		if len(kf.lines) >= indexMin {
+			kf.reindex()
+		}
+		return
+	}
+	switch l := kf.lines[i]; l.kind {
+	case lineGroup:
+		kf.idx.end[l.group] = i + 1
+	case lineKey:
+		r := keyRef{l.group, l.key}
+		if _, ok := kf.idx.last[r]; ok {
+			kf.idx.dup[r] = true
+		}
+		kf.idx.last[r] = i
+		kf.idx.nkeys[l.group]++
+		kf.idx.end[l.group] = i + 1
+	}
+}
+
+// lastLine is the line of a key that counts, -1 when there is none; dup
+// says whether the key is on other lines too.
+func (kf *KeyFile) lastLine(group, key string) (last int, dup bool) {
+	if kf.idx != nil {
+		r := keyRef{group, key}
+		i, ok := kf.idx.last[r]
+		if !ok {
+			return -1, false
+		}
+		return i, kf.idx.dup[r]
+	}
+	last = -1
+	for i, l := range kf.lines {
+		if l.kind == lineKey && l.group == group && l.key == key {
+			dup = dup || last >= 0
+			last = i
+		}
+	}
+	return last, dup
+}
+
+// clone is an independent copy.
+func (kf *KeyFile) clone() *KeyFile {
+	c := *kf
+	c.lines = append([]line(nil), kf.lines...)
+	c.reindex()
+	return &c
 }
 
 // NULLine is the first line (1-based) that holds a NUL byte, 0 when none
@@ -114,6 +217,7 @@ func ParseKeyFile(data []byte) (*KeyFile, error) {
 		}
 		kf.lines = append(kf.lines, l)
 	}
+	kf.reindex()
 	return kf, nil
 }
 
@@ -258,6 +362,10 @@ func (kf *KeyFile) Groups() []string {
 
 // HasGroup reports whether the group appears at all.
 func (kf *KeyFile) HasGroup(group string) bool {
+	if kf.idx != nil {
+		_, ok := kf.idx.end[group]
+		return ok
+	}
 	for _, l := range kf.lines {
 		if l.kind == lineGroup && l.group == group {
 			return true
@@ -282,6 +390,12 @@ func (kf *KeyFile) Keys(group string) []string {
 // Value returns the raw (escaped) value of a key; a repeated key yields the
 // last value, as in GLib.
 func (kf *KeyFile) Value(group, key string) (string, bool) {
+	if kf.idx != nil {
+		if i, ok := kf.idx.last[keyRef{group, key}]; ok {
+			return kf.lines[i].value, true
+		}
+		return "", false
+	}
 	for i := len(kf.lines) - 1; i >= 0; i-- {
 		if l := kf.lines[i]; l.kind == lineKey && l.group == group && l.key == key {
 			return l.value, true
@@ -300,38 +414,138 @@ func (kf *KeyFile) SetValue(group, key, value string) {
 		// cannot read.
 		panic(fmt.Sprintf("overrides: invalid key file entry [%s] %s=%q", group, key, value))
 	}
-	last := -1
-	for i, l := range kf.lines {
-		if l.kind == lineKey && l.group == group && l.key == key {
-			last = i
-		}
-	}
+	last, dup := kf.lastLine(group, key)
 	if last >= 0 {
-		if kf.lines[last].value == value {
-			kf.dropDuplicates(group, key, last)
-			return
+		if kf.lines[last].value != value {
+			l := &kf.lines[last]
+			l.value = value
+			l.raw = key + "=" + value
+			kf.finalNewline = true
 		}
-		l := &kf.lines[last]
-		l.value = value
-		l.raw = key + "=" + value
-		kf.dropDuplicates(group, key, last)
-		kf.finalNewline = true
+		if dup {
+			kf.dropDuplicates(group, key, last)
+		}
 		return
 	}
-	nl := line{kind: lineKey, group: group, key: key, value: value, raw: key + "=" + value}
-	at := kf.insertionPoint(group)
-	// New lines end as the file's lines do, so a CRLF file stays one.
+	kf.insert(line{kind: lineKey, group: group, key: key, value: value, raw: key + "=" + value})
+	kf.finalNewline = true
+}
+
+// insert adds a new key's line after the group's last key; a new group is
+// appended at the end, after a blank line. New lines end as the file's
+// lines do, so a CRLF file stays one.
+func (kf *KeyFile) insert(nl line) {
+	at := kf.insertionPoint(nl.group)
 	crlf := kf.usesCRLF()
+	nl.cr = crlf
 	if at < 0 {
 		if len(kf.lines) > 0 {
 			kf.lines = append(kf.lines, line{raw: "", cr: crlf})
+			kf.appended()
 		}
-		kf.lines = append(kf.lines, line{kind: lineGroup, group: group, raw: "[" + group + "]", cr: crlf})
+		kf.lines = append(kf.lines, line{kind: lineGroup, group: nl.group, raw: "[" + nl.group + "]", cr: crlf})
+		kf.appended()
 		at = len(kf.lines)
 	}
-	nl.cr = crlf
-	kf.lines = append(kf.lines[:at], append([]line{nl}, kf.lines[at:]...)...)
-	kf.finalNewline = true
+	if at == len(kf.lines) {
+		kf.lines = append(kf.lines, nl)
+		kf.appended()
+		return
+	}
+	kf.lines = slices.Insert(kf.lines, at, nl)
+	kf.reindex()
+}
+
+// KeyEdit is one edit of SetValues: a key's new raw (escaped) value, or
+// Delete.
+type KeyEdit struct {
+	Key, Value string
+	Delete     bool
+}
+
+// SetValues applies edits of one group's keys as SetValue and DeleteKey
+// would one after the other, in one pass over the file: where each key
+// ends up is decided by the last edit of it. A policy may set thousands
+// of keys; edit by edit, that is quadratic.
+func (kf *KeyFile) SetValues(group string, edits []KeyEdit) {
+	if len(edits) == 0 {
+		return
+	}
+	final := map[string]int{} // key → its last edit
+	var order []string        // keys in the order first edited
+	for i, e := range edits {
+		if !e.Delete && (!validKeyName(e.Key) || !validGroupName(group) || strings.ContainsAny(e.Value, "\n\r")) {
+			panic(fmt.Sprintf("overrides: invalid key file entry [%s] %s=%q", group, e.Key, e.Value))
+		}
+		if _, ok := final[e.Key]; !ok {
+			order = append(order, e.Key)
+		}
+		final[e.Key] = i
+	}
+	// Each key's last line is rewritten in place (or dropped), earlier
+	// ones are dropped: the file then says one thing.
+	lastOf := map[string]int{}
+	for i, l := range kf.lines {
+		if l.kind == lineKey && l.group == group {
+			if _, ok := final[l.key]; ok {
+				lastOf[l.key] = i
+			}
+		}
+	}
+	// New keys go where SetValue puts the first: after the group's last
+	// key as the file is now, even if an edit deletes that key.
+	ins := kf.insertionPoint(group)
+	insAt := -1
+	changed := false
+	out := make([]line, 0, len(kf.lines)+len(edits))
+	for i, l := range kf.lines {
+		keep := true
+		if l.kind == lineKey && l.group == group {
+			if j, ok := final[l.key]; ok {
+				e := edits[j]
+				if e.Delete || lastOf[l.key] != i {
+					keep = false
+					changed = true
+				} else if l.value != e.Value {
+					l.value, l.raw = e.Value, e.Key+"="+e.Value
+					changed = true
+				}
+			}
+		}
+		if keep {
+			out = append(out, l)
+		}
+		if i+1 == ins {
+			insAt = len(out)
+		}
+	}
+	var added []line
+	for _, k := range order {
+		if e := edits[final[k]]; !e.Delete {
+			if _, ok := lastOf[k]; !ok {
+				added = append(added, line{kind: lineKey, group: group, key: k, value: e.Value, raw: k + "=" + e.Value, cr: kf.usesCRLF()})
+			}
+		}
+	}
+	kf.lines = out
+	switch {
+	case len(added) == 0:
+		kf.reindex()
+	case insAt >= 0:
+		kf.lines = slices.Insert(kf.lines, insAt, added...)
+		kf.reindex()
+		changed = true
+	default:
+		// No such group: SetValue makes it for the first.
+		kf.reindex()
+		kf.insert(added[0])
+		kf.lines = slices.Insert(kf.lines, kf.insertionPoint(group), added[1:]...)
+		kf.reindex()
+		changed = true
+	}
+	if changed {
+		kf.finalNewline = true
+	}
 }
 
 func (kf *KeyFile) dropDuplicates(group, key string, keep int) {
@@ -342,13 +556,23 @@ func (kf *KeyFile) dropDuplicates(group, key string, keep int) {
 		}
 		out = append(out, l)
 	}
-	kf.lines = out
+	if len(out) != len(kf.lines) {
+		clear(kf.lines[len(out):])
+		kf.lines = out
+		kf.reindex()
+	}
 }
 
 // insertionPoint is the index after the last key (or header) of the group's
 // last section, so trailing comments and blank lines stay with the next
 // group. It returns -1 when the group does not exist.
 func (kf *KeyFile) insertionPoint(group string) int {
+	if kf.idx != nil {
+		if at, ok := kf.idx.end[group]; ok {
+			return at
+		}
+		return -1
+	}
 	at := -1
 	in := false
 	for i, l := range kf.lines {
@@ -371,6 +595,9 @@ func (kf *KeyFile) usesCRLF() bool {
 
 // DeleteKey removes every line of the key. It reports whether one existed.
 func (kf *KeyFile) DeleteKey(group, key string) bool {
+	if last, _ := kf.lastLine(group, key); last < 0 {
+		return false
+	}
 	n := len(kf.lines)
 	kf.dropDuplicates(group, key, -1)
 	if len(kf.lines) != n {
@@ -420,10 +647,14 @@ func (kf *KeyFile) DeleteGroup(group string) {
 	}
 	kf.lines = out
 	kf.finalNewline = true
+	kf.reindex()
 }
 
 // GroupIsEmpty reports whether a group has no keys (comments do not count).
 func (kf *KeyFile) GroupIsEmpty(group string) bool {
+	if kf.idx != nil {
+		return kf.idx.nkeys[group] == 0
+	}
 	for _, l := range kf.lines {
 		if l.kind == lineKey && l.group == group {
 			return false

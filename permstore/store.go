@@ -1,11 +1,17 @@
 package permstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -28,6 +34,7 @@ var ErrNotFound = errors.New("no such entry in the permission store")
 type Store struct {
 	conn *dbus.Conn
 	obj  dbus.BusObject
+	addr string // the bus's address, when known (see LookupExact)
 }
 
 // SessionBusAddress is the session bus of an environment (getenv reads its
@@ -59,7 +66,9 @@ func ConnectSession(getenv func(string) string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no session bus: %w", err)
 	}
-	return New(conn), nil
+	s := New(conn)
+	s.addr = addr
+	return s, nil
 }
 
 // New uses an existing connection.
@@ -189,4 +198,124 @@ func (s *Store) SetValue(table string, create bool, id string, data dbus.Variant
 // Delete removes a whole entry.
 func (s *Store) Delete(table, id string) error {
 	return orNotFound(s.call("Delete", table, id).Err)
+}
+
+// ErrOrderUnknown is LookupExact's answer when the data holds a dict of
+// several entries and the bus cannot be read again to learn their order.
+var ErrOrderUnknown = errors.New("the order of the entries of its data cannot be read on this bus")
+
+// LookupExact is LookupEntry with the data in the form ExactVariant
+// gives, but exactly as the store holds it: the order of a dict's entries
+// is kept. godbus loses it (it decodes a dict into a Go map), so the
+// entry is asked for again on a connection of its own whose bytes are
+// read as they come. That needs the bus's address (a Store made by
+// ConnectSession); without it, data whose order matters is refused
+// (ErrOrderUnknown).
+func (s *Store) LookupExact(table, id string) (map[string][]string, dbus.Variant, error) {
+	if s.addr == "" {
+		perms, data, err := s.LookupEntry(table, id)
+		if err != nil {
+			return nil, dbus.Variant{}, err
+		}
+		if hasDict(data) {
+			return nil, dbus.Variant{}, ErrOrderUnknown
+		}
+		exact, err := ExactVariant(data)
+		return perms, exact, err
+	}
+	nc, err := dialBus(s.addr)
+	if err != nil {
+		return nil, dbus.Variant{}, err
+	}
+	rec := &recorder{Conn: nc}
+	var serial uint32
+	conn, err := dbus.NewConn(rec, dbus.WithOutgoingInterceptor(func(m *dbus.Message) {
+		if m.Type == dbus.TypeMethodCall {
+			if member, _ := m.Headers[dbus.FieldMember].Value().(string); member == "Lookup" {
+				serial = m.Serial()
+			}
+		}
+	}))
+	if err != nil {
+		nc.Close()
+		return nil, dbus.Variant{}, err
+	}
+	defer conn.Close()
+	if err := conn.Auth(nil); err != nil {
+		return nil, dbus.Variant{}, err
+	}
+	if err := conn.Hello(); err != nil {
+		return nil, dbus.Variant{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	var perms map[string][]string
+	var data dbus.Variant
+	if err := conn.Object(BusName, ObjectPath).CallWithContext(ctx, Interface+".Lookup", 0, table, id).Store(&perms, &data); err != nil {
+		return nil, dbus.Variant{}, orNotFound(err)
+	}
+	body, err := replyBody(rec.received(), serial, "a{sas}v")
+	if err != nil {
+		return nil, dbus.Variant{}, fmt.Errorf("reading the store's reply: %w", err)
+	}
+	return perms, body[1].Interface().(dbus.Variant), nil
+}
+
+// recorder keeps what a connection receives once the authentication is
+// over (the client's BEGIN): every message, as bytes.
+type recorder struct {
+	net.Conn
+	mu    sync.Mutex
+	begun bool
+	in    []byte
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte("BEGIN\r\n")) {
+		r.mu.Lock()
+		r.begun = true
+		r.mu.Unlock()
+	}
+	return r.Conn.Write(p)
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.mu.Lock()
+	if r.begun {
+		r.in = append(r.in, p[:n]...)
+	}
+	r.mu.Unlock()
+	return n, err
+}
+
+func (r *recorder) received() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.in)
+}
+
+// dialBus connects to the first unix socket a D-Bus address names
+// ("unix:path=…" or "unix:abstract=…", with %-escapes).
+func dialBus(addr string) (net.Conn, error) {
+	for _, a := range strings.Split(addr, ";") {
+		transport, params, _ := strings.Cut(a, ":")
+		if transport != "unix" {
+			continue
+		}
+		for _, kv := range strings.Split(params, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			v, err := url.PathUnescape(v)
+			if err != nil {
+				return nil, fmt.Errorf("bus address %q: %v", addr, err)
+			}
+			switch k {
+			case "path":
+				return net.DialTimeout("unix", v, Timeout)
+			case "abstract":
+				return net.DialTimeout("unix", "@"+v, Timeout)
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w (%s)", ErrOrderUnknown, addr)
 }

@@ -3,7 +3,9 @@ package permstore_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/confine-app/confine/internal/portaltest"
+	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/permstore"
 )
 
@@ -123,4 +126,98 @@ func wire(t *testing.T, v dbus.Variant) dbus.Variant {
 		t.Fatal(err)
 	}
 	return back.Body[0].(dbus.Variant)
+}
+
+// gdbus asks GLib's own client what the store holds: an independent
+// reader and writer of GVariants, which prints a dict in its order.
+func gdbus(t *testing.T, bus *portaltest.Bus, method string, args ...string) string {
+	t.Helper()
+	bin := testbin.Need(t, "/usr/bin/gdbus")
+	cmd := exec.Command(bin, append([]string{"call", "--address", bus.Address, "--dest", permstore.BusName,
+		"--object-path", string(permstore.ObjectPath), "--method", permstore.Interface + "." + method}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdbus %s %v: %v\n%s", method, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// sessionStore is the store of the bus as Confine connects to it, knowing
+// the bus's address.
+func sessionStore(t *testing.T, bus *portaltest.Bus) *permstore.Store {
+	t.Helper()
+	s, err := permstore.ConnectSession(func(k string) string {
+		if k == "DBUS_SESSION_BUS_ADDRESS" {
+			return bus.Address
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestLookupExactWritesBackTheSameData (issue 24): data written by GLib
+// (hyprland's saved session: a dict of five entries in its own order, and
+// every other type, nested, empty arrays whose padding counts) is read by
+// LookupExact and written back with Set as the same GVariant, as GLib
+// prints it, dict order included; godbus's own decoding puts the entries
+// in key order.
+func TestLookupExactWritesBackTheSameData(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	s := sessionStore(t, bus)
+	hyprland := "<('hyprland', uint32 3, <{'withCursor': <uint32 1>, 'token': <'todo'>, 'timeIssued': <uint64 1732950000>, 'windowClass': <'firefox'>, 'windowHandle': <uint64 94823716>}>)>"
+	for i, data := range []string{
+		hyprland,
+		"<{'z': <{'b': <1>, 'a': <2>}>, 'y': <[{'d': <true>, 'c': <false>}]>, 'x': <@a{sv} {}>}>",
+		"<(byte 0xff, true, int16 -2, uint16 65535, -3, uint32 4294967295, int64 -5, uint64 18446744073709551615, 2.5, 'ünï\\u00a0', objectpath '/a/b', signature 'a{sv}')>",
+		"<([(byte 1, int64 2)], @a(yx) [], [byte 7], @a{ss} {}, {uint32 9: <'nine'>, uint32 3: <'three'>}, <<<'deep'>>>, [@as [], ['a', 'b']])>",
+		"<@a{sv} {}>",
+	} {
+		id := fmt.Sprintf("t%d", i)
+		gdbus(t, bus, "Set", "screencast", "true", id, "{'org.a.App': ['yes']}", data)
+		want := gdbus(t, bus, "Lookup", "screencast", id)
+		perms, exact, err := s.LookupExact("screencast", id)
+		if err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		if strings.Join(perms["org.a.App"], ",") != "yes" {
+			t.Errorf("%s: perms %v", data, perms)
+		}
+		if err := s.Set("screencast", true, id+"-back", perms, exact); err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		if got := gdbus(t, bus, "Lookup", "screencast", id+"-back"); got != want {
+			t.Errorf("written back:\n got %s\nwant %s", got, want)
+		}
+	}
+	// The test can fail: what godbus decodes comes back in key order.
+	_, read, err := s.LookupEntry("screencast", "t0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sorted, err := permstore.ExactVariant(read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("screencast", true, "sorted", map[string][]string{"org.a.App": {"yes"}}, sorted); err != nil {
+		t.Fatal(err)
+	}
+	if got := gdbus(t, bus, "Lookup", "screencast", "sorted"); !strings.Contains(got, "{'timeIssued'") {
+		t.Errorf("godbus's decoding kept the order: %s", got)
+	}
+	// A store that does not know its bus's address refuses such data
+	// rather than write it back in another order; other data it takes.
+	plain := permstore.New(bus.Conn)
+	if _, _, err := plain.LookupExact("screencast", "t0"); !errors.Is(err, permstore.ErrOrderUnknown) {
+		t.Errorf("without the address: %v", err)
+	}
+	if _, _, err := plain.LookupExact("screencast", "t2"); err != nil {
+		t.Errorf("without the address, a struct: %v", err)
+	}
+	if _, _, err := s.LookupExact("screencast", "missing"); !errors.Is(err, permstore.ErrNotFound) {
+		t.Errorf("a missing entry: %v", err)
+	}
 }

@@ -2,11 +2,14 @@ package policy
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
@@ -60,6 +63,9 @@ type target struct {
 	bus     []busWant
 	lock    bool
 	harden  string // "", "recommended" or "all"
+	// warnings are said with the plan: what the policy asks for is
+	// written, but does not do what it seems to.
+	warnings []string
 }
 
 type fixedWant struct {
@@ -111,12 +117,132 @@ func members(raw json.RawMessage) ([]member, error) {
 			return nil, err
 		}
 		if seen[k] {
-			return nil, fmt.Errorf("%q is given twice", k)
+			return nil, fmt.Errorf("%s is given twice", quote(k))
 		}
 		seen[k] = true
 		out = append(out, member{k, v})
 	}
 	return out, nil
+}
+
+// checkText reports every string of a policy (key or value) that is not
+// text: a byte that is not UTF-8, or a \u escape of half a surrogate
+// pair. JSON decoding would silently put U+FFFD in its place, and the
+// file written would not say what the policy says. data is valid JSON.
+func checkText(data []byte, ps *problems) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type level struct {
+		object  bool
+		key     string // the current key (object), or index (array)
+		wantKey bool
+		n       int
+	}
+	var path []level
+	where := func(withKey bool) string {
+		var parts []string
+		for i, l := range path {
+			if i == len(path)-1 && !withKey {
+				break
+			}
+			name := l.key
+			if !l.object {
+				name = fmt.Sprintf("[%d]", l.n)
+			}
+			switch {
+			case i == 0 && name == "overrides" && len(path) > 1:
+				continue // the where of the other messages starts at the target
+			case len(parts) < 2 && l.object:
+				name = label(name)
+			case l.object:
+				name = quote(name)
+			}
+			parts = append(parts, name)
+		}
+		return strings.Join(parts, ": ")
+	}
+	prev := dec.InputOffset()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return
+		}
+		end := dec.InputOffset()
+		raw := data[prev:end]
+		prev = end
+		isKey := len(path) > 0 && path[len(path)-1].object && path[len(path)-1].wantKey
+		if str, ok := tok.(string); ok {
+			lit := raw[bytes.IndexByte(raw, '"'):]
+			if why := notText(lit); why != "" {
+				hint := ""
+				if len(path) == 2 && path[0].key == "overrides" && !isKey {
+					hint = " (a file that is not UTF-8 goes in overrides_base64, as confine export writes it)"
+				}
+				if isKey {
+					ps.add(where(false), "the key %s is not UTF-8 text: %s; decoding would replace it with U+FFFD%s", excerpt(lit), why, hint)
+				} else {
+					ps.add(where(true), "not UTF-8 text: %s; decoding would replace it with U+FFFD%s", why, hint)
+				}
+			}
+			if isKey {
+				path[len(path)-1].key = str
+				path[len(path)-1].wantKey = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			path = append(path, level{object: tok == json.Delim('{'), wantKey: true})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			path = path[:len(path)-1]
+		}
+		// A value ended: the next token is a key, or the next element.
+		if len(path) > 0 {
+			l := &path[len(path)-1]
+			l.wantKey = true
+			if !l.object {
+				l.n++
+			}
+		}
+	}
+}
+
+// notText says why a JSON string literal does not decode to the text it
+// holds ("" when it does).
+func notText(lit []byte) string {
+	for i := 1; i < len(lit)-1; {
+		c := lit[i]
+		switch {
+		case c == '\\' && lit[i+1] == 'u':
+			r, _ := strconv.ParseUint(string(lit[i+2:i+6]), 16, 32)
+			switch {
+			case r >= 0xdc00 && r <= 0xdfff:
+				return fmt.Sprintf("\\u%04x is the second half of a surrogate pair, without the first", r)
+			case r >= 0xd800 && r <= 0xdbff:
+				if i+12 > len(lit) || lit[i+6] != '\\' || lit[i+7] != 'u' {
+					return fmt.Sprintf("\\u%04x is the first half of a surrogate pair, without the second", r)
+				}
+				if r2, _ := strconv.ParseUint(string(lit[i+8:i+12]), 16, 32); r2 < 0xdc00 || r2 > 0xdfff {
+					return fmt.Sprintf("\\u%04x is the first half of a surrogate pair, without the second", r)
+				}
+				i += 12
+				continue
+			}
+			i += 6
+		case c == '\\':
+			i += 2
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(lit[i:])
+			if r == utf8.RuneError && size == 1 {
+				return fmt.Sprintf("byte \\x%02x at offset %d of the string", c, i-1)
+			}
+			i += size
+		}
+	}
+	return ""
 }
 
 // jsonValue decodes a raw value that is a string, a boolean or null.
@@ -148,17 +274,21 @@ func Parse(name string, data []byte, flatpak model.Version) (*Policy, error) {
 		ps.add("", "not valid JSON (%v)", err)
 		return nil, ps.err()
 	}
+	if checkText(data, ps); len(ps.list) > 0 {
+		// What the policy says cannot be read as it says it.
+		return nil, ps.err()
+	}
 	top, err := members(data)
 	if err != nil {
 		ps.add("", "the policy %v", err)
 		return nil, ps.err()
 	}
-	format, targets, ok := parseHeader(top, ps)
+	format, targets, encoded, ok := parseHeader(top, ps)
 	if !ok {
 		// Without a format and version the rest cannot be read.
 		return nil, ps.err()
 	}
-	if targets == nil {
+	if targets == nil && encoded == nil {
 		// A key the policy does not know is most likely the overrides
 		// misspelt: then that is all there is to say.
 		if len(ps.list) == 0 {
@@ -166,15 +296,18 @@ func Parse(name string, data []byte, flatpak model.Version) (*Policy, error) {
 		}
 		return nil, ps.err()
 	}
-	ts, err := members(targets)
-	if err != nil {
-		ps.add("overrides", "%v", err)
-		return nil, ps.err()
+	var ts []member
+	if targets != nil {
+		if ts, err = members(targets); err != nil {
+			ps.add("overrides", "%v", err)
+			return nil, ps.err()
+		}
 	}
 	p := &Policy{Name: name}
+	p.targets = parseEncoded(encoded, ts, flatpak, ps)
 	for _, m := range ts {
 		if err := overrides.ValidateTarget(m.key); err != nil {
-			ps.add(m.key, "%v", err)
+			ps.add(label(m.key), "%s", shorten(err.Error(), m.key))
 			continue
 		}
 		t := target{target: m.key}
@@ -191,7 +324,11 @@ func Parse(name string, data []byte, flatpak model.Version) (*Policy, error) {
 			ps.add(m.key, "an export file holds each override as text")
 		default:
 			parseTarget(&t, m.val, flatpak, func(where, format string, a ...any) {
-				ps.add(m.key+": "+where, format, a...)
+				if where == "" {
+					ps.add(m.key, format, a...)
+				} else {
+					ps.add(m.key+": "+where, format, a...)
+				}
 			})
 		}
 		p.targets = append(p.targets, t)
@@ -214,9 +351,53 @@ func Parse(name string, data []byte, flatpak model.Version) (*Policy, error) {
 	return p, nil
 }
 
+// parseEncoded reads "overrides_base64", where confine export puts the
+// files that are not UTF-8 text (a JSON string cannot hold them): target →
+// the whole file, base64-encoded. Each is taken exactly, with the checks of
+// a whole file given as text, as confine import takes it. named are the
+// targets of "overrides": a target may not be in both.
+func parseEncoded(raw json.RawMessage, named []member, flatpak model.Version, ps *problems) []target {
+	if raw == nil {
+		return nil
+	}
+	ms, err := members(raw)
+	if err != nil {
+		ps.add("overrides_base64", "%v", err)
+		return nil
+	}
+	var out []target
+	for _, m := range ms {
+		where := "overrides_base64: " + label(m.key)
+		if err := overrides.ValidateTarget(m.key); err != nil {
+			ps.add(where, "%s", shorten(err.Error(), m.key))
+			continue
+		}
+		if slices.ContainsFunc(named, func(n member) bool { return n.key == m.key }) {
+			ps.add(where, "is in overrides too; a file is in one or the other")
+			continue
+		}
+		s, _, isStr, _, _ := jsonValue(m.val)
+		if !isStr {
+			ps.add(where, "%s must be a string: the whole file, base64-encoded", excerpt(m.val))
+			continue
+		}
+		data, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			ps.add(where, "not base64 (%v)", err)
+			continue
+		}
+		if err := checkExactFile(data, flatpak); err != nil {
+			ps.add(where, "%v", err)
+			continue
+		}
+		out = append(out, target{target: m.key, exact: true, file: data})
+	}
+	return out
+}
+
 // parseHeader reads a policy's top-level keys; ok is false when its format
 // or version is missing or not one this Confine reads.
-func parseHeader(top []member, ps *problems) (format string, targets json.RawMessage, ok bool) {
+func parseHeader(top []member, ps *problems) (format string, targets, encoded json.RawMessage, ok bool) {
 	var version json.Number
 	formatBad, versionBad := false, false
 	for _, m := range top {
@@ -236,12 +417,14 @@ func parseHeader(top []member, ps *problems) (format string, targets json.RawMes
 		case "note":
 		case "overrides":
 			targets = m.val
+		case "overrides_base64":
+			encoded = m.val
 		case "portals":
 			if t := bytes.TrimSpace(m.val); !bytes.Equal(t, []byte("null")) && !bytes.Equal(t, []byte("{}")) {
 				ps.add("portals", "portal permissions are kept by each user's desktop; apply does not set them (use confine import as that user)")
 			}
 		default:
-			ps.add(m.key, "unknown key; a policy has format, version, note and overrides")
+			ps.add(label(m.key), "unknown key; a policy has format, version, note, overrides and overrides_base64")
 		}
 	}
 	ok = !formatBad && !versionBad
@@ -251,7 +434,7 @@ func parseHeader(top []member, ps *problems) (format string, targets json.RawMes
 		ps.add("format", "missing; say \"format\": %q", Format)
 		ok = false
 	default:
-		ps.add("format", "%q is not a Confine policy (this Confine reads %s and %s)", format, Format, ExportFormat)
+		ps.add("format", "%s is not a Confine policy (this Confine reads %s and %s)", quote(format), Format, ExportFormat)
 		ok = false
 	}
 	switch {
@@ -260,10 +443,10 @@ func parseHeader(top []member, ps *problems) (format string, targets json.RawMes
 		ps.add("version", "missing; say \"version\": 1")
 		ok = false
 	case version.String() != "1":
-		ps.add("version", "%q is not supported (this Confine reads version 1)", version.String())
+		ps.add("version", "%s is not supported (this Confine reads version 1)", quote(version.String()))
 		ok = false
 	}
-	return format, targets, ok
+	return format, targets, encoded, ok
 }
 
 // checkExactFile checks a whole file given in a policy: GLib must read it,
@@ -276,7 +459,7 @@ func checkExactFile(data []byte, flatpak model.Version) error {
 	}
 	c, probs := f.Context(d)
 	if p := overrides.FatalProblem(probs); p != nil {
-		return fmt.Errorf("Flatpak would refuse the file: %s", p)
+		return fmt.Errorf("Flatpak would refuse the file: %s", shorten(p.String(), p.Entry, p.Key))
 	}
 	for _, key := range overrides.FixedKeys {
 		for _, n := range d.Names(key) {
@@ -363,7 +546,7 @@ func parseTarget(t *target, raw json.RawMessage, flatpak model.Version, bad badF
 				t.harden = s
 			}
 		default:
-			bad(sec.key, "unknown key; a target has permissions, folders, variables, session-bus, system-bus, lock and harden")
+			bad(label(sec.key), "unknown key; a target has permissions, folders, variables, session-bus, system-bus, lock and harden")
 		}
 	}
 }
@@ -371,7 +554,7 @@ func parseTarget(t *target, raw json.RawMessage, flatpak model.Version, bad badF
 // parsePermissions reads "permissions": fixed names on, off or default.
 func (t *target) parsePermissions(entries []member, flatpak model.Version, bad badFunc) {
 	for _, e := range entries {
-		where := fmt.Sprintf("permissions: %q", e.key)
+		where := "permissions: " + quote(e.key)
 		key, name, _ := strings.Cut(e.key, "/")
 		p := model.Lookup(e.key)
 		if p == nil || !slices.Contains(overrides.FixedKeys, key) {
@@ -394,7 +577,7 @@ func (t *target) parsePermissions(entries []member, flatpak model.Version, bad b
 		case isStr && s == "default":
 			st = overrides.Inherit
 		default:
-			bad(where, "%s is not on, off or default", bytes.TrimSpace(e.val))
+			bad(where, "%s is not on, off or default", excerpt(e.val))
 			continue
 		}
 		if st != overrides.Inherit {
@@ -411,7 +594,7 @@ func (t *target) parsePermissions(entries []member, flatpak model.Version, bad b
 // reset.
 func (t *target) parseFolders(entries []member, bad badFunc) {
 	for _, e := range entries {
-		where := fmt.Sprintf("folders: %q", e.key)
+		where := "folders: " + quote(e.key)
 		s, b, isStr, isBool, _ := jsonValue(e.val)
 		if e.key == "reset" {
 			if !isBool {
@@ -423,13 +606,13 @@ func (t *target) parseFolders(entries []member, bad badFunc) {
 		}
 		norm, err := overrides.NormaliseLocation(t.d, e.key)
 		if err != nil {
-			bad(where, "%v", err)
+			bad(where, "%s", shorten(err.Error(), e.key))
 			continue
 		}
 		w := folderWant{fs: overrides.Filesystem{Location: norm}}
 		switch {
 		case !isStr:
-			bad(where, "%s is not ro, rw, create, none or default", bytes.TrimSpace(e.val))
+			bad(where, "%s is not ro, rw, create, none or default", excerpt(e.val))
 			continue
 		case s == "ro":
 			w.fs.Mode = overrides.ModeRead
@@ -442,7 +625,7 @@ func (t *target) parseFolders(entries []member, bad badFunc) {
 		case s == "default":
 			w.forget = true
 		default:
-			bad(where, "%q is not ro, rw, create, none or default", s)
+			bad(where, "%s is not ro, rw, create, none or default", quote(s))
 			continue
 		}
 		// What is written must read back as the same entry (control
@@ -452,7 +635,7 @@ func (t *target) parseFolders(entries []member, bad badFunc) {
 			if err != nil {
 				msg = err.Error()
 			}
-			bad(where, "%s", msg)
+			bad(where, "%s", shorten(msg, e.key, norm, w.fs.String()))
 			continue
 		}
 		t.folders = append(t.folders, w)
@@ -462,9 +645,9 @@ func (t *target) parseFolders(entries []member, bad badFunc) {
 // parseVariables reads "variables": a value, or null to unset.
 func (t *target) parseVariables(entries []member, bad badFunc) {
 	for _, e := range entries {
-		where := fmt.Sprintf("variables: %q", e.key)
+		where := "variables: " + quote(e.key)
 		if err := overrides.ValidateEnvName(e.key); err != nil {
-			bad(where, "%v", err)
+			bad(where, "%s", shorten(err.Error(), e.key))
 			continue
 		}
 		s, _, isStr, _, isNull := jsonValue(e.val)
@@ -473,12 +656,16 @@ func (t *target) parseVariables(entries []member, bad badFunc) {
 			t.env = append(t.env, envWant{name: e.key, unset: true})
 		case isStr:
 			if _, _, err := overrides.ParseEnvArg(e.key + "=" + s); err != nil {
-				bad(where, "%v", err)
+				bad(where, "%s", shorten(err.Error(), e.key+"="+s, e.key, s))
 				continue
+			}
+			if w := overrides.CommentVariableWarning(e.key); w != "" {
+				// As flatpak override --env does: written, with a warning.
+				t.warnings = append(t.warnings, where+": "+shorten(w, e.key))
 			}
 			t.env = append(t.env, envWant{name: e.key, value: s})
 		default:
-			bad(where, "%s must be a string (in YAML, quote values such as on, yes or 1) or null to unset", bytes.TrimSpace(e.val))
+			bad(where, "%s must be a string (in YAML, quote values such as on, yes or 1) or null to unset", excerpt(e.val))
 		}
 	}
 }
@@ -487,9 +674,9 @@ func (t *target) parseVariables(entries []member, bad badFunc) {
 // a policy or default.
 func (t *target) parseBus(bus overrides.Bus, section string, entries []member, bad badFunc) {
 	for _, e := range entries {
-		where := fmt.Sprintf("%s: %q", section, e.key)
+		where := section + ": " + quote(e.key)
 		if err := overrides.ValidateBusName(e.key); err != nil {
-			bad(where, "%v", err)
+			bad(where, "%s", shorten(err.Error(), e.key))
 			continue
 		}
 		s, _, isStr, _, _ := jsonValue(e.val)
@@ -499,7 +686,7 @@ func (t *target) parseBus(bus overrides.Bus, section string, entries []member, b
 		} else if pol, err := overrides.ParseBusPolicy(s); isStr && err == nil {
 			w.policy = pol
 		} else {
-			bad(where, "%s is not none, see, talk, own or default", bytes.TrimSpace(e.val))
+			bad(where, "%s is not none, see, talk, own or default", excerpt(e.val))
 			continue
 		}
 		t.bus = append(t.bus, w)
@@ -507,7 +694,8 @@ func (t *target) parseBus(bus overrides.Bus, section string, entries []member, b
 }
 
 // apply makes a file say what the target's entries want, touching nothing
-// else.
+// else. Folders, variables and bus names are each edited in one pass: a
+// policy may name thousands.
 func (t *target) apply(f *overrides.File) error {
 	d := t.d
 	for _, w := range t.fixed {
@@ -515,32 +703,33 @@ func (t *target) apply(f *overrides.File) error {
 			return err
 		}
 	}
-	for _, w := range t.folders {
-		var err error
-		if w.forget {
-			err = f.RemoveFilesystem(d, w.fs.Location)
-		} else {
-			err = f.SetFilesystem(d, w.fs)
-		}
-		if err != nil {
-			return err
-		}
+	fs := make([]overrides.FilesystemEdit, len(t.folders))
+	for i, w := range t.folders {
+		fs[i] = overrides.FilesystemEdit{FS: w.fs, Forget: w.forget}
 	}
-	for _, w := range t.env {
-		var err error
-		if w.unset {
-			err = f.UnsetEnv(w.name)
-		} else {
-			err = f.SetEnv(w.name, w.value)
-		}
-		if err != nil {
-			return err
-		}
+	if err := f.EditFilesystems(d, fs); err != nil {
+		return err
 	}
-	for _, w := range t.bus {
-		if w.forget {
-			f.RemoveBusPolicy(w.bus, w.name)
-		} else if err := f.SetBusPolicy(w.bus, w.name, w.policy); err != nil {
+	env := make([]overrides.EnvEdit, len(t.env))
+	for i, w := range t.env {
+		env[i] = overrides.EnvEdit{Name: w.name, Value: w.value, Unset: w.unset}
+	}
+	if err := f.EditEnv(env); err != nil {
+		return err
+	}
+	// The bus named first first, so that its group, if new, comes first.
+	buses := []overrides.Bus{overrides.SessionBus, overrides.SystemBus}
+	if len(t.bus) > 0 && t.bus[0].bus == overrides.SystemBus {
+		slices.Reverse(buses)
+	}
+	for _, bus := range buses {
+		var edits []overrides.BusEdit
+		for _, w := range t.bus {
+			if w.bus == bus {
+				edits = append(edits, overrides.BusEdit{Name: w.name, Policy: w.policy, Forget: w.forget})
+			}
+		}
+		if err := f.EditBusPolicies(bus, edits); err != nil {
 			return err
 		}
 	}

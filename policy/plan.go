@@ -116,6 +116,9 @@ func (pol *Policy) Plan(m *model.Model, system bool) (*Plan, error) {
 			ps.add(t.target, "%s (nothing was written)", err)
 			continue
 		}
+		for _, w := range t.warnings {
+			note(t.target, "warning", "", "%s", w)
+		}
 		planned[t.target] = f.After
 		plan.Files = append(plan.Files, f)
 	}

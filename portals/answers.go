@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -74,6 +73,57 @@ func (o OpenWith) Skips() bool {
 	return o.Understood && !o.AlwaysAsk && o.Threshold < math.MaxInt32 && o.Count >= o.Threshold
 }
 
+// read takes Handler, Count and Threshold from Raw as the OpenURI portal
+// does: the handler and the count are needed (without them it asks, as
+// if nothing were stored); the threshold, third, is 3 when missing or
+// blank; numbers are read with C's atoi (what is not one reads 0) and
+// strings after the third are ignored. Older portals wrote two.
+func (o *OpenWith) read() {
+	if len(o.Raw) < 2 {
+		return
+	}
+	o.Handler, o.Count, o.Threshold, o.Understood = o.Raw[0], atoi(o.Raw[1]), 3, true
+	if len(o.Raw) >= 3 && strings.TrimSpace(o.Raw[2]) != "" {
+		o.Threshold = atoi(o.Raw[2])
+	}
+}
+
+// atoi is C's atoi as glibc has it: white space, a sign, digits, the
+// rest ignored; 0 when there are no digits; the long it reads (clamped
+// to its range) cut to an int.
+func atoi(s string) int {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var n uint64
+	over := false
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			break
+		}
+		if n > (math.MaxInt64-uint64(c-'0'))/10 {
+			over = true
+			break
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	var l int64
+	switch {
+	case over && neg:
+		l = math.MinInt64
+	case over:
+		l = math.MaxInt64
+	case neg:
+		l = -int64(n)
+	default:
+		l = int64(n)
+	}
+	return int(int32(l))
+}
+
 // OpenWith lists an app's Open With choices.
 func (pm *Manager) OpenWith(appID string) ([]OpenWith, error) {
 	mine, err := pm.answersIn(OpenWithTable, appID, func(string) bool { return true })
@@ -91,11 +141,7 @@ func (pm *Manager) OpenWith(appID string) ([]OpenWith, error) {
 			return out, err
 		}
 		o := OpenWith{ContentType: id, Raw: raw}
-		if len(raw) == 3 {
-			c, err1 := strconv.Atoi(raw[1])
-			t, err2 := strconv.Atoi(raw[2])
-			o.Handler, o.Count, o.Threshold, o.Understood = raw[0], c, t, err1 == nil && err2 == nil
-		}
+		o.read()
 		if m, ok := data.Value().(map[string]dbus.Variant); ok {
 			o.AlwaysAsk, _ = m["always-ask"].Value().(bool)
 		}

@@ -311,7 +311,7 @@ type RevokedEntry struct {
 	Table, ID string
 	Perms     map[string][]string
 	// Data is the entry's data in a form that encodes to the same bytes
-	// (see permstore.ExactVariant).
+	// (see permstore.Store.LookupExact).
 	Data dbus.Variant
 }
 
@@ -330,11 +330,12 @@ func (pm *Manager) Revoke(table, token string) (*RevokedEntry, error) {
 	if SavedSessionTableOf(table).Table == "" {
 		return nil, fmt.Errorf("%q is not a table of saved sessions", table)
 	}
-	perms, data, err := pm.Store.LookupEntry(table, token)
-	if err != nil {
+	// The copy for Undo is the data exactly as stored, down to the order
+	// of a dict's entries (a backend reading it back may care).
+	perms, exact, err := pm.Store.LookupExact(table, token)
+	if errors.Is(err, permstore.ErrNotFound) {
 		return nil, err
 	}
-	exact, err := permstore.ExactVariant(data)
 	if err != nil {
 		return nil, fmt.Errorf("Confine cannot keep a copy of this session for Undo, so it leaves it: %v", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/confine-app/confine/model"
 )
@@ -105,8 +104,13 @@ func (pm *Manager) Export(appID string) (Snapshot, error) {
 }
 
 // CheckKey says why a "table/id" with a value is not one Confine
-// restores (import, undo): an unknown table, or an ID that table does not
-// have, or a value that is not a short list of strings.
+// restores (import, undo): an unknown table or one of saved sessions, an
+// ID that table does not have, or a value the store cannot hold. Any
+// value the store holds under a key Export writes is restored as it is,
+// even one the portal reads in its own way (Open With choices of two
+// strings, as older portals wrote them, or of one, which it ignores; an
+// inhibit flag it does not know): an export restores exactly what it
+// read.
 func CheckKey(table, id string, value []string) error {
 	key := table + "/" + id
 	if !KnownTable(table) {
@@ -115,25 +119,26 @@ func CheckKey(table, id string, value []string) error {
 	if table == DocumentsTable {
 		return fmt.Errorf("portal permission %q: files given to apps are not restored from a file (each stands for a file of the computer it was given on)", key)
 	}
-	if len(value) == 0 || len(value) > 8 {
-		return fmt.Errorf("portal permission %q: a value is 1 to 8 strings", key)
-	}
-	for _, v := range value {
-		if len(v) > 256 || strings.ContainsFunc(v, unicode.IsControl) {
-			return fmt.Errorf("portal permission %q: bad value %q", key, v)
-		}
-	}
 	if SavedSessionTableOf(table).Table != "" {
 		return fmt.Errorf("portal permission %q: saved sessions are not restored from a file", key)
 	}
+	if len(value) == 0 {
+		return fmt.Errorf("portal permission %q: the value is empty, which the store keeps as nothing stored; leave the entry out", key)
+	}
+	for _, v := range value {
+		if strings.ContainsRune(v, 0) {
+			return fmt.Errorf("portal permission %q: a string holds a NUL character, which the store cannot keep", key)
+		}
+	}
 	switch table {
 	case OpenWithTable:
-		if !validContentType(id) || len(value) != 3 {
-			return fmt.Errorf("unknown portal permission %q", key)
+		// Any content type the store has an entry for.
+		if id == "" || strings.ContainsRune(id, 0) {
+			return fmt.Errorf("portal permission %q: no content type", key)
 		}
 		return nil
 	case USBTable:
-		if strings.HasPrefix(id, "usb:") && len(id) < 256 && !strings.ContainsFunc(id, unicode.IsControl) {
+		if strings.HasPrefix(id, "usb:") && !strings.ContainsRune(id, 0) {
 			return nil
 		}
 	}
@@ -143,16 +148,4 @@ func CheckKey(table, id string, value []string) error {
 		}
 	}
 	return fmt.Errorf("unknown portal permission %q", key)
-}
-
-// validContentType accepts a MIME type ("application/pdf",
-// "x-scheme-handler/https").
-func validContentType(s string) bool {
-	major, minor, ok := strings.Cut(s, "/")
-	if !ok || major == "" || minor == "" || len(s) > 255 {
-		return false
-	}
-	return !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("!#$&^_.+-/", r)))
-	})
 }

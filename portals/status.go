@@ -34,7 +34,8 @@ type Status struct {
 	State State
 	Raw   []string // the store's value, e.g. ["yes"] or ["EXACT", "734512345678"]
 	// Understood is false for a stored value the portal does not read as
-	// it stands (it then acts as if nothing were stored, or as NONE).
+	// it stands: it then acts as if nothing were stored, reads NONE
+	// (location), or ignores the flags it does not know (inhibit).
 	Understood bool
 	// Level is the stored location accuracy ("CITY"); Flags what the app
 	// may inhibit ("suspend", "idle"; all four when nothing is stored).
@@ -88,6 +89,10 @@ func (st *Status) interpret() {
 			st.Understood, st.Level, st.State = false, "NONE", Denied // read as NONE
 		}
 	case KindInhibit:
+		// The portal lets an app with nothing stored block all four
+		// (the store keeps no empty list: [] is nothing stored);
+		// otherwise the flags stored, ignoring (with a warning in its
+		// log) what it does not know.
 		if len(raw) == 0 {
 			st.Flags = slices.Clone(inhibitFlagNames)
 			return
@@ -223,6 +228,12 @@ func (st Status) Choices() ([]Choice, int) {
 // untranslated format and its arguments).
 func (st Status) Meaning() (string, []any) {
 	spec := specOf(st.Perm)
+	if !st.Understood && spec.Kind == KindInhibit {
+		if len(st.Flags) == 0 {
+			return N_("Stored value “%s” holds no flag the desktop knows: the app may block none of them (its request goes unanswered)"), []any{strings.Join(st.Raw, ", ")}
+		}
+		return N_("Stored value “%s”: the desktop ignores what it does not know, so the app may block only: %s"), []any{strings.Join(st.Raw, ", "), strings.Join(st.Flags, ", ")}
+	}
 	if !st.Understood {
 		what := N_("Stored value “%s” is not one the desktop understands: it acts as if nothing were stored")
 		if spec.Kind == KindLocation && len(st.Raw) >= 2 {

@@ -3,8 +3,11 @@
 // files or the lock should be, links to nowhere, 4 MiB), arguments (empty
 // and 255-byte app IDs, escape sequences, /dev/zero, FIFOs and pipes as
 // policy files), policies (whole-file text Flatpak refuses, deep nesting,
-// many variables, bytes that are not UTF-8), permission-store entries
-// (window titles and handlers with escape sequences) and environments (no
+// 20,000 variables, folders or bus names, keys of 20,000 characters, bytes
+// that are not UTF-8, a variable named #A, an export with files that are
+// not UTF-8), permission-store entries (window titles and handlers with
+// escape sequences, values the portal reads its own way, exported and
+// imported) and environments (no
 // HOME, a relative one, FIFOs for configuration, metadata and state, apps
 // whose names and variables carry escape sequences).
 //
