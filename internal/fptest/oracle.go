@@ -176,10 +176,9 @@ func versionedOracle(key, bin, want string) oracleResult {
 
 // packagedOracle runs `build-aux/root flatpak ROOT`, which makes the root
 // if needed (minutes, once per machine) and prints "VERSION WRAPPER".
+// From inside another root (the window's tests run in trixie), the wrapper
+// enters the packaged oracle's root from there.
 func packagedOracle(top, key, root string) oracleResult {
-	if os.Getenv("CONFINE_ROOT") != "" {
-		return oracleResult{unavailable: fmt.Sprintf("the %s root is entered from the host, not from the %s root", root, os.Getenv("CONFINE_ROOT"))}
-	}
 	out, err := script(top, "root", "flatpak", root)
 	if err != nil {
 		return oracleResult{err: err}
