@@ -196,8 +196,14 @@ func TestReleasesInRealSandboxes(t *testing.T) {
 			return
 		}
 
-		// host-root: the host's / read-write at /run/host/root.
-		probeDir, err := os.MkdirTemp("/srv", "confine-root-")
+		// host-root: the host's / read-write at /run/host/root. For a
+		// packaged oracle, the host is its root, which shares /tmp with
+		// this machine.
+		probeBase := "/srv"
+		if o.Root != "" {
+			probeBase = os.TempDir()
+		}
+		probeDir, err := os.MkdirTemp(probeBase, "confine-root-")
 		if err != nil {
 			t.Fatal(err)
 		}

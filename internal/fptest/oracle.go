@@ -46,6 +46,10 @@ type Oracle struct {
 	// exported launchers: Bin, but /usr/bin/flatpak for a packaged
 	// oracle, which runs inside its root.
 	Self string
+	// Root is the build-aux/root root a packaged oracle runs in ("" for
+	// the others). Its sandboxes see that root's file system, which shares
+	// only /tmp, /dev, /proc, /sys and /run with this machine.
+	Root string
 }
 
 // debianFlatpak is the 1.14 oracle. It is named by path, not looked up in
@@ -187,8 +191,17 @@ func packagedOracle(top, key, root string) oracleResult {
 	if !ok {
 		return oracleResult{err: fmt.Errorf("build-aux/root flatpak %s printed %q, want \"VERSION PATH\"", root, out)}
 	}
+	// From the host, commands go through a server this process starts in
+	// the root (rootexec.go); the wrapper enters the root for each one.
+	if os.Getenv("CONFINE_ROOT") == "" {
+		if served, err := rootServer(top, root, debianFlatpak); err == nil {
+			bin = served
+		} else {
+			fmt.Fprintf(os.Stderr, "fptest: %v; running the %s oracle through its wrapper\n", err, key)
+		}
+	}
 	r := versionedOracle(key, bin, version)
-	r.o.Self = debianFlatpak
+	r.o.Self, r.o.Root = debianFlatpak, root
 	return r
 }
 
