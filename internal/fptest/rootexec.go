@@ -51,6 +51,7 @@ type rootRequest struct {
 
 type rootReply struct {
 	Status int    // exit status, 128+N for signal N
+	Signal int    // the signal that killed the command, or 0
 	Error  string // the command could not be started
 }
 
@@ -179,17 +180,17 @@ func serveOne(c *net.UnixConn, root string) {
 	}()
 	err = cmd.Wait()
 	close(done)
-	status := 0
+	r := rootReply{}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		status = ee.ExitCode()
+		r.Status = ee.ExitCode()
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			status = 128 + int(ws.Signal())
+			r.Status, r.Signal = 128+int(ws.Signal()), int(ws.Signal())
 		}
 	} else if err != nil {
-		status = 127
+		r.Status = 127
 	}
-	reply(rootReply{Status: status})
+	reply(r)
 }
 
 // runInRoot is the client: args run in the root, with this process's
@@ -231,6 +232,13 @@ func runInRoot(sock string, args []string) int {
 	}
 	if r.Error != "" {
 		fmt.Fprintln(os.Stderr, "fptest: in the root:", r.Error)
+	}
+	if r.Signal != 0 {
+		// Die of the same signal, as the caller would have seen the
+		// command die (a crash is not an exit status): the Go runtime
+		// keeps its own handlers, so a shell takes this process's place
+		// and signals itself.
+		syscall.Exec("/bin/sh", []string{"sh", "-c", fmt.Sprintf("kill -%d $$", r.Signal)}, nil)
 	}
 	return r.Status
 }
