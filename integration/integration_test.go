@@ -465,7 +465,10 @@ func readLink(t *testing.T, p string) string {
 	return s
 }
 
-func startXvfb(t *testing.T) (string, func()) { return startXvfbSized(t, "640x480x24") }
+// startXvfb starts a private X server with a screen the window's default
+// size fits on (GTK 4.18 keeps a window within its screen, where 4.8 let
+// it overflow: on a smaller one it would show its narrow layout).
+func startXvfb(t *testing.T) (string, func()) { return startXvfbSized(t, "1280x800x24") }
 
 // startXvfbSized is startXvfb with a screen of the given WxHxDEPTH.
 func startXvfbSized(t *testing.T, screen string) (string, func()) {

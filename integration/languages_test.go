@@ -2,7 +2,6 @@ package integration
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,9 +12,9 @@ import (
 )
 
 // TestInstalledAppInEveryLanguage installs Confine with meson into a
-// throw-away prefix, as a distribution package would, and starts the
-// installed window in each language of po/LINGUAS on the demo
-// installation. Read through AT-SPI, as a screen reader reads it, the
+// throw-away prefix, as a distribution package would (with the window's
+// stack: here, or in its root), and starts the installed window in each
+// language of po/LINGUAS on the demo installation. Read through AT-SPI, as a screen reader reads it, the
 // sidebar and the permission switches carry that language's words from its
 // catalogue. CONFINE_SCREENSHOT_DIR=DIR keeps a screenshot per language.
 func TestInstalledAppInEveryLanguage(t *testing.T) {
@@ -27,13 +26,19 @@ func TestInstalledAppInEveryLanguage(t *testing.T) {
 		{"setup", build, "--prefix=" + prefix},
 		{"install", "-C", build},
 	} {
-		cmd := exec.Command("meson", args...)
-		cmd.Dir = top
+		cmd, err := testbin.GUICommand("meson", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("meson %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	bin := filepath.Join(prefix, "bin", "confine")
+	locale := realLocale(t)
+	bin := filepath.Join(tmp, "confine")
+	if err := testbin.HostLauncher(filepath.Join(prefix, "bin", "confine"), bin); err != nil {
+		t.Fatal(err)
+	}
 	display, stop := startXvfbSized(t, "1100x760x24")
 	defer stop()
 	shots := os.Getenv("CONFINE_SCREENSHOT_DIR")
@@ -54,7 +59,7 @@ func TestInstalledAppInEveryLanguage(t *testing.T) {
 			}
 			text := readWindow(t, display, strconv.Quote(bin)+" --demo --app net.waveline.Browser", "--labels", shot,
 				"GSETTINGS_SCHEMA_DIR="+filepath.Join(prefix, "share", "glib-2.0", "schemas"),
-				"XDG_DATA_DIRS="+filepath.Join(prefix, "share")+":/usr/share", "LANGUAGE="+lang,
+				"XDG_DATA_DIRS="+filepath.Join(prefix, "share")+":/usr/share", "LANG="+locale, "LANGUAGE="+lang,
 				"CONFINE_FLATPAK_VERSION=1.14.10", "CONFINE_WINDOW_SIZE=1100x760")
 			if !strings.Contains(text, network+", check box, on") {
 				t.Errorf("no %q switch (Network) in %s; the screen reader reads:\n%s", network, lang, text)
@@ -64,6 +69,34 @@ func TestInstalledAppInEveryLanguage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// realLocale is a UTF-8 locale other than C where the window runs (here,
+// or in its root): glibc 2.41 (Debian 13) ignores LANGUAGE under
+// C.UTF-8, as it does under C, where 2.36 (Debian 12) honoured it.
+func realLocale(t *testing.T) string {
+	t.Helper()
+	cmd, err := testbin.GUICommand("locale", "-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("locale -a: %v", err)
+	}
+	found := ""
+	for _, l := range strings.Fields(string(out)) {
+		if l == "en_US.utf8" {
+			return "en_US.UTF-8"
+		}
+		if found == "" && strings.HasSuffix(l, ".utf8") && !strings.HasPrefix(l, "C.") {
+			found = l
+		}
+	}
+	if found == "" {
+		testbin.Unavailable(t, "no UTF-8 locale but C.UTF-8 where the window runs, so LANGUAGE is ignored; install locales-all")
+	}
+	return found
 }
 
 // msgstr is a catalogue's translation of a one-line msgid.

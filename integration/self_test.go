@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -123,4 +124,41 @@ func TestConfineRunsAsAFlatpak(t *testing.T) {
 		t.Fatalf("the sandboxed Confine can read $HOME/secret-note")
 	}
 	t.Logf("$HOME/secret-note from inside Confine's sandbox: %s", strings.TrimSpace(probe))
+}
+
+// TestWindowRunsAsAFlatpak runs build-aux/flatpak/gui-proof on the binary
+// the tests run: Confine's real window installed as a Flatpak with the
+// manifest's finish-args, on a runtime made of the libraries it was built
+// against (this machine's, or its root's: the ldd closure is taken there),
+// started by this machine's flatpak under Xvfb and a private session bus.
+// The script checks that the window maps and paints and stays up, that
+// its schema is found, and that the command line in the same sandbox sees
+// a user and a system installation, reads a system override and the
+// permission store, writes the user's override on the host and does not
+// see the home folder.
+func TestWindowRunsAsAFlatpak(t *testing.T) {
+	fptest.Flatpak(t)
+	for _, tool := range []string{"Xvfb", "xwd", "convert", "msgfmt", "glib-compile-schemas", "dbus-daemon", "gdbus"} {
+		testbin.Need(t, tool)
+	}
+	if os.Geteuid() != 0 {
+		// Its test app installed --system needs flatpak's system helper
+		// otherwise, and the helper writes only to /var/lib/flatpak.
+		testbin.Unavailable(t, "build-aux/flatpak/gui-proof installs into a temporary system installation, which needs root")
+	}
+	shot := filepath.Join(t.TempDir(), "flatpak-window.png")
+	if dir := os.Getenv("CONFINE_SCREENSHOT_DIR"); dir != "" {
+		shot = filepath.Join(dir, "flatpak-window.png")
+	}
+	cmd := exec.Command(filepath.Join(testbin.Root(t), "build-aux", "flatpak", "gui-proof"), shot)
+	cmd.Env = append(os.Environ(), "CONFINE_BIN="+testbin.Built())
+	out, err := cmd.CombinedOutput()
+	summary := string(out)
+	if i := strings.LastIndex(summary, "== summary"); i >= 0 {
+		summary = summary[i:]
+	}
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(summary), "PASS") {
+		t.Fatalf("gui-proof: %v\n%s", err, out)
+	}
+	t.Logf("Confine's window as a Flatpak:\n%s", summary)
 }

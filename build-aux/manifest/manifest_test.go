@@ -143,6 +143,38 @@ func finishArgs(t *testing.T) []finishArg {
 	return args
 }
 
+// freedesktopSDK is the freedesktop SDK branch each GNOME runtime the
+// manifest may name is built on; SDK extensions (Go) come from that branch.
+// GNOME 48 and later have what the window needs (GTK 4.18, libadwaita 1.7);
+// only those Flathub still supports are listed.
+var freedesktopSDK = map[string]string{"50": "25.08", "51": "26.08"}
+
+// The manifest names a current GNOME runtime and its SDK, the Go SDK
+// extension, and in a comment the extension's branch to install (which
+// flatpak-builder takes from the SDK; the manifest cannot pin it).
+func TestRuntimeCurrent(t *testing.T) {
+	text := readFile(t, manifestPath)
+	top := map[string]string{}
+	for _, l := range strings.Split(text, "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && l != "" && l[0] != ' ' && l[0] != '#' {
+			top[k] = strings.Trim(strings.TrimSpace(v), `'"`)
+		}
+	}
+	if top["runtime"] != "org.gnome.Platform" || top["sdk"] != "org.gnome.Sdk" {
+		t.Errorf("runtime %q, sdk %q: want org.gnome.Platform and org.gnome.Sdk", top["runtime"], top["sdk"])
+	}
+	branch, ok := freedesktopSDK[top["runtime-version"]]
+	if !ok {
+		t.Fatalf("runtime-version %q: want a GNOME runtime Flathub supports and the window builds on (%v)", top["runtime-version"], freedesktopSDK)
+	}
+	if !strings.Contains(text, "\nsdk-extensions:\n  - org.freedesktop.Sdk.Extension.golang\n") {
+		t.Error("sdk-extensions must be the Go extension")
+	}
+	if want := "org.freedesktop.Sdk.Extension.golang//" + branch; !strings.Contains(text, want) {
+		t.Errorf("GNOME %s is built on the freedesktop SDK %s: the manifest's comment should say to install %s", top["runtime-version"], branch, want)
+	}
+}
+
 // (a) No broad permission.
 func TestFinishArgsNarrow(t *testing.T) {
 	args := finishArgs(t)
@@ -430,6 +462,11 @@ func needTools(t *testing.T) {
 	for _, tool := range []string{"bash", "git", "meson", "ninja", "msgfmt", "pkg-config"} {
 		testbin.Need(t, tool)
 	}
+	if r, err := testbin.GUIRoot(); err != nil {
+		t.Fatal(err)
+	} else if r != "" {
+		return // verify-offline builds in that root, which has them
+	}
 	if err := exec.Command("pkg-config", "--exists", "gtk4", "libadwaita-1").Run(); err != nil {
 		missing("GTK 4 / libadwaita development files")
 	}
@@ -466,7 +503,6 @@ func TestOfflineBuild(t *testing.T) {
 		t.Skip("builds Confine as the Flatpak manifest does; not with -short")
 	}
 	needTools(t)
-	top := testbin.Root(t)
 
 	t.Run("missing module fails", func(t *testing.T) {
 		var trimmed []source
@@ -502,12 +538,20 @@ func TestOfflineBuild(t *testing.T) {
 		// when the build cache does not have it yet; do not start it when
 		// the test binary's -timeout would cut it off. (Confine's own
 		// packages take seconds: only dependencies count.)
-		stale, err := run(t, top, []string{"GOFLAGS="}, "go", "list", "-trimpath", "-deps",
+		// In the build cache verify-offline uses: the window's root's
+		// where the window is built in one.
+		list, err := testbin.GUICommand("go", "list", "-trimpath", "-deps",
 			"-f", `{{if and .Stale .Module}}{{if not .Module.Main}}{{.ImportPath}}{{end}}{{end}}`,
 			"./cmd/confine")
 		if err != nil {
 			t.Fatal(err)
 		}
+		list.Env = append(os.Environ(), "GOFLAGS=")
+		staleOut, err := list.Output()
+		if err != nil {
+			t.Fatalf("go list: %v", err)
+		}
+		stale := string(staleOut)
 		if n := len(strings.Fields(stale)); n > 0 {
 			if d, ok := t.Deadline(); ok && time.Until(d) < 25*time.Minute {
 				t.Skipf("SKIPPED LOUDLY: %d dependency packages of ./cmd/confine (the GTK bindings) are not in the build cache for a "+

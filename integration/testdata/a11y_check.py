@@ -46,11 +46,14 @@ for _ in range(60):
 if app is None:
     print("confine is not on the accessibility bus")
     sys.exit(1)
-lines = []
-for _ in range(20):
+# The window fills its tree as it maps and builds the page: read it until
+# two readings agree (up to 30 s), not just until something is there.
+lines, previous = [], None
+for _ in range(60):
     lines = []
     walk(app, lines)
-    if lines:
+    if lines and lines == previous:
         break
-    time.sleep(0.25)
+    previous = lines
+    time.sleep(0.5)
 print("\n".join(lines))

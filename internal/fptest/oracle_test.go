@@ -2,14 +2,19 @@ package fptest
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/confine-app/confine/internal/testbin"
 )
 
 // Run with CONFINE_TEST_FLATPAK=all to cover every release.
@@ -204,4 +209,43 @@ func TestLaunchGetenv(t *testing.T) {
 	if got, ok := l.Getenv("A"); ok {
 		t.Errorf("A = %q after --clearenv", got)
 	}
+}
+
+// A packaged oracle's commands run in its root through a server (see
+// rootexec.go); to its caller a command behaves as if run directly: its
+// arguments, environment, folder, input and output, its exit status, and
+// death by a signal (flatpak 1.18 crashes on some files, and the suites
+// tell a crash from a refusal).
+func TestPackagedOracleServer(t *testing.T) {
+	ForEachOracle(t, func(t *testing.T, o Oracle) {
+		if o.Root == "" {
+			t.Skip("not a packaged oracle")
+		}
+		if os.Getenv("CONFINE_ROOT") != "" {
+			t.Skip("inside a root, packaged oracles run through their wrappers")
+		}
+		sh, err := rootServer(testbin.Root(t), o.Root, "/bin/sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		cmd := exec.Command(sh, "-c", `read line; echo "$line|$1|$FPTEST_MARK|$CONFINE_ROOT|$(pwd)"; echo oops >&2; exit 3`, "sh", "arg one")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "FPTEST_MARK=marked")
+		cmd.Stdin = strings.NewReader("input\n")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err = cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+			t.Fatalf("exit status: %v, want 3", err)
+		}
+		if want := "input|arg one|marked|" + o.Root + "|" + dir + "\n"; out.String() != want || errb.String() != "oops\n" {
+			t.Fatalf("stdout %q, stderr %q; want %q and \"oops\\n\"", out.String(), errb.String(), want)
+		}
+		err = exec.Command(sh, "-c", "kill -SEGV $$").Run()
+		if !errors.As(err, &ee) || ee.Exited() || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGSEGV {
+			t.Fatalf("a command killed by SIGSEGV: %v, want the caller to die of SIGSEGV too", err)
+		}
+	})
 }

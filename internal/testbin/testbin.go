@@ -12,9 +12,19 @@ import (
 	"testing"
 )
 
-// Main builds ../cmd/confine into a temporary folder, stores its path in
-// *bin, runs the tests and exits; call it from TestMain.
+// Main builds ../cmd/confine into a temporary folder, stores in *bin the
+// path of a program that starts it on this machine (the binary itself, or
+// where the window's stack is in a root, its HostLauncher), runs the tests
+// and exits; call it from TestMain.
 func Main(m *testing.M, bin *string) { mainWith(m, bin, buildApp) }
+
+// built is the binary Main built.
+var built string
+
+// Built is the binary Main built, for tests that package it (as a
+// Flatpak): on a machine whose window is built in a root, it runs only
+// with that root's libraries.
+func Built() string { return built }
 
 // MainCLI is Main for tests that only run the command line (see BuildCLI).
 func MainCLI(m *testing.M, bin *string) { mainWith(m, bin, BuildCLI) }
@@ -36,8 +46,29 @@ func mainWith(m *testing.M, bin *string, build func(string) error) {
 	os.Exit(code)
 }
 
-// buildApp builds the whole app, window included, into bin.
-func buildApp(bin string) error { return goBuild(bin, nil) }
+// buildApp builds the whole app, window included, into bin: here, or in the
+// window's root (GUIRoot) into bin-ROOT, with bin its HostLauncher.
+func buildApp(bin string) error {
+	r, err := GUIRoot()
+	if err != nil {
+		return err
+	}
+	if r == "" {
+		built = bin
+		return goBuild(bin, nil)
+	}
+	built = bin + "-" + r
+	// -trimpath, as build-aux/dev and the Flatpak build do in the root:
+	// one flavour of the GTK bindings in its build cache.
+	cmd, err := GUICommand("go", "build", "-trimpath", "-o", built, "./cmd/confine")
+	if err != nil {
+		return err
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("in the %s root: %v\n%s", r, err, out)
+	}
+	return HostLauncher(built, bin)
+}
 
 // BuildCLI builds the command line alone into bin: -tags nogui and
 // CGO_ENABLED=0, which takes seconds instead of the GTK bindings' minutes

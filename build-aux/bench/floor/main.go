@@ -1,12 +1,18 @@
 // Command floor is the baseline for Confine's start-up benchmark: the
 // smallest gotk4 program that shows an empty libadwaita window. It prints
 // the time from process start to the first painted frame and its resident
-// memory, then quits.
+// memory, then quits. `floor --versions` prints the versions of GTK,
+// libadwaita and GLib it runs with (the libraries loaded, not the headers
+// it was built with) and exits.
 package main
 
 /*
 #cgo pkg-config: libadwaita-1
 #include <adwaita.h>
+
+static unsigned confine_glib_version(int i) {
+	return i == 0 ? glib_major_version : i == 1 ? glib_minor_version : glib_micro_version;
+}
 */
 import "C"
 
@@ -28,6 +34,12 @@ const ui = `<interface><object class="AdwApplicationWindow" id="w">
 
 func main() {
 	start := procstart.Time()
+	if len(os.Args) == 2 && os.Args[1] == "--versions" {
+		fmt.Printf("gtk %d.%d.%d\n", C.gtk_get_major_version(), C.gtk_get_minor_version(), C.gtk_get_micro_version())
+		fmt.Printf("libadwaita %d.%d.%d\n", C.adw_get_major_version(), C.adw_get_minor_version(), C.adw_get_micro_version())
+		fmt.Printf("glib %d.%d.%d\n", C.confine_glib_version(0), C.confine_glib_version(1), C.confine_glib_version(2))
+		return
+	}
 	app := gtk.NewApplication("io.github.confine_app.Floor", gio.ApplicationNonUnique)
 	app.ConnectActivate(func() {
 		C.adw_init()
