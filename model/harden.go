@@ -19,11 +19,22 @@ type HardenPlan struct {
 // never. The options are recorded as asked (explicit revocations) so a
 // later update cannot widen them again.
 func (m *Model) PlanHarden(a *App, includeSuggested bool) (HardenPlan, error) {
-	p := HardenPlan{Target: a.ID}
-	p.Findings, p.Ops = fixes(m.Audit(a), includeSuggested)
+	findings, ops := fixes(m.Audit(a), includeSuggested)
+	return m.planOps(a, findings, ops)
+}
+
+// PlanLock computes Lock (see Lock) without writing anything, to be
+// previewed and applied as a harden plan is.
+func (m *Model) PlanLock(a *App) (HardenPlan, error) {
+	return m.planOps(a, nil, m.LockOps(m.Effective(a)))
+}
+
+// planOps is the plan of writing ops to the app's override.
+func (m *Model) planOps(a *App, findings []Finding, ops []overrides.Op) (HardenPlan, error) {
+	p := HardenPlan{Target: a.ID, Findings: findings}
 	// Checked before it is offered: a plan never leaves the app without a
 	// display in a kind of session where it has one now.
-	p.Ops = m.sparingDisplay(a, p.Ops)
+	p.Ops = m.sparingDisplay(a, ops)
 	before, err := m.User.Read(a.ID)
 	if err != nil {
 		return p, err

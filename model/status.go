@@ -135,3 +135,33 @@ func ConditionsText(d *overrides.Dialect, conds []string, tr func(string) string
 	}
 	return text
 }
+
+// Why explains a row whose state is not what the page's own override says
+// of it — the file says "!x11" and the app still gets X11 now — or returns
+// "" when the two agree. own is the source of the page's own override
+// (SourceUser for an app, SourceGlobal on All Applications); the text is
+// untranslated, with its arguments.
+func (s Status) Why(d *overrides.Dialect, p *Permission, own Source) (string, []any) {
+	var word *Word
+	for i := range s.Words {
+		if s.Words[i].Source == own {
+			word = &s.Words[i]
+		}
+	}
+	if word == nil || len(word.Conditions) > 0 {
+		return "", nil // nothing said here, or a condition the row shows already
+	}
+	if word.Allowed == s.Now {
+		return "", nil
+	}
+	if !word.Allowed && p.Key == overrides.KeySockets && p.Value == overrides.SocketX11 && s.Now && len(s.Conditions) > 0 {
+		// TRANSLATORS: the first %s is the Flatpak release, e.g. 1.14; the second the title of the permission fallback-x11
+		return N_("Your override says “!x11”, but the app also falls back to X11 (fallback-x11) when no Wayland session runs, which is the case now; Flatpak %s keeps the two apart. Turn off “%s” as well to remove X11."), []any{d.Name, FallbackX11.Title}
+	}
+	if !word.Allowed {
+		// TRANSLATORS: %s is a permission in key-file form, e.g. sockets=!x11
+		return N_("Your override says “%s”, but the app gets it now: a condition in the layers below grants it."), []any{word.Syntax(p)}
+	}
+	// TRANSLATORS: the first %s is a permission in key-file form, e.g. sockets=x11; the second the Flatpak release
+	return N_("Your override says “%s”, but Flatpak %s does not give it now."), []any{word.Syntax(p), d.Name}
+}

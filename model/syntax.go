@@ -117,14 +117,23 @@ func (m *Model) FlatpakMissing() bool {
 // OwnCommand is the `flatpak override` command line that recreates the
 // user's override for target from nothing ("--reset" when there is none).
 func (m *Model) OwnCommand(target string) string {
-	f, err := m.User.Load(target)
+	ops, err := m.OwnOps(target)
 	if err != nil {
 		return "# " + err.Error()
 	}
-	c, _ := f.Context(m.Dialect)
-	ops := overrides.OpsFor(m.Dialect, overrides.NewContext(), c)
 	if len(ops) == 0 {
-		return commandLine(target, "--reset")
+		return commandLine(target, " ", "--reset")
 	}
 	return Command(target, ops)
+}
+
+// OwnOps are the `flatpak override` options that give the user's
+// override for target (none: no override, `--reset`).
+func (m *Model) OwnOps(target string) ([]overrides.Op, error) {
+	f, err := m.User.Load(target)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := f.Context(m.Dialect)
+	return overrides.OpsFor(m.Dialect, overrides.NewContext(), c), nil
 }

@@ -320,3 +320,28 @@ func TestDisplayLostBy(t *testing.T) {
 		}
 	}
 }
+
+// A row whose state is not what the user's file says explains why: on
+// 1.14, "!x11" leaves an app that falls back to X11 with X11 in an X11
+// session; on 1.18 the same file takes X11 away, and the two agree.
+func TestWhyTheStateDiffersFromTheFile(t *testing.T) {
+	w := newWorld(t)
+	w.install("user", "org.example.Fallback", "[Application]\nname=org.example.Fallback\n\n[Context]\nsockets=x11;wayland;fallback-x11;\n")
+	w.write("user/overrides/org.example.Fallback", "[Context]\nsockets=!x11;\n")
+	for _, c := range []struct {
+		version string
+		why     bool
+	}{{"1.14.10", true}, {"1.16.6", true}, {"1.18.1", false}} {
+		m := Load(w.env("CONFINE_FLATPAK_VERSION", c.version))
+		a, _ := m.App("org.example.Fallback")
+		st := m.Effective(a).StatusIn(X11, X11Session)
+		format, args := st.Why(m.Dialect, X11, SourceUser)
+		if (format != "") != c.why || c.why && (!st.Now || len(args) != 2 || args[0] != m.Dialect.Name || args[1] != FallbackX11.Title) {
+			t.Errorf("%s: X11 now %v, why %q %v", c.version, st.Now, format, args)
+		}
+		// Wayland: the file says nothing of it, so nothing to explain.
+		if f, _ := m.Effective(a).StatusIn(Wayland, X11Session).Why(m.Dialect, Wayland, SourceUser); f != "" {
+			t.Errorf("%s: Wayland explained: %q", c.version, f)
+		}
+	}
+}
