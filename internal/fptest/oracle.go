@@ -80,6 +80,24 @@ func Oracles(t testing.TB) []Oracle {
 	return out
 }
 
+// OracleFor is the oracle key, whatever OracleVar asks for: for tests about
+// one release's behaviour. Like Oracles, it skips loudly where the oracle
+// cannot exist, and fails in CI.
+func OracleFor(t testing.TB, key string) Oracle {
+	t.Helper()
+	if !slices.Contains(OracleNames, key) {
+		t.Fatalf("no Flatpak oracle %q (want one of %s)", key, strings.Join(OracleNames, ", "))
+	}
+	r := oracle(t, key)
+	if r.unavailable != "" {
+		testbin.Unavailable(t, fmt.Sprintf("Flatpak %s oracle unavailable: %s", key, r.unavailable))
+	}
+	if r.err != nil {
+		t.Fatalf("Flatpak %s oracle: %v", key, r.err)
+	}
+	return r.o
+}
+
 // ForEachOracle runs f as a subtest per oracle, named after its key.
 func ForEachOracle(t *testing.T, f func(t *testing.T, o Oracle)) {
 	t.Helper()
