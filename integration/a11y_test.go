@@ -36,6 +36,47 @@ func TestScreenReaderReadsSwitches(t *testing.T) {
 	}
 }
 
+// TestEveryControlIsNamed reads every control on screen — the header
+// bars, an app's page, a toast with Undo — as a screen reader does: each
+// has a name a person understands, never a widget's type, and none says
+// its name twice.
+func TestEveryControlIsNamed(t *testing.T) {
+	needScreenReader(t)
+	display, stop := startXvfb(t)
+	defer stop()
+	// The demo browser has an override of the demo user's (rows with
+	// reset and remove buttons); then Reset All Changes: a toast with Undo.
+	text := readWindow(t, display, confineBin+" --demo --app net.waveline.Browser", "--controls", "", "CONFINE_FLATPAK_VERSION=1.14.10") +
+		readWindow(t, display, "CONFINE_ACTIVATE=reset-app "+confineBin+" --demo --app net.waveline.Browser", "--controls", "",
+			"CONFINE_FLATPAK_VERSION=1.14.10")
+	controls := 0
+	undo := false
+	for _, line := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(line, "control: ")
+		if !ok {
+			continue
+		}
+		controls++
+		role, name, _ := strings.Cut(rest, ": ")
+		words := strings.Fields(name)
+		switch {
+		case name == "" && role != "text" && role != "entry":
+			t.Errorf("a %s has no name", role)
+		case strings.HasPrefix(name, "Gtk") || strings.HasPrefix(name, "Adw"):
+			t.Errorf("a %s is named for its widget: %q", role, name)
+		case len(words) >= 2 && len(words)%2 == 0 && strings.Join(words[:len(words)/2], " ") == strings.Join(words[len(words)/2:], " "):
+			t.Errorf("a %s says its name twice: %q", role, name)
+		}
+		undo = undo || name == "Undo"
+	}
+	if controls < 20 {
+		t.Fatalf("only %d controls read:\n%s", controls, text)
+	}
+	if !undo {
+		t.Errorf("no Undo button read after the reset:\n%s", text)
+	}
+}
+
 // needScreenReader stops a test that reads the window through AT-SPI where
 // it cannot (loudly; in CI it fails): it needs a D-Bus session, Debian's
 // python3-pyatspi, Xvfb, and the other programs named.

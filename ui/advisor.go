@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 
@@ -29,6 +30,7 @@ func ratingClass(r model.Rating) string {
 // updateRatings computes every app's rating after the first frame, so
 // start-up stays fast, and puts the dots in the sidebar.
 func (w *Window) updateRatings(onDone func()) {
+	w.ratings.running = true
 	// A few dozen apps per main-loop turn: rating 300 apps takes ~80 ms.
 	i := 0
 	glib.IdleAdd(func() bool {
@@ -40,11 +42,50 @@ func (w *Window) updateRatings(onDone func()) {
 		if i < len(w.rows) {
 			return true
 		}
+		w.ratings.running = false
 		if onDone != nil {
 			onDone()
 		}
+		if w.ratings.again {
+			w.ratings.again = false
+			w.rerate()
+		}
 		return false
 	})
+}
+
+// ratings is the state of the sidebar's rating pass.
+type ratings struct {
+	running, again bool
+}
+
+// rerate rates every app again after a change, whoever made it: a preset,
+// an override for all apps or one written by flatpak override changes the
+// verdict of apps whose pages are not open. One pass at a time; a change
+// during a pass asks for another.
+func (w *Window) rerate() {
+	if !w.firstFrame {
+		return // the first pass is still to come
+	}
+	if w.ratings.running {
+		w.ratings.again = true
+		return
+	}
+	w.updateRatings(nil)
+}
+
+// canHarden reports whether Harden This App has something to apply: a
+// finding not dismissed with a fix.
+func (v *pageView) canHarden() bool {
+	if v.app == nil || v.app.Err != nil {
+		return false
+	}
+	for _, f := range v.findings {
+		if !f.Dismissed && len(f.Ops) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *Window) setRating(r *appRow, rating model.Rating) {
@@ -59,10 +100,13 @@ func (w *Window) setRating(r *appRow, rating model.Rating) {
 // refilled with whichever finding is i-th for the app shown, so switching
 // apps sets texts instead of building rows (~1 ms each).
 type findingSlot struct {
-	row                  *actionRow
+	row                  *gtk.ListBoxRow
+	line, text           *gtk.Box
+	titleL, reasonL      *gtk.Label
 	icon                 *gtk.Image
 	iconCSS              string
-	acts                 *gtk.Box
+	acts                 *wrapBox
+	rowTip, iconTip      *lazyTip
 	need, fix, undismiss *gtk.Button
 	f                    model.Finding
 	title                string
@@ -73,15 +117,45 @@ func (v *pageView) findingSlot(i int) *findingSlot {
 	if i < len(v.slots) {
 		return v.slots[i]
 	}
-	sl := &findingSlot{row: newActionRow("", ""), icon: gtk.NewImage()}
+	// A row of its own rather than an AdwActionRow: its buttons sit beside
+	// the text in a wide window and under it in a narrow one, where beside
+	// it they would leave the text a word per line.
+	sl := &findingSlot{row: newPrefsRow(), icon: gtk.NewImage()}
+	sl.row.SetActivatable(false)
+	sl.row.AddCSSClass("finding")
+	// Refilled at every app switch: tooltips made when asked for.
+	sl.rowTip, sl.iconTip = newLazyTip(sl.row), newLazyTip(sl.icon)
+	sl.line = gtk.NewBox(gtk.OrientationHorizontal, 12)
+	sl.row.SetChild(sl.line)
 	sl.icon.AddCSSClass("tag")
 	sl.icon.SetVAlign(gtk.AlignCenter)
-	sl.row.addPrefix(sl.icon)
-	// The buttons stack when the window is narrow, so the text keeps
-	// most of a phone-sized row.
-	sl.acts = v.w.adaptiveBox()
+	sl.line.Append(sl.icon)
+	sl.text = gtk.NewBox(gtk.OrientationVertical, 3)
+	sl.text.SetHExpand(true)
+	sl.text.SetVAlign(gtk.AlignCenter)
+	sl.titleL = wrapLabel("")
+	sl.reasonL = wrapLabel("", "dim-label", "finding-reason")
+	sl.text.Append(sl.titleL)
+	sl.text.Append(sl.reasonL)
+	sl.line.Append(sl.text)
+	// The buttons wrap under each other when even a line of their own is
+	// too narrow for them (long translations on a phone).
+	sl.acts = newWrapBox(6)
 	sl.acts.SetVAlign(gtk.AlignCenter)
-	sl.row.addSuffix(sl.acts)
+	sl.acts.obj.SetObjectProperty("pack-direction", 1) // ADW_PACK_END_TO_START: the main button last, at the end
+	sl.line.Append(sl.acts)
+	v.w.onFold(func(folded bool) {
+		parent := gtk.BaseWidget(sl.acts).Parent()
+		if folded && parent != nil && coreglib.BaseObject(parent).Native() == coreglib.BaseObject(sl.line).Native() {
+			sl.line.Remove(sl.acts)
+			sl.acts.SetHAlign(gtk.AlignEnd)
+			sl.text.Append(sl.acts)
+		} else if !folded && parent != nil && coreglib.BaseObject(parent).Native() == coreglib.BaseObject(sl.text).Native() {
+			sl.text.Remove(sl.acts)
+			sl.acts.SetHAlign(gtk.AlignFill)
+			sl.line.Append(sl.acts)
+		}
+	})
 	sl.undismiss = gtk.NewButtonWithLabel(T("Undo Dismiss"))
 	sl.undismiss.AddCSSClass("flat")
 	v.cs.add(sl.undismiss, sl.undismiss.ConnectClicked(func() { v.dismiss(sl.f, false) }))
@@ -110,11 +184,11 @@ func (v *pageView) findingSlot(i int) *findingSlot {
 		v.w.flush()
 		c, err := v.w.m.Override(model.Target(v.app), sl.f.Ops)
 		// TRANSLATORS: %s is the advisor's finding that was fixed, e.g. “Can record audio without asking”
-		v.w.afterChange(c, err, fmt.Sprintf(T("Applied the advisor’s fix for “%s”"), sl.title))
+		v.w.afterChange(c, err, changeLabel(sl.title, v.app), fmt.Sprintf(T("Applied the advisor’s fix for “%s”"), sl.title))
 	}))
-	for _, b := range []*gtk.Button{sl.undismiss, sl.need, sl.fix} {
+	for _, b := range []*gtk.Button{sl.fix, sl.need, sl.undismiss} {
 		b.SetVAlign(gtk.AlignCenter)
-		sl.acts.Append(b)
+		sl.acts.append(b)
 	}
 	v.slots = append(v.slots, sl)
 	return sl
@@ -131,16 +205,16 @@ func (sl *findingSlot) show(v *pageView, f model.Finding) {
 		return
 	}
 	sl.key = key
-	sl.row.setTitle(title)
-	sl.row.setSubtitle(reason)
-	sl.row.SetTooltipText(T(f.Fix))
+	sl.titleL.SetText(title)
+	sl.reasonL.SetText(reason)
+	sl.rowTip.text = T(f.Fix)
 	sl.icon.SetFromIconName(severityIcons[f.Severity])
 	if sl.iconCSS != "" {
 		sl.icon.RemoveCSSClass(sl.iconCSS)
 	}
 	sl.iconCSS = "risk-" + f.Severity.String()
 	sl.icon.AddCSSClass(sl.iconCSS)
-	sl.icon.SetTooltipText(fmt.Sprintf("%s · %s", f.Severity, f.Level))
+	sl.iconTip.text = fmt.Sprintf("%s · %s", f.Severity, f.Level)
 	sl.row.SetOpacity(map[bool]float64{true: 0.6, false: 1}[f.Dismissed])
 	sl.undismiss.SetVisible(f.Dismissed)
 	sl.need.SetVisible(!f.Dismissed && f.Level != model.LevelInfo)
@@ -229,13 +303,14 @@ func (v *pageView) markRows(fs []model.Finding) {
 // with the finding as its tooltip.
 type warnIcon struct {
 	img *gtk.Image
-	tip string
+	tip *lazyTip
 }
 
 func newWarnIcon() *warnIcon {
 	w := &warnIcon{img: gtk.NewImageFromIconName("dialog-warning-symbolic")}
 	w.img.AddCSSClass("warning")
 	w.img.SetVisible(false)
+	w.tip = newLazyTip(w.img)
 	return w
 }
 
@@ -248,8 +323,5 @@ func (w *warnIcon) show(f model.Finding, on bool) {
 		return
 	}
 	title, reason := f.Text(T)
-	if tip := title + " — " + reason; tip != w.tip {
-		w.tip = tip // setting a tooltip costs ~1 ms, see findingSlot
-		w.img.SetTooltipText(tip)
-	}
+	w.tip.text = title + " — " + reason
 }

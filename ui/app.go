@@ -22,9 +22,6 @@ const AppID = "io.github.confine_app.Confine"
 //go:embed window.ui
 var windowUI string
 
-//go:embed shortcuts.ui
-var shortcutsUI string
-
 //go:embed style.css
 var styleCSS string
 
@@ -63,6 +60,7 @@ type Application struct {
 	opts    Options
 	window  *Window
 	preload chan *model.Model
+	icons   *iconCache
 }
 
 // Run starts the GTK application with argv (os.Args) and returns its exit
@@ -72,7 +70,7 @@ func Run(opts Options, argv []string) int {
 	if opts.NonUnique {
 		flags |= gio.ApplicationNonUnique
 	}
-	a := &Application{Application: gtk.NewApplication(AppID, flags), opts: opts}
+	a := &Application{Application: gtk.NewApplication(AppID, flags), opts: opts, icons: newIconCache(filepath.Join(opts.Env.CacheDir(), "icons"))}
 	a.trace("run")
 	// Reading the installations is pure Go and I/O: do it on the other
 	// core while GTK and libadwaita initialise.
@@ -81,6 +79,14 @@ func Run(opts Options, argv []string) int {
 		m := model.Load(opts.Env)
 		a.trace("model loaded")
 		a.preload <- m
+		// The icons of the sidebar's first rows, decoded while GTK
+		// starts on the other core.
+		var first []string
+		for _, app := range m.Apps[:min(len(m.Apps), 24)] {
+			first = append(first, app.Icon)
+		}
+		n := a.icons.prewarm(first, 32)
+		a.trace(fmt.Sprintf("%d icons decoded", n))
 		// The first rows need the session kind, which asks the portal over
 		// the bus (a round trip, or starting the portal): ask it here
 		// rather than on the main thread while the first frame is built.
@@ -161,6 +167,7 @@ func (a *Application) startup() {
 	a.SetAccelsForAction("app.quit", []string{"<Control>q"})
 	a.SetAccelsForAction("window.close", []string{"<Control>w"})
 	a.SetAccelsForAction("win.search", []string{"<Control>f"})
+	a.SetAccelsForAction("win.find-in-page", []string{"<Control><Shift>f"})
 	a.SetAccelsForAction("win.show-help-overlay", []string{"<Control>question", "F1"})
 	a.SetAccelsForAction("win.reset-app", []string{"<Control><Shift>r"})
 }
@@ -178,22 +185,19 @@ func (a *Application) ensureWindow() *Window {
 }
 
 func (a *Application) showAbout() {
-	about := newAboutWindow()
+	about := newAboutDialog()
 	for k, v := range map[string]any{
 		"application-name": "Confine",
 		"application-icon": AppID,
 		"developer-name":   T("The Confine developers"),
 		"version":          a.opts.Version,
 		"website":          "https://github.com/confine-app/confine",
+		"issue-url":        "https://github.com/confine-app/confine/issues",
 		"comments":         T("See and tighten what each installed Flatpak app may access."),
 		"license-type":     int(gtk.LicenseGPL30),
 		"copyright":        "© 2026 The Confine developers",
 	} {
 		about.SetObjectProperty(k, v)
 	}
-	aboutSetIssueURL(about, "https://github.com/confine-app/confine/issues")
-	w := about.Cast().(*gtk.Window)
-	w.SetTransientFor(&a.window.win.Window)
-	w.SetModal(true)
-	w.Present()
+	(&sheet{obj: about}).present(a.window.win)
 }

@@ -5,69 +5,58 @@ import (
 	"strings"
 
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+	"github.com/diamondburned/gotk4/pkg/pango"
 
 	"github.com/confine-app/confine/model"
 )
 
 // showCommand shows the `flatpak override` command that gives the user's
-// override for the shown app, ready to copy.
+// override for the shown page, one option per line, ready to copy.
 func (w *Window) showCommand() {
 	if w.current == nil || w.current.overview {
 		return
 	}
 	w.flush()
-	cmd := w.m.OwnCommand(model.Target(w.current.app))
-	dialog, box := w.newDialog(T("Equivalent Command"), 560, 0)
-	box.Append(wrapLabel(T("Run this in a terminal to give the same permissions with the flatpak command:")))
-	box.Append(wrapLabel(cmd, "monospace"))
-	copyBtn := gtk.NewButtonWithLabel(T("Copy"))
+	target := model.Target(w.current.app)
+	cmd := w.m.OwnCommand(target)
+	if ops, err := w.m.OwnOps(target); err == nil && len(ops) > 0 {
+		cmd = model.CommandLines(target, ops)
+	}
+	d := newSheet(T("Equivalent Command"), 560, 0)
+	d.content.Append(wrapLabel(T("Run this in a terminal to give the same permissions with the flatpak command:")))
+	d.content.Append(codeBlock(cmd))
+	copyBtn := gtk.NewButtonWithMnemonic(T("_Copy"))
 	copyBtn.AddCSSClass("suggested-action")
-	copyBtn.SetHAlign(gtk.AlignEnd)
+	copyBtn.AddCSSClass("pill")
+	copyBtn.SetHAlign(gtk.AlignCenter)
 	copyBtn.ConnectClicked(func() {
 		w.win.Clipboard().SetText(cmd)
 		w.toast(T("Copied"))
-		dialog.Close()
+		d.close()
 	})
-	box.Append(copyBtn)
-	dialog.Show()
+	d.content.Append(copyBtn)
+	d.obj.SetObjectProperty("focus-widget", copyBtn)
+	w.dialog = d
+	d.onClosed(func() { w.dialog = nil })
+	d.present(w.win)
 }
 
-// newDialog is a modal dialog over the window, with its title and default
-// size; it returns the content box (spaced, with margins) to fill.
-func (w *Window) newDialog(title string, width, height int) (*gtk.Dialog, *gtk.Box) {
-	dialog := gtk.NewDialog()
-	dialog.SetTransientFor(&w.win.Window)
-	dialog.SetModal(true)
-	dialog.SetTitle(title)
-	dialog.SetDefaultSize(width, height)
-	box := dialog.ContentArea()
-	box.SetSpacing(12)
-	for _, f := range []func(int){box.SetMarginTop, box.SetMarginBottom, box.SetMarginStart, box.SetMarginEnd} {
-		f(18)
+// codeBlock shows text as code in a card: monospace, selectable, and
+// broken only where the text has line breaks (a horizontal scroll bar
+// otherwise), so no option is split in two.
+func codeBlock(text string) gtk.Widgetter {
+	l := gtk.NewLabel(text)
+	l.SetXAlign(0)
+	l.SetSelectable(true)
+	l.AddCSSClass("monospace")
+	for _, f := range []func(int){l.SetMarginTop, l.SetMarginBottom, l.SetMarginStart, l.SetMarginEnd} {
+		f(12)
 	}
-	return dialog, box
-}
-
-// cancelApply ends a dialog's box with Cancel (closes it) and Apply (the
-// suggested action, returned for the caller to connect).
-func cancelApply(dialog *gtk.Dialog, box *gtk.Box) *gtk.Button {
-	_, apply := cancelAnd(dialog, box, T("Apply"), "suggested-action")
-	return apply
-}
-
-// cancelAnd ends a dialog's box with Cancel (closes it) and an action
-// button styled with css, returned for the caller to connect.
-func cancelAnd(dialog *gtk.Dialog, box *gtk.Box, label, css string) (cancel, action *gtk.Button) {
-	buttons := gtk.NewBox(gtk.OrientationHorizontal, 6)
-	buttons.SetHAlign(gtk.AlignEnd)
-	cancel = gtk.NewButtonWithLabel(T("Cancel"))
-	cancel.ConnectClicked(func() { dialog.Close() })
-	action = gtk.NewButtonWithLabel(label)
-	action.AddCSSClass(css)
-	buttons.Append(cancel)
-	buttons.Append(action)
-	box.Append(buttons)
-	return cancel, action
+	scroll := gtk.NewScrolledWindow()
+	scroll.SetPolicy(gtk.PolicyAutomatic, gtk.PolicyNever)
+	scroll.SetChild(l)
+	scroll.AddCSSClass("card")
+	return scroll
 }
 
 // wrapLabel is a left-aligned label that wraps, with CSS classes;
@@ -76,6 +65,7 @@ func wrapLabel(text string, classes ...string) *gtk.Label {
 	l := gtk.NewLabel(text)
 	l.SetXAlign(0)
 	l.SetWrap(true)
+	l.SetWrapMode(pango.WrapWordChar)
 	for _, c := range classes {
 		l.AddCSSClass(c)
 		if c == "monospace" {
@@ -85,70 +75,156 @@ func wrapLabel(text string, classes ...string) *gtk.Label {
 	return l
 }
 
-// hardenDialog previews "Harden this app": the findings it fixes, the
-// override before and after, and the equivalent command.
-func (v *pageView) hardenDialog() {
-	w := v.w
-	w.flush()
-	suggested := false
-	dialog, box := w.newDialog(T("Harden This App"), 620, 520)
-	intro := wrapLabel("")
-	box.Append(intro)
-	check := gtk.NewCheckButtonWithLabel(T("Also apply suggestions (network, audio, devices, broad folders) — the app may lose features"))
-	box.Append(check)
-	scroll := gtk.NewScrolledWindow()
-	scroll.SetVExpand(true)
-	diff := gtk.NewLabel("")
-	diff.SetSelectable(true)
-	diff.SetXAlign(0)
-	diff.SetYAlign(0)
-	diff.AddCSSClass("monospace")
-	scroll.SetChild(diff)
-	box.Append(scroll)
-	cmd := wrapLabel("", "monospace", "dim-label")
-	box.Append(cmd)
-	apply := cancelApply(dialog, box)
-	var plan model.HardenPlan
-	update := func() {
-		var err error
-		plan, err = w.m.PlanHarden(v.app, suggested)
-		if err != nil {
-			intro.SetText(err.Error())
-			apply.SetSensitive(false)
+// planDialog previews a change to an app's override — Harden This App,
+// Lock Permissions — as what it fixes, the override before and after, and
+// the equivalent command; Apply writes exactly what was previewed (and
+// fails if the file changed meanwhile), with Undo.
+type planDialog struct {
+	w       *Window
+	d       *sheet
+	apply   *gtk.Button
+	intro   *gtk.Label
+	fixes   *prefsGroup
+	diff    *gtk.Label
+	cmd     *gtk.Label
+	plan    model.HardenPlan
+	planned bool
+}
+
+func (w *Window) newPlanDialog(title, applyLabel string) *planDialog {
+	p := &planDialog{w: w, d: newSheet(title, 640, 560)}
+	_, p.apply = p.d.actions(applyLabel, "suggested-action")
+	p.intro = wrapLabel("")
+	p.d.content.Append(p.intro)
+	p.fixes = newGroup("", "")
+	p.d.content.Append(p.fixes)
+	p.d.content.Append(sectionHeading(T("Your Override"), T("The file before and after, as a diff")))
+	p.diff = gtk.NewLabel("")
+	p.diff.SetXAlign(0)
+	p.diff.SetSelectable(true)
+	p.diff.AddCSSClass("monospace")
+	for _, f := range []func(int){p.diff.SetMarginTop, p.diff.SetMarginBottom, p.diff.SetMarginStart, p.diff.SetMarginEnd} {
+		f(12)
+	}
+	diffScroll := gtk.NewScrolledWindow()
+	diffScroll.SetPolicy(gtk.PolicyAutomatic, gtk.PolicyNever)
+	diffScroll.SetChild(p.diff)
+	diffScroll.AddCSSClass("card")
+	p.d.content.Append(diffScroll)
+	p.d.content.Append(sectionHeading(T("Equivalent Command"), ""))
+	p.cmd = gtk.NewLabel("")
+	p.cmd.SetXAlign(0)
+	p.cmd.SetSelectable(true)
+	p.cmd.AddCSSClass("monospace")
+	cmdScroll := gtk.NewScrolledWindow()
+	cmdScroll.SetPolicy(gtk.PolicyAutomatic, gtk.PolicyNever)
+	cmdScroll.SetChild(p.cmd)
+	p.d.content.Append(cmdScroll)
+	w.dialog = p.d
+	p.d.onClosed(func() {
+		if w.dialog == p.d {
+			w.dialog = nil
+		}
+	})
+	return p
+}
+
+// show fills the dialog with a plan, or with why there is none.
+func (p *planDialog) show(plan model.HardenPlan, err error, nothing string) {
+	p.fixes.clear()
+	if err != nil {
+		p.intro.SetText(err.Error())
+		p.apply.SetSensitive(false)
+		p.planned = false
+		return
+	}
+	p.plan, p.planned = plan, len(plan.Ops) > 0
+	p.intro.SetText(nothing)
+	if p.planned {
+		p.intro.SetText(T("These changes will be written to your override for this app:"))
+	}
+	for _, f := range plan.Findings {
+		title, reason := f.Text(T)
+		row := newActionRow(title, reason)
+		row.obj.SetObjectProperty("subtitle-lines", 0)
+		p.fixes.add(row)
+	}
+	p.fixes.SetVisible(len(plan.Findings) > 0)
+	p.diff.SetText(strings.TrimRight(model.Diff(plan.Before, plan.After), "\n"))
+	p.cmd.SetText(model.CommandLines(plan.Target, plan.Ops))
+	p.apply.SetSensitive(p.planned)
+}
+
+// onApply makes Apply write the plan shown (refused if the file changed
+// since), close, and report done with Undo (label names the change).
+func (p *planDialog) onApply(label, done string) {
+	p.apply.ConnectClicked(func() {
+		if !p.planned {
 			return
 		}
-		var titles []string
-		for _, f := range plan.Findings {
-			title, _ := f.Text(T)
-			titles = append(titles, "• "+title)
-		}
-		if len(plan.Ops) == 0 {
-			intro.SetText(T("Nothing to change: the advisor has no fix to apply for this app."))
-		} else {
-			intro.SetText(T("These changes will be written to your override for this app:") + "\n" + strings.Join(titles, "\n"))
-		}
-		diff.SetText(model.Diff(plan.Before, plan.After))
-		cmd.SetText(model.Command(plan.Target, plan.Ops))
-		apply.SetSensitive(len(plan.Ops) > 0)
+		c, err := p.w.m.ApplyHarden(p.plan)
+		p.d.close()
+		p.w.afterChange(c, err, label, done)
+	})
+}
+
+// hardenDialog previews "Harden This App": the advisor's recommended
+// fixes, and on request its suggestions too.
+func (v *pageView) hardenDialog() {
+	w, app := v.w, v.app
+	w.flush()
+	p := w.newPlanDialog(T("Harden This App"), T("_Apply"))
+	suggested := newSwitchRow(T("Include Suggestions"), T("Network, sound, devices and broad folders too — the app may lose features"))
+	opts := newGroup("", "")
+	opts.add(suggested.row)
+	p.d.content.Prepend(opts)
+	update := func() {
+		plan, err := w.m.PlanHarden(app, suggested.sw.Active())
+		p.show(plan, err, T("Nothing to change: the advisor has no fix to apply for this app."))
 	}
-	check.ConnectToggled(func() {
-		suggested = check.Active()
-		update()
-	})
-	apply.ConnectClicked(func() {
-		c, err := w.m.ApplyHarden(plan)
-		dialog.Close()
-		w.afterChange(c, err, T("The app was hardened"))
-	})
+	suggested.sw.NotifyProperty("active", update)
+	p.onApply(changeLabel(T("Harden This App"), app), T("The app was hardened"))
 	update()
-	dialog.Show()
+	p.d.present(w.win)
+}
+
+// lockDialog previews Lock Permissions: an explicit revocation of every
+// permission the app does not have, so that an update cannot widen it
+// silently.
+func (w *Window) lockDialog() {
+	if w.current == nil || w.current.app == nil || w.current.app.Err != nil {
+		return
+	}
+	app := w.current.app
+	w.flush()
+	p := w.newPlanDialog(T("Lock Permissions"), T("_Lock"))
+	plan, err := w.m.PlanLock(app)
+	p.show(plan, err, T("Nothing to lock: your override already revokes everything this app does not have."))
+	if p.planned {
+		p.intro.SetText(T("Everything this app does not have now is revoked explicitly in your override, so that an update cannot give it more without you noticing:"))
+	}
+	p.onApply(changeLabel(T("Lock Permissions"), app), T("Permissions locked against future updates"))
+	p.d.present(w.win)
+}
+
+// switchRow is an action row with a switch that is the row's control.
+type switchRow struct {
+	row *actionRow
+	sw  *gtk.Switch
+}
+
+func newSwitchRow(title, subtitle string) switchRow {
+	r := switchRow{row: newActionRow(title, subtitle), sw: gtk.NewSwitch()}
+	r.sw.SetVAlign(gtk.AlignCenter)
+	r.row.addSuffix(r.sw)
+	r.row.setActivatable(r.sw)
+	return r
 }
 
 // confirmDisplayLoss asks before a change that would leave the app without
 // a display in a kind of session ("Wayland", "X11"); yes runs when the
-// person confirms, no when they cancel or close the dialog.
+// person confirms, no when they cancel or close the question.
 func (w *Window) confirmDisplayLoss(a *model.App, what string, sessions []string, yes, no func()) {
-	dialog, box := w.newDialog(T("The App Would Have No Display"), 460, 0)
 	// TRANSLATORS: the first %s is a permission's name, the second an app's
 	text := T("With this change to “%s”, %s cannot open a window when it starts in a Wayland session. The advisor can give the display back.")
 	switch {
@@ -159,27 +235,20 @@ func (w *Window) confirmDisplayLoss(a *model.App, what string, sessions []string
 		// TRANSLATORS: the first %s is a permission's name, the second an app's
 		text = T("With this change to “%s”, %s cannot open a window when it starts in an X11 session. The advisor can give the display back.")
 	}
-	box.Append(wrapLabel(fmt.Sprintf(text, what, a.Name)))
-	cancel, change := cancelAnd(dialog, box, T("Change Anyway"), "destructive-action")
-	decided := false
-	change.ConnectClicked(func() {
-		decided = true
-		dialog.Close()
-		yes()
-	})
-	dialog.ConnectCloseRequest(func() bool {
-		if !decided {
-			decided = true
+	q := newAlert(T("The App Would Have No Display"), fmt.Sprintf(text, what, a.Name))
+	q.response("cancel", T("_Cancel"), responseDefault)
+	q.response("change", T("C_hange Anyway"), responseDestructive)
+	// Escape and Enter keep things as they are.
+	q.obj.SetObjectProperty("close-response", "cancel")
+	q.obj.SetObjectProperty("default-response", "cancel")
+	q.onResponse(func(id string) {
+		w.confirming = nil
+		if id == "change" {
+			yes()
+		} else {
 			no()
 		}
-		return false
 	})
-	w.confirming = &confirmation{dialog: dialog, yes: change, no: cancel}
-	dialog.Show()
-}
-
-// confirmation is a question on screen and its two answers.
-type confirmation struct {
-	dialog  *gtk.Dialog
-	yes, no *gtk.Button
+	w.confirming = q
+	q.present(w.win)
 }

@@ -82,15 +82,18 @@ func (w *Window) applyPageFilter() {
 }
 
 // applyFilter shows the rows the filters leave, hides groups left empty,
-// and offers the rest one click away.
+// and offers the rest one click away. "Only what this app uses" never
+// hides the rows where entries are added (they are how an app gets
+// something new); a find does, as it hides everything it does not match,
+// and says so when nothing matches.
 func (v *pageView) applyFilter() {
 	f := &v.w.pageFilter
 	query := ""
 	if f.bar.SearchMode() {
 		query = strings.ToLower(strings.TrimSpace(f.entry.Text()))
 	}
-	filtering := query != "" || f.onlyUsed && v.app != nil
-	hidden := 0
+	onlyUsed := f.onlyUsed && v.app != nil
+	hidden, matched := 0, 0
 	show := func(g *prefsGroup, tail []gtk.Widgetter) {
 		visible := 0
 		for _, r := range g.rows {
@@ -98,33 +101,68 @@ func (v *pageView) applyFilter() {
 			on := true
 			switch {
 			case isTail(r, tail):
-				on = !filtering // an "add" row belongs to the full list
+				on = query == ""
+				if p := v.problemOf(r); p != nil {
+					on = on && p.bad
+				}
 			case known:
-				on = (query == "" || strings.Contains(info.text, query)) && (!f.onlyUsed || v.app == nil || info.used || v.marked(r))
+				on = (query == "" || strings.Contains(info.text, query)) && (!onlyUsed || info.used || v.marked(r))
 			}
 			gtk.BaseWidget(r).SetVisible(on)
-			if on {
+			switch {
+			case on && known:
+				matched++
 				visible++
-			} else if known {
+			case on:
+				visible++
+			case known:
 				hidden++
 			}
 		}
-		g.SetVisible(visible > 0 || !filtering)
+		g.SetVisible(visible > 0 || query == "" && !onlyUsed)
 	}
 	for _, g := range v.fixedGroups {
 		show(g, nil)
 	}
-	for _, lg := range v.lists[1:] { // the Advisor is never filtered
+	for _, lg := range v.lists[1:] { // the Advisor: see below
 		show(lg.group, lg.tail)
 	}
 	if v.portalGroup != nil {
 		show(v.portalGroup, nil)
 	}
+	// A find is about permissions: the Advisor steps aside while it runs.
+	v.lists[0].group.SetVisible(query == "")
 	if v.showAll != nil {
-		v.showAll.SetVisible(f.onlyUsed && v.app != nil && query == "")
+		v.showAll.SetVisible(onlyUsed && query == "")
 		// TRANSLATORS: %d counts the permissions a filtered page hides
 		v.showAll.setSubtitle(fmt.Sprintf(T("Not shown: %d"), hidden))
 	}
+	v.w.showFindResult(query, matched)
+}
+
+// problemOf is the add row whose reason row r is, if it is one.
+func (v *pageView) problemOf(r gtk.Widgetter) *addRow {
+	n := coreglib.BaseObject(r).Native()
+	for _, a := range v.addRows {
+		if coreglib.BaseObject(a.problem).Native() == n {
+			return a
+		}
+	}
+	return nil
+}
+
+// showFindResult shows the page, or, when a find matches nothing, a page
+// that says so.
+func (w *Window) showFindResult(query string, matched int) {
+	if query == "" || matched > 0 {
+		if w.contentStack.VisibleChildName() == "no-match" {
+			w.contentStack.SetVisibleChildName("page")
+		}
+		return
+	}
+	// TRANSLATORS: %s is what was searched for in the page
+	w.noMatch.SetObjectProperty("description", fmt.Sprintf(T("No permission on this page has “%s” in its name or key=value."), query))
+	w.contentStack.SetVisibleChildName("no-match")
 }
 
 func isTail(r gtk.Widgetter, tail []gtk.Widgetter) bool {

@@ -19,7 +19,7 @@ type fixedRow struct {
 	row      *actionRow
 	sw       *gtk.Switch
 	choice   *choice
-	prov     *gtk.Image
+	prov     *provenance
 	provSrc  model.Source // what prov shows, once provSet
 	provSet  bool
 	warn     *warnIcon
@@ -95,6 +95,10 @@ func (v *pageView) newFixedRow(p *model.Permission) *fixedRow {
 		}))
 		r.row.addSuffix(r.sw)
 		r.row.setActivatable(r.sw)
+		// libadwaita describes the switch by the row's subtitle (the
+		// key=value form); a screen reader hears the condition in words
+		// instead, from the description update sets.
+		r.sw.ResetRelation(gtk.AccessibleRelationDescribedBy)
 	}
 	if !p.Supported(v.w.m.Flatpak) {
 		r.row.SetSensitive(false)
@@ -124,6 +128,12 @@ func (r *fixedRow) update(e *model.Effective) {
 			}
 			subtitle = fmt.Sprintf("%s\n%s · %s", st.Syntax(r.p), describe, now)
 		}
+		// When the switch and the file disagree, the row says why.
+		if f, args := st.Why(e.Dialect, r.p, model.SourceUser); f != "" {
+			why := fmt.Sprintf(T(f), translated(args)...)
+			subtitle += "\n" + why
+			describe = strings.TrimSpace(describe + "\n" + why)
+		}
 	} else {
 		on := st.On
 		state := e.OwnState(r.p)
@@ -152,7 +162,7 @@ func (r *fixedRow) update(e *model.Effective) {
 		// Where the app asked for one thing and a layer above changed
 		// it, the tooltip says both.
 		if tip := wordsTip(r.p, st.Words); tip != "" {
-			r.prov.SetTooltipText(tip)
+			r.prov.tip.text = tip
 		}
 	}
 }
@@ -181,14 +191,13 @@ func wordsTip(p *model.Permission, words []model.Word) string {
 	return strings.Join(parts, "\n")
 }
 
-func setProvenance(img *gtk.Image, src model.Source) {
+func setProvenance(img *provenance, src model.Source) {
+	img.tip.text = T(src.Describe())
 	if name, ok := provenanceIcons[src]; ok {
 		img.SetFromIconName(name)
-		img.SetTooltipText(T(src.Describe()))
 		img.SetOpacity(1)
 	} else {
 		img.SetFromIconName("package-x-generic-symbolic")
-		img.SetTooltipText(T(src.Describe()))
 		img.SetOpacity(0)
 	}
 	for _, c := range []string{"user", "system"} {

@@ -45,29 +45,33 @@ func (v *pageView) newHeader() *header {
 		return h
 	}
 	h.id = line("monospace", "dim-label")
+	// Selectable with the mouse, to copy; not a stop for the keyboard
+	// (it would take the focus, and select itself, when the page opens).
+	h.id.SetCanFocus(false)
 	h.runtime = line("dim-label", "caption")
-	tags := gtk.NewBox(gtk.OrientationHorizontal, 6)
+	// The tags wrap onto more lines in a narrow window.
+	tags := newWrapBox(6)
 	tags.SetMarginTop(4)
 	v.ratingTag = gtk.NewLabel("")
 	v.ratingTag.AddCSSClass("tag")
-	v.ratingTag.SetTooltipText(T("The advisor's verdict; see Advisor below"))
-	tags.Append(v.ratingTag)
+	newLazyTip(v.ratingTag).text = T("The advisor's verdict; see Advisor below")
+	tags.append(v.ratingTag)
 	v.wayland = gtk.NewLabel(T("Wayland-native"))
 	v.wayland.AddCSSClass("tag")
 	v.wayland.AddCSSClass("wayland")
-	v.wayland.SetTooltipText(T("Shows its windows with Wayland and only falls back to X11 without a Wayland session: X11 and IPC access can be removed"))
-	tags.Append(v.wayland)
+	newLazyTip(v.wayland).text = T("Shows its windows with Wayland and only falls back to X11 without a Wayland session: X11 and IPC access can be removed")
+	tags.append(v.wayland)
 	h.shadowed = gtk.NewLabel(T("Not the copy that runs"))
 	h.shadowed.AddCSSClass("tag")
 	h.shadowed.AddCSSClass("risk-medium")
-	h.shadowed.SetTooltipText(T("This app is also installed in an installation Flatpak prefers; that copy is the one that starts"))
-	tags.Append(h.shadowed)
+	newLazyTip(h.shadowed).text = T("This app is also installed in an installation Flatpak prefers; that copy is the one that starts")
+	tags.append(h.shadowed)
 	if v.w.app.opts.Demo {
 		// TRANSLATORS: a tag on an app of the generated demo installation
 		t := gtk.NewLabel(T("Demo"))
 		t.AddCSSClass("tag")
 		t.AddCSSClass("demo")
-		tags.Append(t)
+		tags.append(t)
 	}
 	info.Append(tags)
 	return h
@@ -79,7 +83,7 @@ func (h *header) show(a *model.App) {
 		return
 	}
 	if a.Icon != "" {
-		h.icon.SetFromGIcon(h.icons.gicon(a.Icon, 64, h.icon.ScaleFactor()))
+		h.icons.set(h.icon, a.Icon, 64)
 	} else {
 		h.icon.SetFromIconName("application-x-executable")
 	}
@@ -101,24 +105,16 @@ func (h *header) show(a *model.App) {
 	h.shadowed.SetVisible(a.Shadowed)
 }
 
-// bannerState is what the banners say now and their buttons' handlers.
-type bannerState struct {
-	sig   string
-	conns conns
-}
-
-// banner shows problems that keep the page from being the whole truth: a
-// demo installation, an override file that cannot be read, an app whose
-// files are broken.
+// banner shows, above the page, what keeps it from being the whole truth:
+// an app whose files Flatpak cannot read, or an override file Flatpak
+// cannot use — with Repair when Confine can remove just the entries at
+// fault, else Reset (both with Undo). The demo installation has a banner
+// of its own (window.ui).
 func (v *pageView) banner(eff *model.Effective) {
 	w := v.w
-	type banner struct{ text, css string }
-	var bs []banner
-	if w.app.opts.Demo {
-		bs = append(bs, banner{T("Demo installation: these apps were generated so you can try Confine. Nothing on this computer is changed."), "demo"})
-	}
+	var texts []string
 	if v.app != nil && v.app.Err != nil {
-		bs = append(bs, banner{fmt.Sprintf(T("Flatpak cannot read this app's files: %v"), v.app.Err), "error"})
+		texts = append(texts, fmt.Sprintf(T("Flatpak cannot read this app's files: %v"), v.app.Err))
 	}
 	var errs []string
 	for _, e := range eff.Broken {
@@ -131,57 +127,34 @@ func (v *pageView) banner(eff *model.Effective) {
 	for _, f := range v.findings {
 		repairable = repairable || f.Repair && !f.Dismissed
 	}
+	button := ""
 	if len(errs) > 0 {
 		text := T("Flatpak cannot start this app until this is fixed: %s. Confine does not write over a file Flatpak cannot use.")
+		// TRANSLATORS: a button on the banner about an override file Flatpak cannot use: delete the user's override (Undo brings it back)
+		button = T("Reset")
 		if repairable {
 			text = T("Flatpak cannot start this app until this is fixed: %s. Repair removes just the entries it cannot use.")
+			button = T("Repair")
 		}
-		css := "broken"
-		if repairable {
-			css = "repairable"
-		}
-		bs = append(bs, banner{fmt.Sprintf(text, strings.Join(errs, "; ")), css})
+		texts = append(texts, fmt.Sprintf(text, strings.Join(errs, "; ")))
 	}
 	v.bannerOK = len(errs) == 0
-	// Every refresh comes here: the banners are rebuilt only when what
-	// they say changes, and their buttons' handlers go with them.
-	sig := fmt.Sprint(bs)
-	if sig == w.banner.sig {
-		return
+	w.problem.repairable = repairable
+	text := strings.Join(texts, "\n")
+	if was, _ := w.problemBanner.ObjectProperty("title").(string); was != text {
+		w.problemBanner.SetObjectProperty("title", text)
 	}
-	w.banner.sig = sig
-	w.banner.conns.drop()
-	clearBox(w.banners)
-	for _, b := range bs {
-		box := gtk.NewBox(gtk.OrientationHorizontal, 12)
-		box.AddCSSClass("banner")
-		l := wrapLabel(b.text)
-		l.SetHExpand(true)
-		box.Append(l)
-		if b.css != "broken" && b.css != "repairable" {
-			box.AddCSSClass(b.css)
-			w.banners.Append(box)
-			continue
-		}
-		box.AddCSSClass("error")
-		buttons := []*gtk.Button{}
-		if b.css == "repairable" {
-			repair := gtk.NewButtonWithLabel(T("Repair"))
-			repair.AddCSSClass("suggested-action")
-			repair.SetTooltipText(T("Remove the entries this Flatpak cannot use from your override; Undo brings them back"))
-			w.banner.conns.add(repair, repair.ConnectClicked(w.repairCurrent))
-			buttons = append(buttons, repair)
-		}
-		open := gtk.NewButtonWithLabel(T("Open Folder"))
-		w.banner.conns.add(open, open.ConnectClicked(w.openFolder))
-		reset := gtk.NewButtonWithLabel(T("Reset"))
-		reset.AddCSSClass("destructive-action")
-		w.banner.conns.add(reset, reset.ConnectClicked(w.resetCurrent))
-		reset.SetTooltipText(T("Delete your override file for this app; Undo brings it back"))
-		for _, b := range append(buttons, open, reset) {
-			b.SetVAlign(gtk.AlignCenter)
-			box.Append(b)
-		}
-		w.banners.Append(box)
+	if was, _ := w.problemBanner.ObjectProperty("button-label").(string); was != button {
+		w.problemBanner.SetObjectProperty("button-label", button)
+	}
+	w.problemBanner.SetObjectProperty("revealed", text != "")
+}
+
+// problemAction is the problem banner's button: Repair or Reset.
+func (w *Window) problemAction() {
+	if w.problem.repairable {
+		w.repairCurrent()
+	} else {
+		w.resetCurrent()
 	}
 }

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
+	"github.com/diamondburned/gotk4/pkg/gtk/v4"
+
 	"github.com/confine-app/confine/model"
 )
 
@@ -68,3 +71,37 @@ func (w *Window) Model() *model.Model { return w.m }
 
 // Pending reports whether edits wait for the debounce timer (tests).
 func (w *Window) Pending() bool { return len(w.edits.pending) > 0 }
+
+// findButton is the first button under root whose label (mnemonic
+// included) is label: what a click would press. Call it on the main loop.
+func findButton(root gtk.Widgetter, label string) *gtk.Button {
+	var found *gtk.Button
+	var walk func(w gtk.Widgetter)
+	walk = func(w gtk.Widgetter) {
+		if found != nil || w == nil {
+			return
+		}
+		if b, ok := w.(*gtk.Button); ok && b.Label() == label {
+			found = b
+			return
+		}
+		for c := gtk.BaseWidget(w).FirstChild(); c != nil; c = gtk.BaseWidget(c).NextSibling() {
+			walk(c)
+		}
+	}
+	walk(root)
+	return found
+}
+
+// addRowOf is the add row at the end of a list group (tests).
+func (v *pageView) addRowOf(lg *listGroup) *addRow {
+	for _, r := range v.addRows {
+		if len(lg.tail) > 0 && coreglib.BaseObject(lg.tail[0]).Native() == coreglib.BaseObject(r.entry).Native() {
+			return r
+		}
+	}
+	return nil
+}
+
+// typeIn puts text in an add row as typing does (tests).
+func (r *addRow) typeIn(s string) { r.entry.setText(s) }

@@ -56,3 +56,17 @@ func exists(p string) bool {
 // N marks a string for translation where it is translated later (xgettext
 // keyword N).
 func N(s string) string { return s }
+
+// translated translates the string arguments of a message from the model
+// (catalogue titles are msgids); other strings, such as a release
+// number, have no translation and stay as they are.
+func translated(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			a = T(s)
+		}
+		out[i] = a
+	}
+	return out
+}

@@ -13,63 +13,35 @@ import (
 	"github.com/confine-app/confine/overrides"
 )
 
-func (v *pageView) addEntryRow(title string, validate func(string) error, apply func(string)) *entryRow {
-	e := newEntryRow(title)
-	v.cs.add(e.obj, e.onChanged(func() {
-		s := strings.TrimSpace(e.text())
-		if s == "" {
-			e.RemoveCSSClass("error")
-			e.SetTooltipText("")
-			return
-		}
-		if err := validate(s); err != nil {
-			e.AddCSSClass("error")
-			e.SetTooltipText(err.Error())
-		} else {
-			e.RemoveCSSClass("error")
-			e.SetTooltipText("")
-		}
-	}))
-	e.submit = func() {
-		s := strings.TrimSpace(e.text())
-		if err := validate(s); err != nil {
-			v.w.toast(err.Error())
-			return
-		}
-		apply(s)
-		e.setText("")
-		v.w.flush()
-	}
-	v.cs.add(e.obj, e.onApply(e.submit))
-	return e
-}
-
-func (v *pageView) addFilesystemRow() *entryRow {
-	e := v.addEntryRow(T("Add a folder, e.g. ~/Games or xdg-music"), func(s string) error {
+func (v *pageView) addFilesystemRow() *addRow {
+	r := v.newAddRow(T("Add a folder, e.g. ~/Games or xdg-music"), func(s string) error {
 		_, _, err := v.w.m.ParseFolder(s)
 		return err
-	}, func(s string) {
+	}, explainFolder, func(s string) {
 		loc, mode, _ := v.w.m.ParseFolder(s)
 		v.queue(model.Ref{Group: model.GroupFilesystem, Name: loc}, func() (model.Change, error) { return v.w.m.SetFilesystem(v.app, loc, mode) })
 	})
 	pick := gtk.NewButtonFromIconName("folder-open-symbolic")
 	pick.AddCSSClass("flat")
 	pick.SetVAlign(gtk.AlignCenter)
-	pick.SetTooltipText(T("Choose a folder"))
+	pick.SetTooltipText(T("Choose a Folder"))
+	setAccessibleLabel(pick, T("Choose a Folder"))
 	v.cs.add(pick, pick.ConnectClicked(func() {
+		target := model.Target(v.app)
 		chooser := gtk.NewFileChooserNative(T("Choose a Folder"), &v.w.win.Window, gtk.FileChooserActionSelectFolder, T("_Select"), T("_Cancel"))
 		chooser.ConnectResponse(func(resp int) {
-			if resp == int(gtk.ResponseAccept) {
+			// The answer belongs to the app the chooser was opened for.
+			if resp == int(gtk.ResponseAccept) && model.Target(v.app) == target {
 				if f := chooser.File(); f != nil {
-					e.setText(v.w.m.FolderOf(f.Path()))
+					r.fill(v.w.m.FolderOf(f.Path()))
 				}
 			}
 			chooser.Destroy()
 		})
 		chooser.Show()
 	}))
-	e.addSuffix(pick)
-	return e
+	r.entry.addSuffix(pick)
+	return r
 }
 
 var modeNames = []overrides.Mode{overrides.ModeRead, overrides.ModeReadWrite, overrides.ModeCreate}
@@ -329,19 +301,19 @@ func (v *pageView) busRow(b overrides.Bus, n string, s model.BusState) (gtk.Widg
 // USB device rules (Flatpak 1.16 and later): what the app may find through
 // the USB portal, and what is hidden from it, in words.
 
-func (v *pageView) addUSBEntryRow() *entryRow {
-	e := v.addEntryRow(T("Add a device rule, e.g. vnd:091e or cls:03:* (a leading ! hides it)"), func(s string) error {
+func (v *pageView) addUSBEntryRow() *addRow {
+	r := v.newAddRow(T("Add a device rule, e.g. vnd:091e or cls:03:* (a leading ! hides it)"), func(s string) error {
 		_, _, err := model.ParseUSBRule(s)
 		return err
-	}, func(s string) {
+	}, explainUSB, func(s string) {
 		q, hidden, _ := model.ParseUSBRule(s)
 		v.queue(model.Ref{Group: model.GroupUSB, Name: model.USBSyntax(q, hidden)}, func() (model.Change, error) { return v.w.m.AddUSB(v.app, q, hidden) })
 	})
 	if !v.w.m.Dialect.USB {
-		e.SetSensitive(false)
-		e.SetTooltipText(fmt.Sprintf(T("Needs Flatpak %s or newer; this system has %s"), "1.16.0", v.w.m.Flatpak))
+		r.entry.SetSensitive(false)
+		r.entry.SetTooltipText(fmt.Sprintf(T("Needs Flatpak %s or newer; this system has %s"), "1.16.0", v.w.m.Flatpak))
 	}
-	return e
+	return r
 }
 
 func (v *pageView) usbRows(e *model.Effective) (string, []gtk.Widgetter) {

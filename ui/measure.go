@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"time"
@@ -64,6 +65,11 @@ func (a *Application) measureSwitch() {
 	// their pages, and is reported in the overall maximum.
 	var appWorst time.Duration
 	var appTimes []time.Duration
+	if p := os.Getenv("CONFINE_CPUPROFILE"); p != "" {
+		f, _ := os.Create(p)
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	for _, r := range rows {
 		t0 := time.Now()
 		w.showRow(r)

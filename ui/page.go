@@ -30,7 +30,7 @@ type pageView struct {
 	portal      *portalView // what else the page shows from the store
 	cs          *conns
 	header      *header
-	harden      *gtk.Button
+	harden      *gtk.ListBoxRow
 	cache       map[string]cachedRow
 	// findings are the advisor's for the app shown; warnOf holds each
 	// cached folder row's warning sign by cache key, warnShown the ones
@@ -44,8 +44,10 @@ type pageView struct {
 	fixedGroups  []*prefsGroup
 	showAll      *actionRow
 	showAllGroup gtk.Widgetter
-	root         *gtk.Box // the page's widgets, swapped into the window
-	ov           *overview
+	// addRows are the rows where entries are typed, with their drafts.
+	addRows []*addRow
+	root    *gtk.Box // the page's widgets, swapped into the window
+	ov      *overview
 }
 
 // cachedRow returns the row built earlier for the same key — a key that
@@ -74,9 +76,9 @@ type cachedRow struct {
 // switchTo shows another app on the same page.
 func (v *pageView) switchTo(a *model.App) {
 	v.app = a
+	v.draftsTo(model.Target(a))
 	eff := v.w.m.Effective(a)
 	v.header.show(a)
-	v.harden.SetVisible(a.Err == nil)
 	// List groups keep their rows when the new app has the same entries:
 	// rows are cached by everything they show (see cachedRow), and their
 	// handlers read v.app when used.
@@ -142,7 +144,7 @@ func (w *Window) teardown() {
 		delete(w.pages.byKind, k)
 	}
 	w.pages.shown = nil
-	w.layout.adaptive = nil
+	w.layout.onFold = nil
 	clearBox(w.page)
 	// GTK frees a discarded page only after Go collects its widget
 	// wrappers, and GTK's memory does not count towards Go's GC pacing: ask
@@ -159,9 +161,6 @@ func (w *Window) teardown() {
 
 // prewarmSlots is how many Advisor rows an app page makes ahead.
 const prewarmSlots = 12
-
-// Rough heights in pixels, to tell which groups the first screen shows.
-const headerHeight, groupHeight, rowHeight = 200, 80, 56
 
 func newPageView(w *Window, a *model.App) *pageView {
 	v := &pageView{w: w, app: a, fixed: map[model.Ref]*fixedRow{}, cs: &conns{}, cache: map[string]cachedRow{},
@@ -184,6 +183,11 @@ func (w *Window) buildPage(a *model.App) *pageView {
 			v.switchTo(a)
 		} else {
 			v.refresh()
+			// The store may have changed while another page was shown
+			// (its watch refreshes only the page on screen).
+			if v.portalGroup != nil {
+				v.loadPortals()
+			}
 		}
 		return v
 	}
@@ -198,33 +202,29 @@ func (w *Window) buildPage(a *model.App) *pageView {
 	if a == nil {
 		adv.Description = N("Worth knowing about every sandbox")
 	}
-	v.addList(adv, v.advisorRows)
+	// The Advisor's own action is a button row at its end (beside the
+	// group's title it would not fit a phone's width in every language).
+	var act *gtk.ListBoxRow
 	if a != nil {
-		v.harden = gtk.NewButtonWithLabel(T("Harden This App…"))
-		v.harden.AddCSSClass("flat")
-		v.harden.SetTooltipText(T("Preview the override the advisor recommends, then apply it"))
-		v.cs.add(v.harden, v.harden.ConnectClicked(v.hardenDialog))
-		v.harden.SetVisible(a.Err == nil)
-		v.lists[0].group.setHeaderSuffix(v.harden)
+		act = newButtonRow(T("Harden This App…"), "go-next-symbolic")
+		act.SetTooltipText(T("Preview the override the advisor recommends, then apply it"))
+		act.SetActionName("win.harden-app")
+		v.harden = act
 	} else {
-		presets := gtk.NewButtonWithLabel(T("Apply a Preset…"))
-		presets.AddCSSClass("flat")
-		presets.SetTooltipText(T("A hardening baseline for every app, with the exceptions each installed app needs"))
-		presets.SetActionName("win.presets")
-		v.lists[0].group.setHeaderSuffix(presets)
+		act = newButtonRow(T("Apply a Preset…"), "go-next-symbolic")
+		act.SetTooltipText(T("A hardening baseline for every app, with the exceptions each installed app needs"))
+		act.SetActionName("win.presets")
 	}
-	// While the window has not painted its first frame, only the groups
-	// that fill the first screen are built (estimated from the window's
-	// height and the rows above them); the rest follow, one per main-loop
-	// turn, right after it.
-	screen := w.firstScreenHeight() - headerHeight - groupHeight - rowHeight*max(1, len(w.m.AuditOf(a, eff)))
+	v.addList(adv, v.advisorRows, act)
+	// The window's first frame shows the page's head and its Advisor —
+	// most of the first screen; the groups of permissions follow, one per
+	// main-loop turn, right after it (a few frames later).
 	var later []func()
 	for _, g := range model.Groups {
 		g := g
 		build := func() { v.addGroup(g) }
-		if w.firstFrame || screen > 0 {
+		if w.firstFrame {
 			build()
-			screen -= groupHeight + rowHeight*len(model.InGroup(g.ID))
 		} else {
 			later = append(later, build)
 		}
@@ -274,32 +274,32 @@ func (v *pageView) addGroup(g model.GroupInfo) {
 		v.fixedGroups = append(v.fixedGroups, grp)
 		v.appendGroup(grp)
 	case model.GroupFilesystem:
-		v.addList(g, v.filesystemRows, v.addFilesystemRow())
+		v.addList(g, v.filesystemRows, v.addFilesystemRow().rows()...)
 	case model.GroupPersistent:
-		v.addList(g, v.persistentRows, v.addEntryRow(T("Add path in the app's home, e.g. .cache/thumbnails"), model.CheckPersistent,
+		v.addList(g, v.persistentRows, v.newAddRow(T("Add path in the app's home, e.g. .cache/thumbnails"), model.CheckPersistent, explainPersistent,
 			func(s string) {
 				v.queue(model.Ref{Group: model.GroupPersistent, Name: s}, func() (model.Change, error) { return w.m.AddPersistent(v.app, s) })
-			}))
+			}).rows()...)
 	case model.GroupEnvironment:
-		v.addList(g, v.envRows, v.addEntryRow(T("Set a variable: NAME=value"), func(s string) error { _, _, err := model.ParseVariable(s); return err },
+		v.addList(g, v.envRows, v.newAddRow(T("Set a variable: NAME=value"), func(s string) error { _, _, err := model.ParseVariable(s); return err }, explainVariable,
 			func(s string) {
 				n, val, _ := model.ParseVariable(s)
 				v.queue(model.Ref{Group: model.GroupEnvironment, Name: n}, func() (model.Change, error) { return w.m.SetEnv(v.app, n, val) })
-			}))
+			}).rows()...)
 	case model.GroupPortals:
 		v.addPortals(g)
 	case model.GroupUSB:
-		v.addList(g, v.usbRows, v.addUSBEntryRow())
+		v.addList(g, v.usbRows, v.addUSBEntryRow().rows()...)
 	case model.GroupSessionBus, model.GroupSystemBus:
 		b := overrides.SessionBus
 		if g.ID == model.GroupSystemBus {
 			b = overrides.SystemBus
 		}
 		v.addList(g, func(e *model.Effective) (string, []gtk.Widgetter) { return v.busRows(b, e) },
-			v.addEntryRow(fmt.Sprintf(T("Add a bus name, e.g. %s"), model.Secrets.Value), model.CheckBusName,
+			v.newAddRow(fmt.Sprintf(T("Add a bus name, e.g. %s"), model.Secrets.Value), model.CheckBusName, explainBusName,
 				func(s string) {
 					v.queue(model.Ref{Group: g.ID, Name: s}, func() (model.Change, error) { return w.m.SetBus(v.app, b, s, overrides.PolicyTalk) })
-				}))
+				}).rows()...)
 	}
 }
 
@@ -319,8 +319,7 @@ func (v *pageView) appendGroup(g gtk.Widgetter) {
 }
 
 func (v *pageView) queue(key model.Ref, run func() (model.Change, error)) {
-	v.w.edits.touched(model.Target(v.app))
-	v.w.edits.queue(v.w, key, run)
+	v.w.edits.queue(v.w, key, changeLabel(refName(key), v.app), run)
 }
 
 func (v *pageView) pending(key model.Ref) bool { return v.w.edits.has(key) }
@@ -354,4 +353,10 @@ func (v *pageView) refreshWith(eff *model.Effective) {
 	v.markRows(v.findings)
 	v.applyFilter()
 	v.banner(eff)
+	if v.harden != nil {
+		v.harden.SetVisible(v.canHarden())
+	}
+	if v.w.pages.shown == v {
+		v.w.updateActions()
+	}
 }

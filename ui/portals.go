@@ -98,11 +98,25 @@ type portalView struct {
 	// current the cache key each permission's row has now (tests).
 	controls map[string]any
 	current  map[string]string
+	// answers: the store holds something for the app (Reset All Changes
+	// then has something to reset).
+	answers bool
+	// files lists what the app holds through the document portal
+	// (documents.go); revokeFile is each file row's Revoke by document ID
+	// (tests).
+	files      *prefsGroup
+	revokeFile map[string]*gtk.Button
+	// fileButtons: each cached file row's Revoke, by cache key.
+	fileButtons map[string]*gtk.Button
 }
 
 func (v *pageView) portalLoadingRow() gtk.Widgetter {
 	return v.cachedRow("portal\x00loading", func() (gtk.Widgetter, func()) {
-		return newActionRow(T("Asking the permission store…"), ""), nil
+		row := newActionRow(T("Asking the permission store…"), "")
+		spin := newSpinner()
+		spin.SetSizeRequest(16, 16)
+		row.addPrefix(spin)
+		return row, nil
 	})
 }
 
@@ -119,8 +133,12 @@ func (v *pageView) addPortals(g model.GroupInfo) {
 	v.portal = &portalView{revoke: map[string]*gtk.Button{}, controls: map[string]any{}, current: map[string]string{},
 		sessions: newGroup(T("Saved Sessions"), T("Screen sharing, remote control and input capture the app may start again without asking. Revoke makes the desktop ask again. A session still open in the app saves itself again when it ends: close it in the app first.")),
 		openWith: newGroup(T("Open With"), T("Types of files and links the app asked the desktop to open, and the app the desktop's chooser remembers: after the same pick three times in a row, it stops asking. Forget makes it ask again."))}
+	v.portal.files = newGroup(T(portals.DocumentsTitle), T(portals.DocumentsDescription))
+	v.portal.fileButtons = map[string]*gtk.Button{}
 	v.portal.sessions.SetVisible(false)
 	v.portal.openWith.SetVisible(false)
+	v.portal.files.SetVisible(false)
+	v.appendGroup(v.portal.files)
 	v.appendGroup(v.portal.sessions)
 	v.appendGroup(v.portal.openWith)
 	v.loadPortals()
@@ -133,6 +151,8 @@ type portalAnswers struct {
 	openWith []portals.OpenWith
 	usb      []portals.USBDecision
 	err      error // reading sessions, Open With or USB decisions failed
+	docs     *portals.Documents
+	docsErr  error
 }
 
 func (v *pageView) loadPortals() {
@@ -142,6 +162,7 @@ func (v *pageView) loadPortals() {
 		v.portal.app = id
 		v.portal.sessions.SetVisible(false)
 		v.portal.openWith.SetVisible(false)
+		v.portal.files.SetVisible(false)
 		// The page refreshes after a switch: no refresh of its own.
 		v.portal.usbRows, v.portal.usbSig = nil, ""
 	}
@@ -157,6 +178,7 @@ func (v *pageView) loadPortals() {
 			errs = append(errs, err)
 			a.usb, err = pm.USBDecisions(id)
 			a.err = errors.Join(append(errs, err)...)
+			a.docs, a.docsErr = pm.Documents(id)
 		}
 		glib.IdleAdd(func() {
 			if v.w.pages.shown != v || v.app == nil || v.app.ID != id || !newest() {
@@ -178,9 +200,16 @@ func (v *pageView) portalUnavailableRow(err error) gtk.Widgetter {
 
 func (v *pageView) fillPortals(pm *portals.Manager, a portalAnswers) {
 	v.portalGroup.clear()
+	v.portal.answers = false
+	defer v.w.updateActions()
 	if pm.Err != nil {
 		v.portalGroup.add(v.portalUnavailableRow(pm.Err))
 		return
+	}
+	v.portal.answers = len(a.sessions)+len(a.openWith)+len(a.usb) > 0
+	v.fillDocuments(a.docs, a.docsErr)
+	for _, st := range a.statuses {
+		v.portal.answers = v.portal.answers || st.State != portals.Unset && !st.ReadOnly
 	}
 	var usb *portals.Status
 	for _, st := range a.statuses {
@@ -381,7 +410,8 @@ func (v *pageView) revokeSession(table, token string) {
 			if err != nil {
 				w.toast(fmt.Sprintf(T("Could not revoke the session: %v"), err))
 			} else {
-				w.offerUndo(T("Session revoked: the desktop will ask again"), func() {
+				// TRANSLATORS: a change in the undo history
+				w.offerUndo(T("Revoked session"), T("Session revoked: the desktop will ask again"), func() {
 					w.withPortals(func(pm *portals.Manager) {
 						err := pm.Unrevoke(e)
 						glib.IdleAdd(func() {
@@ -401,11 +431,10 @@ func (v *pageView) revokeSession(table, token string) {
 	})
 }
 
-// offerUndo shows msg with an Undo button that runs undo.
-func (w *Window) offerUndo(msg string, undo func()) {
-	w.edits.offerUndo(nil, nil, nil)
-	w.edits.undoFn = undo
-	w.toastUndo(msg, 8)
+// offerUndo remembers a change made in the permission store, and shows msg
+// with an Undo button that runs undo.
+func (w *Window) offerUndo(label, msg string, undo func()) {
+	w.rememberToast(&undoEntry{label: label, store: undo}, msg, 8)
 }
 
 func (v *pageView) fillOpenWith(ow []portals.OpenWith) {
@@ -460,7 +489,8 @@ func (v *pageView) forgetAnswer(table, id, done string) {
 			if err != nil {
 				w.toast(fmt.Sprintf(T("Could not change the stored answer: %v"), err))
 			} else {
-				w.offerUndo(done, func() {
+				// TRANSLATORS: a change in the undo history: a stored answer of the desktop was forgotten
+				w.offerUndo(T("Forgotten answer"), done, func() {
 					w.withPortals(func(pm *portals.Manager) {
 						err := pm.Remember(table, id, app, old)
 						glib.IdleAdd(func() {
@@ -607,6 +637,7 @@ func (w *Window) portalOverview(v *pageView) {
 			err  error
 		}
 		var answers []answer
+		var files *portals.DocumentTotals
 		if pm.Err == nil {
 			for _, q := range portals.Questions() {
 				shown, apps, err := pm.Answer(q, installed)
@@ -614,6 +645,7 @@ func (w *Window) portalOverview(v *pageView) {
 					answers = append(answers, answer{q, apps, err})
 				}
 			}
+			files, _ = pm.DocumentCounts()
 		}
 		glib.IdleAdd(func() {
 			if w.pages.shown != v || !newest() {
@@ -648,6 +680,9 @@ func (w *Window) portalOverview(v *pageView) {
 				}
 				slices.SortStableFunc(shown, model.CompareNames)
 				v.ov.portal.add(v.countRow("portal", T(a.q.Title), shown))
+			}
+			if files != nil {
+				v.ov.portal.add(v.documentCounts(files))
 			}
 		})
 	})

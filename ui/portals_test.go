@@ -2,6 +2,8 @@ package ui
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -214,5 +216,60 @@ func TestOverviewSavedSessions(t *testing.T) {
 		if titled(v.ov.portal.rows, "Camera") != nil {
 			t.Error("a camera question without a camera table or portal")
 		}
+	})
+}
+
+// TestFilesThisAppCanOpen: three things given to an app through the real
+// document portal — two files (one since deleted) and a folder — are what
+// its page lists; Revoke takes one from the app's own view of its files,
+// Undo gives it back, and the Overview counts them.
+func TestFilesThisAppCanOpen(t *testing.T) {
+	bus := portaltest.NewBus(t, true)
+	dp := bus.StartDocumentPortal(t)
+	dir := t.TempDir()
+	notes, photo, folder := filepath.Join(dir, "notes.txt"), filepath.Join(dir, "photo.png"), filepath.Join(dir, "Trip")
+	for _, f := range []string{notes, photo} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rw := []string{"read", "write", "grant-permissions"}
+	files := dp.Give(t, chat, rw, false, notes, photo)
+	dirs := dp.Give(t, chat, []string{"read"}, true, folder)
+	os.Remove(photo) // moved away since
+	usePortalBus(t, bus.Address)
+	v := show(t, chat)
+	eventually(t, "the app's files", 5*time.Second, func() bool {
+		return v.portal.files.Visible() && len(v.portal.revokeFile) == 3
+	})
+	onMain(func() {
+		for id, want := range map[string]string{files[0]: "read and write", files[1]: "No longer there", dirs[0]: "read"} {
+			found := false
+			for _, r := range v.portal.files.rows {
+				if b := v.portal.revokeFile[id]; b != nil && gtk.BaseWidget(b).IsAncestor(r) {
+					found = strings.Contains(subtitle(r), want)
+				}
+			}
+			if !found {
+				t.Errorf("the row of %s does not say %q", id, want)
+			}
+		}
+	})
+	held := func() bool { _, ok := dp.AppView(t, chat)[files[0]]; return ok }
+	if !held() {
+		t.Fatal("precondition: the app sees notes.txt")
+	}
+	onMain(func() { v.portal.revokeFile[files[0]].Activate() })
+	eventually(t, "notes.txt taken from the app", 5*time.Second, func() bool { return !held() && len(v.portal.revokeFile) == 2 })
+	onMain(func() { testWin.win.Widget.ActivateAction("win.undo", nil) })
+	eventually(t, "notes.txt given back", 5*time.Second, func() bool { return held() && len(v.portal.revokeFile) == 3 })
+
+	onMain(func() { testWin.ShowApp("overview") })
+	ov := testWin.CurrentView()
+	eventually(t, "the Overview's count", 5*time.Second, func() bool {
+		return strings.Contains(subtitle(titled(ov.ov.portal.rows, T("Files apps can open"))), "Chatterly (3, 2 writable)")
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
-	"github.com/diamondburned/gotk4/pkg/pango"
 
 	"github.com/confine-app/confine/model"
 	"github.com/confine-app/confine/overrides"
@@ -14,9 +13,9 @@ import (
 
 // presetChoice is the open presets dialog's parts (for the tests).
 type presetChoice struct {
-	dialog  *gtk.Dialog
+	dialog  *sheet
 	apply   *gtk.Button
-	choices map[string]*gtk.ToggleButton // by preset name
+	choices *toggleGroup // by preset name
 }
 
 // presetsDialog offers the hardening presets. A preset is shown as what it
@@ -31,28 +30,24 @@ func (w *Window) presetsDialog() {
 		w.toast(err.Error())
 		return
 	}
-	dialog, box := w.newDialog(T("Hardening Presets"), 680, 640)
+	d := newSheet(T("Hardening Presets"), 680, 680)
+	_, apply := d.actions(T("_Apply"), "suggested-action")
 
-	choices := gtk.NewBox(gtk.OrientationHorizontal, 0)
-	choices.AddCSSClass("linked")
-	choices.SetHAlign(gtk.AlignCenter)
-	box.Append(choices)
-	blurb := wrapLabel("")
-	box.Append(blurb)
-
-	scroll := gtk.NewScrolledWindow()
-	scroll.SetVExpand(true)
-	scroll.SetPolicy(gtk.PolicyNever, gtk.PolicyAutomatic)
-	content := gtk.NewBox(gtk.OrientationVertical, 12)
-	for _, set := range []func(int){content.SetMarginTop, content.SetMarginBottom, content.SetMarginStart, content.SetMarginEnd} {
-		set(6) // room for the cards' shadows
+	var names, titles []string
+	for _, p := range presets {
+		names = append(names, p.Name)
+		titles = append(titles, T(p.Title))
 	}
-	scroll.SetChild(content)
-	box.Append(scroll)
-
+	choices := newToggleGroup(names, titles)
+	choices.SetHAlign(gtk.AlignCenter)
+	setAccessibleLabel(choices, T("Preset"))
+	d.content.Append(choices)
+	blurb := wrapLabel("")
+	d.content.Append(blurb)
+	content := gtk.NewBox(gtk.OrientationVertical, 12)
+	d.content.Append(content)
 	status := wrapLabel("", "dim-label")
-	box.Append(status)
-	apply := cancelApply(dialog, box)
+	d.content.Append(status)
 
 	var shown *policy.Preview
 	show := func(p *policy.Preset) {
@@ -76,39 +71,32 @@ func (w *Window) presetsDialog() {
 		}
 		apply.SetSensitive(pv.Plan.Changed())
 	}
-	w.presetChoice = presetChoice{dialog: dialog, apply: apply, choices: map[string]*gtk.ToggleButton{}}
-	dialog.ConnectCloseRequest(func() bool { w.presetChoice = presetChoice{}; return false })
-	var group *gtk.ToggleButton
-	for i, p := range presets {
-		b := gtk.NewToggleButtonWithLabel(T(p.Title))
-		if group == nil {
-			group = b
-		} else {
-			b.SetGroup(group)
-		}
-		b.ConnectToggled(func() {
-			if b.Active() {
+	w.presetChoice = presetChoice{dialog: d, apply: apply, choices: choices}
+	d.onClosed(func() { w.presetChoice = presetChoice{}; w.dialog = nil })
+	choices.onChanged(func() {
+		for _, p := range presets {
+			if p.Name == choices.active() {
 				show(p)
 			}
-		})
-		choices.Append(b)
-		w.presetChoice.choices[p.Name] = b
-		if i == 0 {
-			b.SetActive(true)
 		}
+	})
+	choices.setActive(presets[0].Name)
+	if choices.active() == presets[0].Name && shown == nil {
+		show(presets[0])
 	}
 	apply.ConnectClicked(func() {
 		if shown == nil {
 			return
 		}
 		pv := shown
-		dialog.Close()
+		d.close()
 		w.applyPreset(pv)
 	})
-	dialog.Show()
+	w.dialog = d
+	d.present(w.win)
 	// The choice has the focus, not the diff's selectable text (which
 	// would select itself and scroll the dialog).
-	group.GrabFocus()
+	choices.GrabFocus()
 }
 
 // fillPresetPreview lays out a preset's effect: the override for all apps
@@ -121,19 +109,7 @@ func (w *Window) fillPresetPreview(content *gtk.Box, pv *policy.Preview) {
 		content.Append(sectionHeading(T("All Applications"), T("Your override for every app")))
 		if f.Changed() {
 			// The diff in a card, in full: the dialog scrolls, not the card.
-			diff := gtk.NewLabel(strings.TrimRight(model.Diff(f.Before, f.After), "\n"))
-			diff.SetXAlign(0)
-			diff.SetSelectable(true)
-			diff.SetWrap(true)
-			diff.SetWrapMode(pango.WrapWordChar)
-			diff.AddCSSClass("monospace")
-			for _, set := range []func(int){diff.SetMarginTop, diff.SetMarginBottom, diff.SetMarginStart, diff.SetMarginEnd} {
-				set(12)
-			}
-			card := gtk.NewBox(gtk.OrientationVertical, 0)
-			card.AddCSSClass("card")
-			card.Append(diff)
-			content.Append(card)
+			content.Append(codeBlock(strings.TrimRight(model.Diff(f.Before, f.After), "\n")))
 		} else {
 			content.Append(wrapLabel(T("Already as the preset wants it."), "dim-label"))
 		}
@@ -212,9 +188,11 @@ func (w *Window) applyPreset(pv *policy.Preview) {
 		w.refresh()
 		return
 	}
-	w.edits.offerUndo(nil, nil, nil)
-	w.edits.undoAll = done
-	// TRANSLATORS: %s is a preset's name, e.g. Strict baseline
-	w.toastUndo(fmt.Sprintf(T("Preset applied: %s"), T(pv.Preset.Title)), 10)
+	// TRANSLATORS: a change in the undo history; %s is a preset's name, e.g. Strict baseline
+	e := &undoEntry{label: fmt.Sprintf(T("Preset %s"), T(pv.Preset.Title)), files: done}
+	// TRANSLATORS: %s is a preset's name, e.g. Strict baseline; %d how many override files it changed
+	msg := fmt.Sprintf(NT("Preset applied: %s (%d file changed)", "Preset applied: %s (%d files changed)", len(done)), T(pv.Preset.Title), len(done))
+	// Many files at once: the toast stays until dismissed.
+	w.rememberToast(e, msg, 0)
 	w.refresh()
 }

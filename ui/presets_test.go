@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,11 +65,12 @@ func TestPresetInWindow(t *testing.T) {
 					}
 				})
 				eventually(t, "the presets dialog", 3*time.Second, func() bool {
-					return testWin.presetChoice.dialog != nil && testWin.presetChoice.dialog.IsVisible()
+					// On screen, as a person sees it before clicking.
+					return testWin.presetChoice.dialog != nil && testWin.presetChoice.apply.Mapped()
 				})
 				onMain(func() {
 					pc := testWin.presetChoice
-					pc.choices[preset].SetActive(true)
+					pc.choices.setActive(preset)
 					if !pc.apply.Sensitive() {
 						t.Error("Apply is not offered")
 						return
@@ -143,37 +145,83 @@ func putBack(t *testing.T, files map[string]string) {
 	onMain(func() { testWin.refresh() })
 }
 
-// TestUndoOffersDoNotCross: a toast's Undo undoes only the change it was
-// shown for. After a preset, editing one of its files makes the preset's
-// Undo do nothing (never half of it), and an older toast still on screen
-// cannot undo a newer change.
-func TestUndoOffersDoNotCross(t *testing.T) {
+// TestUndoHistory: every change joins the history; Ctrl+Z takes back the
+// newest and the main menu names it; a toast's Undo takes back the change
+// it announced and no other, and refuses (changing nothing) when a later
+// change touched the same file. A preset's toast stays until dismissed.
+func TestUndoHistory(t *testing.T) {
 	before := overrideFiles(t)
 	defer putBack(t, before)
-	undoOffer := func(gen int32) {
+	undoByID := func(id uint32) {
 		onMain(func() {
-			if !testWin.win.Widget.ActivateAction("win.undo-offer", glib.NewVariantInt32(gen)) {
-				t.Error("win.undo-offer not found")
+			if !testWin.win.Widget.ActivateAction("win.undo-entry", glib.NewVariantUint32(id)) {
+				t.Error("win.undo-entry not found")
 			}
 		})
 	}
+	// newest is the newest change in the history; on the main loop.
+	newest := func() *undoEntry {
+		if n := len(testWin.undo.entries); n > 0 {
+			return testWin.undo.entries[n-1]
+		}
+		return nil
+	}
+	// menuLabel is the main menu's Undo item; on the main loop.
+	menuLabel := func() string {
+		if testWin.undo.section.NItems() > 0 {
+			return testWin.undo.section.ItemAttributeValue(0, "label", nil).String()
+		}
+		return ""
+	}
 	onMain(func() { testWin.win.Widget.ActivateAction("win.presets", nil) })
-	eventually(t, "the presets dialog", 3*time.Second, func() bool { return testWin.presetChoice.dialog != nil })
+	eventually(t, "the presets dialog", 3*time.Second, func() bool { return testWin.presetChoice.dialog != nil && testWin.presetChoice.apply.Mapped() })
 	onMain(func() { testWin.presetChoice.apply.Activate() })
-	eventually(t, "the preset applied", 3*time.Second, func() bool { return len(testWin.edits.undoAll) > 0 })
-	presetGen := testWin.edits.gen
-
-	// An edit of the global override after the preset.
-	v := show(t, "global")
+	eventually(t, "the preset applied", 3*time.Second, func() bool { e := newest(); return e != nil && len(e.files) > 1 })
+	var preset *undoEntry
 	onMain(func() {
-		v.Choose("shared/ipc", 1)
+		preset = newest()
+		if !strings.Contains(menuLabel(), T("Strict baseline")) {
+			t.Errorf("the main menu's Undo item is %q, want it to name the preset", menuLabel())
+		}
+	})
+
+	// A switch on the Sketch page: it joins the history, and Ctrl+Z (the
+	// newest) takes it back, not the preset.
+	const sketch = "org.gnomish.Sketch"
+	sketchBefore := readOverride(t, sketch)
+	v := show(t, sketch)
+	onMain(func() {
+		on, _ := v.SwitchState("shared/ipc")
+		v.Toggle("shared/ipc", !on)
+		testWin.flush()
+	})
+	if readOverride(t, sketch) == sketchBefore {
+		t.Fatal("precondition: the switch changed Sketch's override")
+	}
+	onMain(func() {
+		if e := newest(); e == preset || !strings.Contains(menuLabel(), "Sketch") {
+			t.Errorf("the switch is not the newest change: menu says %q", menuLabel())
+		}
+		testWin.win.Widget.ActivateAction("win.undo", nil)
+	})
+	if got := readOverride(t, sketch); got != sketchBefore {
+		t.Fatalf("Ctrl+Z left Sketch's override %q, want %q", got, sketchBefore)
+	}
+	onMain(func() {
+		if newest() != preset {
+			t.Error("after Ctrl+Z the preset is not the newest change again")
+		}
+	})
+
+	// An edit of the global override after the preset: the preset's Undo
+	// refuses, and changes nothing.
+	g := show(t, "global")
+	onMain(func() {
+		g.Choose("shared/ipc", 1)
 		testWin.flush()
 	})
 	edited := overrideFiles(t)
-	if edited["global"] == before["global"] {
-		t.Fatal("precondition: the preset and the edit changed the global override")
-	}
-	undoOffer(presetGen)
+	undoByID(preset.id)
 	if got := overrideFiles(t); !maps.Equal(got, edited) {
 		t.Fatalf("the preset's Undo after an edit of its files changed them:\n%v\nwant\n%v", got, edited)
 	}
@@ -182,13 +230,14 @@ func TestUndoOffersDoNotCross(t *testing.T) {
 	const scanner = "org.legacy.Scanner"
 	show(t, scanner)
 	onMain(func() { testWin.win.Widget.ActivateAction("win.reset-app", nil) })
-	eventually(t, "the reset's Undo", 5*time.Second, func() bool { return testWin.edits.gen != presetGen && testWin.edits.undo != nil })
-	resetGen := testWin.edits.gen
-	undoOffer(presetGen)
+	eventually(t, "the reset in the history", 5*time.Second, func() bool { e := newest(); return e != nil && e.app != nil && e.app.ID == scanner })
+	var reset *undoEntry
+	onMain(func() { reset = newest() })
+	undoByID(preset.id)
 	if got := readOverride(t, scanner); got != "<none>" {
 		t.Fatalf("an old toast undid the reset: %q", got)
 	}
-	undoOffer(resetGen)
+	undoByID(reset.id)
 	if got := readOverride(t, scanner); got != edited[scanner] {
 		t.Fatalf("the reset's own Undo gave %q, want %q", got, edited[scanner])
 	}

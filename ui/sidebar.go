@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"fmt"
-
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
-	"github.com/diamondburned/gotk4/pkg/gio/v2"
 	"github.com/diamondburned/gotk4/pkg/glib/v2"
 	"github.com/diamondburned/gotk4/pkg/gtk/v4"
 )
@@ -18,13 +15,19 @@ import (
 // is the entry's key; Go keeps the entries themselves.
 
 type sidebar struct {
-	store     *gio.ListStore
-	filterObj *gtk.Filter
-	filtered  *gtk.FilterListModel
-	sel       *gtk.SingleSelection
-	byKey     map[string]*appRow
-	bound     map[uintptr]*sidebarRow
-	selecting bool
+	// pinned holds All Applications and the Overview above the apps,
+	// always in view however far the list is scrolled; pinnedOf is each
+	// one's row.
+	pinned      *gtk.ListBox
+	pinnedOf    map[*appRow]*gtk.ListBoxRow
+	pinnedBound []*sidebarRow
+	store       *gtk.StringList
+	filterObj   *gtk.Filter
+	filtered    *gtk.FilterListModel
+	sel         *gtk.SingleSelection
+	byKey       map[string]*appRow
+	bound       map[uintptr]*sidebarRow
+	selecting   bool
 }
 
 // sidebarRow is the recycled widget set of one visible entry.
@@ -32,7 +35,8 @@ type sidebarRow struct {
 	box          *gtk.Box
 	icon         *gtk.Image
 	title, sub   *gtk.Label
-	badge        *gtk.Label
+	marker       *gtk.Label // which copy, for an app installed twice
+	badge        *gtk.Image
 	dot          *gtk.Box
 	ratingCSS    string
 	currentEntry *appRow
@@ -40,7 +44,7 @@ type sidebarRow struct {
 }
 
 func (w *Window) setupSidebar() {
-	w.sidebar.store = gio.NewListStore(gtk.GTypeStringObject)
+	w.sidebar.store = gtk.NewStringList(nil)
 	w.sidebar.byKey = map[string]*appRow{}
 	w.sidebar.bound = map[uintptr]*sidebarRow{}
 	custom := gtk.NewCustomFilter(func(item *coreglib.Object) bool {
@@ -55,36 +59,7 @@ func (w *Window) setupSidebar() {
 
 	factory := gtk.NewSignalListItemFactory()
 	factory.ConnectSetup(func(li *gtk.ListItem) {
-		sr := &sidebarRow{box: gtk.NewBox(gtk.OrientationHorizontal, 12), icons: w.icons}
-		sr.box.SetMarginTop(6)
-		sr.box.SetMarginBottom(6)
-		sr.icon = gtk.NewImage()
-		sr.icon.SetPixelSize(32)
-		sr.box.Append(sr.icon)
-		labels := gtk.NewBox(gtk.OrientationVertical, 0)
-		labels.SetHExpand(true)
-		labels.SetVAlign(gtk.AlignCenter)
-		sr.title = gtk.NewLabel("")
-		sr.title.SetXAlign(0)
-		sr.title.SetEllipsize(3) // PANGO_ELLIPSIZE_END
-		labels.Append(sr.title)
-		sr.sub = gtk.NewLabel("")
-		sr.sub.SetXAlign(0)
-		sr.sub.SetEllipsize(3)
-		sr.sub.AddCSSClass("dim-label")
-		sr.sub.AddCSSClass("app-row-id")
-		labels.Append(sr.sub)
-		sr.box.Append(labels)
-		// TRANSLATORS: a badge on an app in the sidebar: you have changed its permissions
-		sr.badge = gtk.NewLabel(T("Changed"))
-		sr.badge.AddCSSClass("changed-badge")
-		sr.badge.SetVAlign(gtk.AlignCenter)
-		sr.badge.SetTooltipText(T("You changed permissions of this app"))
-		sr.box.Append(sr.badge)
-		sr.dot = gtk.NewBox(gtk.OrientationHorizontal, 0)
-		sr.dot.AddCSSClass("risk-dot")
-		sr.dot.SetVAlign(gtk.AlignCenter)
-		sr.box.Append(sr.dot)
+		sr := w.newSidebarRow()
 		li.SetChild(sr.box)
 		w.sidebar.bound[coreglib.BaseObject(li).Native()] = sr
 	})
@@ -111,11 +86,111 @@ func (w *Window) setupSidebar() {
 			return
 		}
 		if r := w.entryOf(w.sidebar.sel.SelectedItem()); r != nil && r != w.current {
+			w.sidebar.pinned.UnselectAll()
 			w.showRow(r)
 			w.showContent()
 		}
 	})
 	w.list.ConnectActivate(func(uint) { w.showContent() })
+
+	w.sidebar.pinned = w.builder.GetObject("pinned_list").Cast().(*gtk.ListBox)
+	w.sidebar.pinned.ConnectRowSelected(func(row *gtk.ListBoxRow) {
+		if w.sidebar.selecting || row == nil {
+			return
+		}
+		for r, pr := range w.sidebar.pinnedOf {
+			if coreglib.BaseObject(pr).Native() == coreglib.BaseObject(row).Native() && r != w.current {
+				w.unselectApps()
+				w.showRow(r)
+				w.showContent()
+			}
+		}
+	})
+	w.sidebar.pinned.ConnectRowActivated(func(*gtk.ListBoxRow) { w.showContent() })
+}
+
+// unselectApps clears the app list's selection (a pinned entry is shown).
+func (w *Window) unselectApps() {
+	w.sidebar.selecting = true
+	w.sidebar.sel.UnselectAll()
+	w.sidebar.selecting = false
+}
+
+// fillPinned puts the entries without an app (All Applications, the
+// Overview) in the pinned list.
+func (w *Window) fillPinned() {
+	for _, pr := range w.sidebar.pinnedOf {
+		w.sidebar.pinned.Remove(pr)
+	}
+	w.sidebar.pinnedOf = map[*appRow]*gtk.ListBoxRow{}
+	for _, r := range w.rows {
+		if r.app != nil {
+			continue
+		}
+		sr := w.newSidebarRow()
+		sr.bind(r)
+		row := gtk.NewListBoxRow()
+		row.SetChild(sr.box)
+		w.sidebar.pinned.Append(row)
+		w.sidebar.pinnedOf[r] = row
+		w.sidebar.pinnedBound = append(w.sidebar.pinnedBound, sr)
+	}
+}
+
+// newSidebarRow makes the widgets of one sidebar entry (bound to an entry
+// by bind).
+func (w *Window) newSidebarRow() *sidebarRow {
+	sr := &sidebarRow{box: gtk.NewBox(gtk.OrientationHorizontal, 12), icons: w.icons}
+	sr.box.SetMarginTop(6)
+	sr.box.SetMarginBottom(6)
+	sr.icon = gtk.NewImage()
+	sr.icon.SetPixelSize(32)
+	sr.box.Append(sr.icon)
+	labels := gtk.NewBox(gtk.OrientationVertical, 0)
+	labels.SetHExpand(true)
+	labels.SetVAlign(gtk.AlignCenter)
+	sr.title = gtk.NewLabel("")
+	sr.title.SetXAlign(0)
+	sr.title.SetEllipsize(3) // PANGO_ELLIPSIZE_END
+	labels.Append(sr.title)
+	sr.sub = gtk.NewLabel("")
+	sr.sub.SetXAlign(0)
+	sr.sub.SetEllipsize(2) // PANGO_ELLIPSIZE_MIDDLE: IDs differ at the end
+	sr.sub.AddCSSClass("dim-label")
+	sr.sub.AddCSSClass("app-row-id")
+	labels.Append(sr.sub)
+	// On a line of its own, so that it is never cut off: which copy of
+	// an app installed twice this is, and whether it is the one that
+	// runs.
+	sr.marker = gtk.NewLabel("")
+	sr.marker.SetXAlign(0)
+	sr.marker.SetWrap(true)
+	sr.marker.AddCSSClass("app-row-id")
+	sr.marker.AddCSSClass("caption")
+	labels.Append(sr.marker)
+	sr.box.Append(labels)
+	// The marks sit in a column of their own, so the name keeps the
+	// row's width: a pencil when you changed the app, the rating's
+	// dot under it.
+	marks := gtk.NewBox(gtk.OrientationVertical, 6)
+	marks.SetVAlign(gtk.AlignCenter)
+	sr.dot = gtk.NewBox(gtk.OrientationHorizontal, 0)
+	sr.dot.AddCSSClass("risk-dot")
+	sr.dot.SetHAlign(gtk.AlignCenter)
+	marks.Append(sr.dot)
+	sr.badge = gtk.NewImageFromIconName("document-edit-symbolic")
+	sr.badge.AddCSSClass("changed-mark")
+	sr.badge.SetPixelSize(12)
+	// The tooltip is made when asked for: setting one on each recycled
+	// row costs about a millisecond before the first frame.
+	sr.badge.SetHasTooltip(true)
+	sr.badge.ConnectQueryTooltip(func(_, _ int, _ bool, tip *gtk.Tooltip) bool {
+		tip.SetText(T("You changed permissions of this app"))
+		return true
+	})
+	marks.Append(sr.badge)
+	sr.box.Append(marks)
+	return sr
 }
 
 func (w *Window) entryOf(item *coreglib.Object) *appRow {
@@ -129,22 +204,33 @@ func (w *Window) entryOf(item *coreglib.Object) *appRow {
 	return w.sidebar.byKey[so.String()]
 }
 
-// fillSidebar puts the entries of w.rows into the list.
+// fillSidebar puts the entries of w.rows into the lists: the apps in the
+// app list, the others in the pinned list.
 func (w *Window) fillSidebar() {
 	w.sidebar.selecting = true
 	defer func() { w.sidebar.selecting = false }()
 	w.sidebar.byKey = map[string]*appRow{}
-	items := make([]*coreglib.Object, len(w.rows))
-	for i, r := range w.rows {
+	w.sidebar.pinnedBound = nil
+	// The keys in one call: GTK makes the items, not one Go wrapper each.
+	var keys []string
+	for _, r := range w.rows {
 		w.sidebar.byKey[r.key] = r
-		items[i] = coreglib.BaseObject(gtk.NewStringObject(r.key))
+		if r.app != nil {
+			keys = append(keys, r.key)
+		}
 	}
-	w.sidebar.store.Splice(0, w.sidebar.store.NItems(), items)
+	w.sidebar.store.Splice(0, w.sidebar.store.NItems(), keys)
+	w.fillPinned()
 }
 
 // rebind redraws one entry if it is on screen.
 func (w *Window) rebind(r *appRow) {
 	for _, sr := range w.sidebar.bound {
+		if sr.currentEntry == r {
+			sr.bind(r)
+		}
+	}
+	for _, sr := range w.sidebar.pinnedBound {
 		if sr.currentEntry == r {
 			sr.bind(r)
 		}
@@ -156,6 +242,19 @@ func (w *Window) rebind(r *appRow) {
 func (w *Window) selectRow(r *appRow) {
 	w.sidebar.selecting = true
 	defer func() { w.sidebar.selecting = false }()
+	if pr := w.sidebar.pinnedOf[r]; pr != nil {
+		if !pr.Visible() && w.search.Text() != "" {
+			w.search.SetText("")
+			w.filter()
+		}
+		w.sidebar.sel.UnselectAll()
+		w.sidebar.pinned.SelectRow(pr)
+		if r != w.current {
+			w.showRow(r)
+		}
+		return
+	}
+	w.sidebar.pinned.UnselectAll()
 	pos, ok := w.filteredPosition(r)
 	if !ok && w.search.Text() != "" {
 		w.search.SetText("")
@@ -184,6 +283,11 @@ func (w *Window) filteredPosition(r *appRow) (uint, bool) {
 // visibleEntries lists the entries the search leaves (tests).
 func (w *Window) visibleEntries() []*appRow {
 	var out []*appRow
+	for _, r := range w.rows {
+		if pr := w.sidebar.pinnedOf[r]; pr != nil && pr.Visible() {
+			out = append(out, r)
+		}
+	}
 	n := w.sidebar.filtered.NItems()
 	for i := uint(0); i < n; i++ {
 		if r := w.entryOf(w.sidebar.filtered.Item(i)); r != nil {
@@ -206,19 +310,26 @@ func (sr *sidebarRow) bind(r *appRow) {
 	default:
 		name, sub = r.app.Name, r.app.ID
 		if r.app.Icon != "" {
-			sr.icon.SetFromGIcon(sr.icons.gicon(r.app.Icon, 32, sr.icon.ScaleFactor()))
+			sr.icons.set(sr.icon, r.app.Icon, 32)
 		} else {
 			sr.icon.SetFromIconName("application-x-executable")
 		}
-		if r.dupe {
-			sub = fmt.Sprintf("%s · %s", r.app.ID, T(r.app.Installation.Label()))
-			if r.app.Shadowed {
-				sub += " · " + T("not used")
-			}
+	}
+	marker := ""
+	if r.app != nil && r.dupe {
+		marker = T(r.app.Installation.Label())
+		if r.app.Shadowed {
+			marker += " · " + T("not used")
 		}
 	}
 	sr.title.SetText(name)
 	sr.sub.SetText(sub)
+	sr.marker.SetText(marker)
+	sr.marker.SetVisible(marker != "")
+	sr.marker.RemoveCSSClass("warning")
+	if r.app != nil && r.app.Shadowed {
+		sr.marker.AddCSSClass("warning")
+	}
 	sr.badge.SetVisible(r.changed)
 	if sr.ratingCSS != "" {
 		sr.dot.RemoveCSSClass(sr.ratingCSS)
@@ -231,6 +342,9 @@ func (sr *sidebarRow) bind(r *appRow) {
 		sr.dot.SetTooltipText(T(r.rating.Describe()))
 	}
 	label := name
+	if marker != "" {
+		label += ", " + marker
+	}
 	if r.changed {
 		label += ", " + T("Changed")
 	}

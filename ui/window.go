@@ -1,9 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	coreglib "github.com/diamondburned/gotk4/pkg/core/glib"
@@ -35,14 +35,19 @@ type Window struct {
 	builder *gtk.Builder
 
 	win                        *gtk.ApplicationWindow
-	toasts, leaflet            *coreglib.Object
+	toasts, split, narrow      *coreglib.Object
 	list                       *gtk.GridView
 	searchBar                  *gtk.SearchBar
 	search                     *gtk.SearchEntry
 	sidebarStack, contentStack *gtk.Stack
-	page, banners              *gtk.Box
+	page                       *gtk.Box
 	scroll                     *gtk.ScrolledWindow
 	contentTitle, sideTitle    *coreglib.Object
+	contentPage, noMatch       *coreglib.Object
+	demoBanner, problemBanner  *coreglib.Object
+	pageMenu                   *gtk.MenuButton
+	actions                    pageActions
+	undo                       undoHistory
 
 	rows         []*appRow // the sidebar's entries, see load
 	current      *appRow   // the entry shown
@@ -51,7 +56,8 @@ type Window struct {
 	edits        edits
 	watcher      watcher
 	portals      portalClient
-	banner       bannerState
+	problem      struct{ repairable bool } // what the problem banner's button does
+	ratings      ratings
 	layout       layout
 	icons        *iconCache
 	settings     *gio.Settings
@@ -59,9 +65,13 @@ type Window struct {
 	// fixedSize: the size came from CONFINE_WINDOW_SIZE, not to be saved.
 	fixedSize bool
 
-	// confirming is the confirmation on screen, if any.
-	confirming *confirmation
+	// confirming is the question on screen, if any; dialog the dialog.
+	confirming *alert
+	dialog     *sheet
+	shortcuts  *coreglib.Object // the shortcuts dialog last shown
 	pageFilter pageFilter
+
+	lastToast *coreglib.Object // the toast on screen, if any
 
 	firstFrame bool     // the window has painted once
 	onReady    []func() // run once every app is rated
@@ -69,13 +79,16 @@ type Window struct {
 
 // layout follows the window's width.
 type layout struct {
-	folded   bool       // the leaflet shows one pane (a narrow window)
-	adaptive []*gtk.Box // boxes that stack their children when folded
+	// folded: the window shows one pane at a time (the split view is
+	// collapsed, below the "narrow" breakpoint).
+	folded bool
+	// onFold are run when folded changes, to lay rows out for the width.
+	onFold []func(folded bool)
 }
 
 func newWindow(a *Application) *Window {
 	b := gtk.NewBuilderFromString(windowUI, len(windowUI))
-	w := &Window{app: a, builder: b, pages: pages{byKind: map[string]*pageView{}}, icons: newIconCache(filepath.Join(a.opts.Env.CacheDir(), "icons"))}
+	w := &Window{app: a, builder: b, pages: pages{byKind: map[string]*pageView{}}, icons: a.icons}
 	obj := func(id string) *coreglib.Object {
 		o := b.GetObject(id)
 		if o == nil {
@@ -83,28 +96,49 @@ func newWindow(a *Application) *Window {
 		}
 		return o
 	}
+	a.trace("window.ui built")
 	w.win = obj("window").Cast().(*gtk.ApplicationWindow)
 	w.win.SetApplication(a.Application)
 	w.toasts = obj("toasts")
-	w.leaflet = obj("leaflet")
+	w.split = obj("split_view")
+	w.narrow = obj("narrow")
 	w.list = obj("app_list").Cast().(*gtk.GridView)
 	w.searchBar = obj("search_bar").Cast().(*gtk.SearchBar)
 	w.search = obj("search_entry").Cast().(*gtk.SearchEntry)
 	w.sidebarStack = obj("sidebar_stack").Cast().(*gtk.Stack)
 	w.contentStack = obj("content_stack").Cast().(*gtk.Stack)
 	w.page = obj("page").Cast().(*gtk.Box)
-	w.banners = obj("banners").Cast().(*gtk.Box)
 	w.scroll = obj("page_scroll").Cast().(*gtk.ScrolledWindow)
 	w.contentTitle = obj("content_title")
+	w.contentPage = obj("content_page")
 	w.sideTitle = obj("sidebar_title")
-	w.leaflet.NotifyProperty("folded", func() {
-		w.layout.folded, _ = w.leaflet.ObjectProperty("folded").(bool)
-		for _, b := range w.layout.adaptive {
-			b.SetOrientation(w.orientation())
+	w.noMatch = obj("no_match_page")
+	w.demoBanner = obj("demo_banner")
+	w.problemBanner = obj("problem_banner")
+	w.pageMenu = obj("page_menu_button").Cast().(*gtk.MenuButton)
+	w.actions.menu = "app_menu" // as window.ui sets it
+	w.pageMenu.NotifyProperty("active", func() {
+		if on, _ := w.pageMenu.ObjectProperty("active").(bool); on {
+			w.updateActions()
+			w.actions.lock.SetEnabled(w.lockable())
 		}
 	})
-	back := obj("back_button").Cast().(*gtk.Button)
-	back.ConnectClicked(func() { leafletNavigate(w.leaflet, false) })
+	w.split.NotifyProperty("collapsed", func() {
+		folded, _ := w.split.ObjectProperty("collapsed").(bool)
+		if folded == w.layout.folded {
+			return
+		}
+		w.layout.folded = folded
+		for _, f := range w.layout.onFold {
+			f(folded)
+		}
+	})
+	clearFind := obj("clear_find_button").Cast().(*gtk.Button)
+	clearFind.ConnectClicked(func() {
+		w.pageFilter.entry.SetText("")
+		w.pageFilter.bar.SetSearchMode(false)
+	})
+	w.problemBanner.Connect("button-clicked", func() { w.problemAction() })
 
 	w.searchBar.SetKeyCaptureWidget(w.win)
 	w.search.ConnectSearchChanged(w.filter)
@@ -112,6 +146,14 @@ func newWindow(a *Application) *Window {
 		// Enter opens the first match.
 		if w.sidebar.filtered.NItems() > 0 {
 			w.sidebar.sel.SetSelected(0)
+			return
+		}
+		for _, r := range w.rows {
+			if pr := w.sidebar.pinnedOf[r]; pr != nil && pr.Visible() {
+				w.selectRow(r)
+				w.showContent()
+				return
+			}
 		}
 	})
 	w.setupSidebar()
@@ -119,6 +161,7 @@ func newWindow(a *Application) *Window {
 	w.addActions()
 	w.restoreSettings()
 	w.setupPageFilter()
+	a.trace("window set up")
 	w.win.ConnectCloseRequest(func() bool {
 		w.flush()
 		w.saveSettings()
@@ -127,15 +170,25 @@ func newWindow(a *Application) *Window {
 	if a.opts.Demo {
 		w.win.SetTitle(T("Confine — Demo"))
 		w.sideTitle.SetObjectProperty("subtitle", T("Demo installation"))
+		w.demoBanner.SetObjectProperty("revealed", true)
 	}
 	w.load()
 	a.trace("apps listed")
 	w.watch()
 	w.selectInitial()
+	// The keyboard starts in the app list, on the entry shown: the first
+	// focusable widget would be the pinned list, and a list box selects
+	// the row the focus lands on.
+	w.win.SetFocus(w.list)
 	a.trace("first page built")
 	if a.opts.OnReady != nil {
 		ready := a.opts.OnReady
 		w.onReady = append(w.onReady, func() { ready(w) })
+	}
+	// CONFINE_ACTIVATE=ACTION runs a window action once the window is
+	// ready (build-aux/screenshots: a dialog, e.g. presets or harden-app).
+	if act := os.Getenv("CONFINE_ACTIVATE"); act != "" {
+		w.onReady = append(w.onReady, func() { w.win.Widget.ActivateAction("win."+act, nil) })
 	}
 	// The advisor's rating of every app (~80 ms for 300 apps) comes right
 	// after the first frame.
@@ -182,44 +235,78 @@ func (w *Window) addActions() {
 		w.win.AddAction(act)
 		return act
 	}
+	// Ctrl+F always searches the apps, wherever the keyboard is (Find in
+	// Page has its own shortcut): one key, one meaning.
 	add("search", func() {
-		// Ctrl+F finds in the page when the keyboard is there.
-		if w.focusInPage() {
-			w.findInPage()
-			return
+		if w.layout.folded {
+			showContent(w.split, false)
 		}
-		w.searchBar.SetSearchMode(!w.searchBar.SearchMode())
-		if w.searchBar.SearchMode() {
-			w.search.GrabFocus()
-		}
+		w.searchBar.SetSearchMode(true)
+		w.search.GrabFocus()
 	})
-	// The shortcuts window is built when first asked for, not with the
-	// main window (GtkApplicationWindow's own show-help-overlay action
-	// needs it up front).
-	var help *gtk.ShortcutsWindow
-	add("show-help-overlay", func() {
-		if help == nil {
-			b := gtk.NewBuilderFromString(shortcutsUI, len(shortcutsUI))
-			help = b.GetObject("help_overlay").Cast().(*gtk.ShortcutsWindow)
-			help.SetTransientFor(&w.win.Window)
-			help.SetModal(true)
-			help.SetHideOnClose(true)
-		}
-		help.Present()
-	})
-	add("reset-app", w.resetCurrent)
-	add("undo", w.undoLast)
-	offer := gio.NewSimpleAction("undo-offer", glib.NewVariantType("i"))
-	offer.ConnectActivate(func(p *glib.Variant) {
-		if p != nil {
-			w.undoOffer(p.Int32())
-		}
-	})
-	w.win.AddAction(offer)
-	add("show-command", w.showCommand)
+	// Built when asked for: most sessions never open it.
+	add("show-help-overlay", w.showShortcuts)
+	w.actions.reset = add("reset-app", w.resetCurrent)
+	w.setupUndo()
+	w.actions.command = add("show-command", w.showCommand)
 	add("open-folder", w.openFolder)
-	add("lock-app", w.lockCurrent)
+	w.actions.lock = add("lock-app", w.lockDialog)
+	w.actions.harden = add("harden-app", func() {
+		if v := w.pages.shown; v != nil && v.app != nil {
+			v.hardenDialog()
+		}
+	})
 	add("presets", w.presetsDialog)
+}
+
+// pageActions are the page menu's actions that act only on some pages,
+// or only when there is something to do: offered only then.
+type pageActions struct {
+	reset, command, lock, harden *gio.SimpleAction
+	menu                         string // the page menu's model now
+}
+
+// updateActions offers the page menu's actions where they act: Harden
+// and Lock when they would change something, Reset and Show Command when
+// there is an override.
+func (w *Window) updateActions() {
+	v := w.pages.shown
+	app := v != nil && !v.overview && v.app != nil && v.app.Err == nil
+	own := v != nil && !v.overview && w.current != nil && w.current.changed
+	w.actions.reset.SetEnabled(own || app && v.portal != nil && v.portal.answers)
+	w.actions.command.SetEnabled(own)
+	w.actions.harden.SetEnabled(app && v.canHarden())
+	// Whether Lock would change anything is asked when the menu opens
+	// (lockable): a plan per app switch would slow switching.
+	w.actions.lock.SetEnabled(app)
+	menu := "app_menu"
+	switch {
+	case v == nil || v.overview:
+		menu = "overview_menu"
+	case v.app == nil:
+		menu = "global_menu"
+	}
+	// A new model rebuilds the menu's popover: only when the kind of
+	// page changes, not at every app switch.
+	if menu != w.actions.menu {
+		w.actions.menu = menu
+		w.pageMenu.SetMenuModel(w.menu(menu))
+	}
+}
+
+// lockable reports whether Lock Permissions would change the shown app's
+// override.
+func (w *Window) lockable() bool {
+	v := w.pages.shown
+	if v == nil || v.overview || v.app == nil || v.app.Err != nil {
+		return false
+	}
+	plan, err := w.m.PlanLock(v.app)
+	return err == nil && len(plan.Ops) > 0 && !bytes.Equal(plan.Before, plan.After)
+}
+
+func (w *Window) menu(id string) gio.MenuModeller {
+	return w.builder.GetObject(id).Cast().(gio.MenuModeller)
 }
 
 // load reads the model and fills the sidebar.
@@ -286,7 +373,13 @@ func (w *Window) matches(r *appRow) bool {
 
 func (w *Window) filter() {
 	w.sidebar.filterObj.Changed(gtk.FilterChangeDifferent)
-	if w.sidebar.filtered.NItems() > 0 {
+	pinned := false
+	for r, pr := range w.sidebar.pinnedOf {
+		pr.SetVisible(w.matches(r))
+		pinned = pinned || pr.Visible()
+	}
+	w.sidebar.pinned.SetVisible(pinned)
+	if w.sidebar.filtered.NItems() > 0 || pinned {
 		w.sidebarStack.SetVisibleChildName("list")
 	} else {
 		w.sidebarStack.SetVisibleChildName("no-results")
@@ -314,32 +407,15 @@ func (w *Window) selectInitial() {
 // list).
 func (w *Window) showContent() {
 	if w.layout.folded {
-		leafletNavigate(w.leaflet, true)
+		showContent(w.split, true)
 	}
 }
 
-// adaptiveBox is a box whose children sit side by side, or one above the
-// other when the window is narrow.
-func (w *Window) adaptiveBox() *gtk.Box {
-	b := gtk.NewBox(w.orientation(), 6)
-	w.layout.adaptive = append(w.layout.adaptive, b)
-	return b
-}
-
-func (w *Window) orientation() gtk.Orientation {
-	if w.layout.folded {
-		return gtk.OrientationVertical
-	}
-	return gtk.OrientationHorizontal
-}
-
-// firstScreenHeight is the height the window opens with, in pixels.
-func (w *Window) firstScreenHeight() int {
-	if w.win.IsMaximized() {
-		return 1600
-	}
-	_, h := w.win.DefaultSize()
-	return max(h, 600)
+// onFold registers f to lay something out for the window's width now and
+// whenever it crosses the narrow breakpoint.
+func (w *Window) onFold(f func(folded bool)) {
+	w.layout.onFold = append(w.layout.onFold, f)
+	f(w.layout.folded)
 }
 
 // initialRow is the entry shown at start: the app shown last, else the
@@ -378,7 +454,9 @@ func (w *Window) ShowApp(id string) {
 	if r == shown {
 		w.showRow(r)
 	}
-	w.showContent()
+	// Asked for by name (--app, the Overview): the page is what to see,
+	// also once a window still being laid out turns out narrow.
+	showContent(w.split, true)
 }
 
 func (w *Window) showRow(r *appRow) {
@@ -397,6 +475,8 @@ func (w *Window) showRow(r *appRow) {
 	}
 	w.contentTitle.SetObjectProperty("title", title)
 	w.contentTitle.SetObjectProperty("subtitle", sub)
+	// The page's title is what the back button and screen readers name.
+	w.contentPage.SetObjectProperty("title", title)
 	if r.overview {
 		w.buildOverview()
 	} else {
@@ -404,9 +484,20 @@ func (w *Window) showRow(r *appRow) {
 	}
 	w.contentStack.SetVisibleChildName("page")
 	w.scroll.VAdjustment().SetValue(0)
+	w.applyPageFilter()
+	w.updateActions()
 }
 
-func (w *Window) toast(msg string) { toast(w.toasts, msg, "", "", 4) }
+func (w *Window) toast(msg string) { w.showToast(msg, "", "", 4) }
+
+// showToast shows one toast at a time: a newer one replaces the one on
+// screen, whose Undo (if any) stays in the history.
+func (w *Window) showToast(msg, button, action string, timeout int) {
+	if w.lastToast != nil {
+		dismissToast(w.lastToast)
+	}
+	w.lastToast = toast(w.toasts, msg, button, action, timeout)
+}
 
 func (w *Window) openFolder() {
 	dir := w.m.FolderToOpen()

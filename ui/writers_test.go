@@ -208,15 +208,14 @@ func TestWindowAmongWriters(t *testing.T) {
 	const id = "org.tunebox.Player"
 	defer os.Remove(overridePath(id))
 	v := show(t, id)
-	var env *entryRow
-	onMain(func() {
+	var env *addRow
+	// The groups below the first screen are built right after it.
+	eventually(t, "the Environment group", 3*time.Second, func() bool {
 		if lg := v.list(T("Environment")); lg != nil {
-			env = lg.tail[0].(*entryRow)
+			env = v.addRowOf(lg)
 		}
+		return env != nil
 	})
-	if env == nil {
-		t.Fatal("no Environment group on the page")
-	}
 	n, m := *windowWriters, *windowEdits
 	start := time.Now()
 	errs := make(chan error, n*m)
@@ -235,7 +234,7 @@ func TestWindowAmongWriters(t *testing.T) {
 	const own = 20
 	for k := range own {
 		onMain(func() {
-			env.setText(fmt.Sprintf("W%d=1", k))
+			env.typeIn(fmt.Sprintf("W%d=1", k))
 			env.submit() // as Enter does: queued, then written at once
 			v.Toggle("devices/dri", k%2 == 1)
 		})

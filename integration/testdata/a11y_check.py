@@ -1,13 +1,17 @@
 # Reads Confine's window through the accessibility bus (AT-SPI), as a
 # screen reader does, and prints every switch as "name, role, state", and
 # its description when it has one (a condition). With --labels it also
-# prints every named label as "label: name".
+# prints every named label as "label: name"; with --controls every control
+# a person can press or type into, named or not, as "control: role: name".
 import sys
 import time
 
 import pyatspi
 
 LABELS = "--labels" in sys.argv[1:]
+CONTROLS = "--controls" in sys.argv[1:]
+CONTROL_ROLES = ("button", "push button", "toggle button", "menu button", "check box", "radio button",
+                 "switch", "combo box", "text", "entry", "spin button", "link")
 
 
 def find_app(name):
@@ -24,6 +28,8 @@ def walk(node, out, depth=0):
         role = node.getRoleName()
         if LABELS and role == "label" and node.name:
             out.append("label: " + node.name)
+        if CONTROLS and role in CONTROL_ROLES and node.getState().contains(pyatspi.STATE_SHOWING):
+            out.append("control: %s: %s" % (role, node.name))
         if role in ("switch", "toggle button", "check box") and node.name:
             states = node.getState()
             on = states.contains(pyatspi.STATE_CHECKED) or states.contains(pyatspi.STATE_PRESSED)
