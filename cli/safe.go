@@ -48,7 +48,7 @@ func cell(s string) string {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, "\\x%02X", s[i])
 		case unsafeRune(r): // tabs and new lines too: they would break the table
-			b.WriteString(hexEscape(r))
+			b.WriteString(overrides.HexEscape(r))
 		default:
 			b.WriteString(s[i : i+size])
 		}
@@ -63,16 +63,6 @@ func cell(s string) string {
 // make a terminal show text in another order than it is.
 func unsafeRune(r rune) bool {
 	return unicode.Is(unicode.Cc, r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
-}
-
-func hexEscape(r rune) string {
-	switch {
-	case r <= 0xff:
-		return fmt.Sprintf("\\x%02X", r)
-	case r <= 0xffff:
-		return fmt.Sprintf("\\u%04X", r)
-	}
-	return fmt.Sprintf("\\U%08X", r)
 }
 
 // termWriter passes text through, escaping what unsafeRune says and every
@@ -101,7 +91,7 @@ func (t *termWriter) Write(p []byte) (int, error) {
 			case c == '\n', c == '\t', c == '\r' && buf[i+1] == '\n', c >= 0x20 && c != 0x7f:
 				out = append(out, c)
 			default:
-				out = append(out, hexEscape(rune(c))...)
+				out = append(out, overrides.HexEscape(rune(c))...)
 			}
 			i++
 			continue
@@ -115,7 +105,7 @@ func (t *termWriter) Write(p []byte) (int, error) {
 		case r == utf8.RuneError && size == 1:
 			out = append(out, fmt.Sprintf("\\x%02X", c)...)
 		case unsafeRune(r):
-			out = append(out, hexEscape(r)...)
+			out = append(out, overrides.HexEscape(r)...)
 		default:
 			out = append(out, buf[i:i+size]...)
 		}

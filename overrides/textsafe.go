@@ -37,7 +37,7 @@ func CheckPathChars(path string) error {
 			}
 		}
 		if !safeChar(r) {
-			return fmt.Errorf("Non-graphical character %s in path %s", hexEscape(r), Escape(path))
+			return fmt.Errorf("Non-graphical character %s in path %s", HexEscape(r), Escape(path))
 		}
 	}
 	return nil
@@ -64,7 +64,7 @@ func flatpakEscape(s string, quote bool) string {
 			fmt.Fprintf(&b, "\\x%02X", s[i])
 			escaped = true
 		case !safeChar(r):
-			b.WriteString(hexEscape(r))
+			b.WriteString(HexEscape(r))
 			escaped = true
 		case r == '\\' || r == '\'' && quote:
 			b.WriteByte('\\')
@@ -81,8 +81,8 @@ func flatpakEscape(s string, quote bool) string {
 	return "'" + b.String() + "'"
 }
 
-// hexEscape is Flatpak's spelling of one character it will not print.
-func hexEscape(r rune) string {
+// HexEscape is Flatpak's spelling of one character it will not print.
+func HexEscape(r rune) string {
 	switch {
 	case r <= 0xff:
 		return fmt.Sprintf("\\x%02X", r)

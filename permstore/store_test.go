@@ -84,18 +84,7 @@ func TestExactVariantRoundTrip(t *testing.T) {
 			B []byte
 		}{"KDE", []byte{0, 1}}),
 	} {
-		id := fmt.Sprintf("t%d", i)
-		if err := s.Set("screencast", true, id, map[string][]string{"org.a.App": {"yes"}}, data); err != nil {
-			t.Fatal(err)
-		}
-		_, read, err := s.LookupEntry("screencast", id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		exact, err := permstore.ExactVariant(read)
-		if err != nil {
-			t.Fatalf("%s: %v", read.Signature(), err)
-		}
+		read, exact := storeAndRead(t, s, fmt.Sprintf("t%d", i), data)
 		if back := wire(t, exact); back.Signature() != read.Signature() || !reflect.DeepEqual(back.Value(), read.Value()) {
 			t.Errorf("%s comes back as %s %v", read.Signature(), back.Signature(), back.Value())
 		}
@@ -220,4 +209,21 @@ func TestLookupExactWritesBackTheSameData(t *testing.T) {
 	if _, _, err := s.LookupExact("screencast", "missing"); !errors.Is(err, permstore.ErrNotFound) {
 		t.Errorf("a missing entry: %v", err)
 	}
+}
+
+// storeAndRead stores data under id in the screencast table, reads it back
+// and returns what was read and ExactVariant's form of it.
+func storeAndRead(t *testing.T, s *permstore.Store, id string, data dbus.Variant) (read, exact dbus.Variant) {
+	t.Helper()
+	if err := s.Set("screencast", true, id, map[string][]string{"org.a.App": {"yes"}}, data); err != nil {
+		t.Fatal(err)
+	}
+	_, read, err := s.LookupEntry("screencast", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exact, err = permstore.ExactVariant(read); err != nil {
+		t.Fatalf("%s: %v", read.Signature(), err)
+	}
+	return read, exact
 }

@@ -26,17 +26,7 @@ func TestMarshalVariantRoundTrip(t *testing.T) {
 		}{[]byte("/home/u/Documents/r\xe9sum\xe9.pdf\x00"), 2049, 1234567, 4}),
 	} {
 		id := fmt.Sprintf("w%d", i)
-		if err := s.Set("screencast", true, id, map[string][]string{"org.a.App": {"yes"}}, data); err != nil {
-			t.Fatal(err)
-		}
-		_, read, err := s.LookupEntry("screencast", id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		exact, err := permstore.ExactVariant(read)
-		if err != nil {
-			t.Fatal(err)
-		}
+		read, exact := storeAndRead(t, s, id, data)
 		bytes, err := permstore.MarshalVariant(exact)
 		if err != nil {
 			t.Fatalf("%s: %v", read.Signature(), err)
