@@ -21,7 +21,8 @@ import (
 // glib.IdleAdd, so a slow or missing store never freezes the window.
 
 type portalClient struct {
-	once sync.Once
+	// mu guards pm and stop; it is held while connecting, so reads that
+	// start together share one connection.
 	mu   sync.Mutex
 	pm   *portals.Manager
 	stop func()
@@ -44,27 +45,37 @@ func (w *Window) newRead() func() bool {
 func (w *Window) withPortals(f func(*portals.Manager)) {
 	p := &w.portals
 	go func() {
-		p.once.Do(func() {
-			pm := portals.New(w.m.Env)
-			p.mu.Lock()
-			p.pm = pm
-			p.mu.Unlock()
-			if pm.Err == nil {
+		p.mu.Lock()
+		if p.pm == nil {
+			p.pm = portals.New(w.m.Env)
+			if p.pm.Err == nil {
 				// Changes made by GNOME Settings, a portal dialog or
 				// another Confine show up at once.
-				stop, _ := pm.Store.Watch(func(permstore.Change) {
+				p.stop, _ = p.pm.Store.Watch(func(permstore.Change) {
 					glib.IdleAdd(w.portalsChanged)
 				})
-				p.mu.Lock()
-				p.stop = stop
-				p.mu.Unlock()
 			}
-		})
-		p.mu.Lock()
+		}
 		pm := p.pm
 		p.mu.Unlock()
+		// A read still running when the client disconnects gets errors
+		// from the closed manager; its answer is dropped as not the newest.
 		f(pm)
 	}()
+}
+
+// disconnect closes the connection; the next read connects again, with
+// the environment as it is then.
+func (p *portalClient) disconnect() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stop != nil {
+		p.stop()
+	}
+	if p.pm != nil {
+		p.pm.Close()
+	}
+	p.pm, p.stop = nil, nil
 }
 
 // portalsChanged re-reads what the page shown takes from the store.

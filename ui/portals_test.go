@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,18 +22,7 @@ import (
 // connects there. The test's cleanup disconnects it again.
 func usePortalBus(t *testing.T, addr string) {
 	t.Helper()
-	drop := func() {
-		p := &testWin.portals
-		p.mu.Lock()
-		if p.stop != nil {
-			p.stop()
-		}
-		if p.pm != nil {
-			p.pm.Close()
-		}
-		p.pm, p.stop, p.once = nil, nil, sync.Once{}
-		p.mu.Unlock()
-	}
+	drop := testWin.portals.disconnect
 	onMain(func() {
 		drop()
 		demoVars["DBUS_SESSION_BUS_ADDRESS"] = addr
