@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/confine-app/confine/internal/fptest"
+	"github.com/confine-app/confine/internal/portaltest"
 	"github.com/confine-app/confine/overrides"
 )
 
@@ -245,6 +246,74 @@ func TestEditsWriteWhatTheReleaseMeans(t *testing.T) {
 				if got := m.Effective(a).AllowedIn(X11, overrides.Session{Wayland: s.Wayland}); got != l.X11() {
 					t.Errorf("Confine says X11 %v, flatpak %v", got, l.X11())
 				}
+			}
+		}
+	})
+}
+
+// TestUSBPortalCondition: the real portal frontend of Debian 13
+// (xdg-desktop-portal 1.20) on the session bus, once offering the USB
+// portal and once not. Confine finds the portal where Flatpak does, and
+// USB devices granted only with or only without it are given exactly when
+// the release's flatpak gives them. Plain grants and revocations are the
+// control: they show that the recording sees USB at all.
+func TestUSBPortalCondition(t *testing.T) {
+	withPortal, without := portaltest.NewBus(t, false), portaltest.NewBus(t, false)
+	withPortal.StartPortalOf(t, "trixie", "org.freedesktop.impl.portal.Usb")
+	without.StartPortalOf(t, "trixie")
+	fptest.ForEachOracle(t, func(t *testing.T, o fptest.Oracle) {
+		w := newLayerWorld(t, o)
+		if !w.d.Knows(overrides.KeyDevices, "usb") {
+			t.Logf("Flatpak %s has no USB devices permission: nothing to compare", o.Version)
+			return
+		}
+		type session struct {
+			run    *fptest.Session
+			portal bool
+		}
+		var sessions []session
+		for _, b := range []*portaltest.Bus{withPortal, without} {
+			s := fptest.NewSession(t, true, ":99")
+			s.Bus = b.Address
+			found := DetectSession(MapEnv(map[string]string{"DBUS_SESSION_BUS_ADDRESS": b.Address, "XDG_RUNTIME_DIR": s.RuntimeDir}))
+			if found.USBPortal != (b == withPortal) {
+				t.Fatalf("Confine finds the USB portal %v on the bus where it is %v", found.USBPortal, b == withPortal)
+			}
+			sessions = append(sessions, session{s, found.USBPortal})
+		}
+		cases := []struct {
+			metadata, user string
+			conditional    bool
+		}{
+			{"devices=dri;\n", "devices=usb;\n", false},
+			{"devices=usb;\n", "devices=!usb;\n", false},
+			{"devices=dri;\n", "devices=usb;if:usb:has-usb-portal;\n", true},
+			{"devices=dri;\n", "devices=usb;if:usb:!has-usb-portal;\n", true},
+			{"devices=usb;if:usb:!has-usb-portal;\n", "", true},
+		}
+		for _, tc := range cases {
+			if tc.conditional && !w.d.Conditional {
+				continue
+			}
+			w.set(t, tc.metadata, tc.user)
+			m := w.model(t)
+			a := m.Find(layersApp)[0]
+			given := map[bool]bool{}
+			for _, s := range sessions {
+				l, err := w.inst.RecordRun(s.run, installFlag(a), layersApp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				given[s.portal] = l.USB()
+				if got := m.Effective(a).AllowedIn(USB, overrides.Session{Wayland: true, USBPortal: s.portal}); got != l.USB() {
+					t.Errorf("metadata %q, override %q, USB portal %v: Confine says USB %v, flatpak %v", tc.metadata, tc.user, s.portal, got, l.USB())
+				}
+			}
+			if given[true] == given[false] && tc.conditional {
+				t.Errorf("metadata %q, override %q: flatpak gives USB %v with the portal and without", tc.metadata, tc.user, given[true])
+			}
+			if !tc.conditional && given[true] != strings.Contains(tc.user, "=usb") {
+				t.Errorf("override %q: flatpak gives USB %v", tc.user, given[true])
 			}
 		}
 	})

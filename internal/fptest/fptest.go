@@ -107,6 +107,13 @@ func (i *Installation) RunEnv(extra []string, args ...string) (string, error) {
 
 // runIn runs the installation's flatpak in exactly the environment env.
 func (i *Installation) runIn(env []string, args ...string) (string, error) {
+	out, _, err := i.runBoth(env, args...)
+	return out, err
+}
+
+// runBoth is runIn that also returns what the command printed on its
+// standard error.
+func (i *Installation) runBoth(env []string, args ...string) (string, string, error) {
 	cmd := exec.Command(i.bin(), args...)
 	cmd.Env = env
 	var out, errb bytes.Buffer
@@ -116,9 +123,9 @@ func (i *Installation) runIn(env []string, args ...string) (string, error) {
 		if i.Oracle.Version != "" {
 			name += " " + i.Oracle.Version
 		}
-		return out.String(), fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+		return out.String(), errb.String(), fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
 	}
-	return out.String(), nil
+	return out.String(), errb.String(), nil
 }
 
 // Must runs flatpak and fails the test on error.

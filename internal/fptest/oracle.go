@@ -338,6 +338,11 @@ type Session struct {
 	RuntimeDir string
 	Wayland    bool
 	Display    string // empty: DISPLAY unset
+	// Bus is a session bus address for flatpak's own questions (is there a
+	// USB portal?); empty: no session bus. The launch gets no bus either
+	// way (--no-session-bus, --no-a11y-bus): a bus proxy would be a second
+	// bwrap, which the recorder cannot serve.
+	Bus string
 }
 
 // NewSession makes a session; with wayland, a real listening socket
@@ -426,7 +431,12 @@ func answerWayland(c net.Conn) {
 // recorder cannot serve.
 func (s *Session) environ() (set, unset []string) {
 	set = []string{"XDG_RUNTIME_DIR=" + s.RuntimeDir, "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" + filepath.Join(s.RuntimeDir, "no-system-bus")}
-	unset = []string{"DBUS_SESSION_BUS_ADDRESS", "WAYLAND_SOCKET"}
+	unset = []string{"WAYLAND_SOCKET"}
+	if s.Bus != "" {
+		set = append(set, "DBUS_SESSION_BUS_ADDRESS="+s.Bus)
+	} else {
+		unset = append(unset, "DBUS_SESSION_BUS_ADDRESS")
+	}
 	if s.Wayland {
 		set = append(set, "WAYLAND_DISPLAY=wayland-0")
 	} else {
@@ -451,6 +461,8 @@ type Launch struct {
 	// --ro-bind-data, --bind-data) by their path in the sandbox, e.g.
 	// "/.flatpak-info".
 	Files map[string][]byte
+	// Messages is what flatpak run --verbose printed on its standard error.
+	Messages string
 }
 
 // recorder stands in for bwrap. It saves its arguments and its environment
@@ -496,14 +508,24 @@ func (i *Installation) RecordRun(s *Session, args ...string) (*Launch, error) {
 	if i.Home == "" {
 		env = append(env, "HOME="+filepath.Join(i.Root, "home"))
 	}
-	if _, err := i.runIn(env, append([]string{"run"}, args...)...); err != nil {
+	run := []string{"run", "--verbose"}
+	if s.Bus != "" {
+		run = append(run, "--no-session-bus", "--no-a11y-bus")
+	}
+	_, messages, err := i.runBoth(env, append(run, args...)...)
+	if err != nil {
 		return nil, err
 	}
 	calls, _ := filepath.Glob(filepath.Join(dir, "[0-9]*"))
 	if len(calls) != 1 {
 		return nil, fmt.Errorf("flatpak run %s started bwrap %d times, want once", strings.Join(args, " "), len(calls))
 	}
-	return readLaunch(calls[0])
+	l, err := readLaunch(calls[0])
+	if err != nil {
+		return nil, err
+	}
+	l.Messages = messages
+	return l, nil
 }
 
 func readLaunch(dir string) (*Launch, error) {
@@ -581,6 +603,13 @@ func (l *Launch) Has(args ...string) bool {
 		}
 	}
 	return false
+}
+
+// USB reports whether flatpak gave the app USB devices. It says so in its
+// verbose messages: the bind of /dev/bus/usb that follows is left out on a
+// machine without that folder.
+func (l *Launch) USB() bool {
+	return strings.Contains(l.Messages, "F: Allowing USB device access.\n")
 }
 
 // Getenv is a variable as the app would see it: bwrap's environment (empty

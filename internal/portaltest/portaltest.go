@@ -4,6 +4,7 @@ package portaltest
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,6 +120,51 @@ func (b *Bus) StartPortal(t testing.TB) {
 	cmd := exec.Command(PortalPath, "--replace")
 	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+b.Address, "XDG_DATA_HOME="+filepath.Join(b.DataDir, "data"),
 		"XDG_DESKTOP_PORTAL_DIR="+filepath.Join(b.DataDir, "no-backends"), "XDG_CURRENT_DESKTOP=none")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	b.waitName(t, "org.freedesktop.portal.Desktop")
+}
+
+// StartPortalOf runs the real portal frontend of a build-aux/root root
+// (Debian 13's xdg-desktop-portal 1.20, testing's 1.22) on the bus, with a
+// backend declared for each interface in ifaces. The frontend offers a
+// portal whose backend a .portal file declares and portals.conf picks; it
+// starts the backend only when an app asks for something, so a declared
+// backend that does not exist still makes the portal and its version
+// property appear, which is all Flatpak and Confine look at.
+func (b *Bus) StartPortalOf(t testing.TB, root string, ifaces ...string) {
+	t.Helper()
+	program := PortalPath
+	if os.Getenv("CONFINE_ROOT") != root {
+		top, err := testbin.Top()
+		if err != nil {
+			t.Fatal(err)
+		}
+		program = filepath.Join(t.TempDir(), "xdg-desktop-portal")
+		wrap := exec.Command(filepath.Join(top, "build-aux", "root"), "wrap", root, PortalPath, program)
+		if out, err := wrap.CombinedOutput(); err != nil {
+			testbin.Unavailable(t, fmt.Sprintf("the %s root's portal: build-aux/root wrap: %v\n%s", root, err, out))
+		}
+	}
+	backends := filepath.Join(t.TempDir(), "backends")
+	files := map[string]string{
+		"confinetest.portal": "[portal]\nDBusName=org.freedesktop.impl.portal.desktop.confinetest\nInterfaces=" + strings.Join(ifaces, ";") + ";\n",
+		"portals.conf":       "[preferred]\ndefault=confinetest\n",
+	}
+	if err := os.MkdirAll(backends, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(backends, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(program, "--replace")
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+b.Address, "XDG_DATA_HOME="+filepath.Join(b.DataDir, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(b.DataDir, "config"), "XDG_DESKTOP_PORTAL_DIR="+backends, "XDG_CURRENT_DESKTOP=none")
+	// The wrapper keeps the portal's process ID: killing it stops the portal.
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
