@@ -131,23 +131,6 @@ func gdbus(t *testing.T, bus *portaltest.Bus, method string, args ...string) str
 	return strings.TrimSpace(string(out))
 }
 
-// sessionStore is the store of the bus as Confine connects to it, knowing
-// the bus's address.
-func sessionStore(t *testing.T, bus *portaltest.Bus) *permstore.Store {
-	t.Helper()
-	s, err := permstore.ConnectSession(func(k string) string {
-		if k == "DBUS_SESSION_BUS_ADDRESS" {
-			return bus.Address
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // TestLookupExactWritesBackTheSameData (issue 24): data written by GLib
 // (hyprland's saved session: a dict of five entries in its own order, and
 // every other type, nested, empty arrays whose padding counts) is read by
@@ -156,7 +139,7 @@ func sessionStore(t *testing.T, bus *portaltest.Bus) *permstore.Store {
 // in key order.
 func TestLookupExactWritesBackTheSameData(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
-	s := sessionStore(t, bus)
+	s := bus.SessionStore(t)
 	hyprland := "<('hyprland', uint32 3, <{'withCursor': <uint32 1>, 'token': <'todo'>, 'timeIssued': <uint64 1732950000>, 'windowClass': <'firefox'>, 'windowHandle': <uint64 94823716>}>)>"
 	for i, data := range []string{
 		hyprland,

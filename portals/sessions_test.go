@@ -24,16 +24,7 @@ func TestRevokeUndoKeepsTheOrderOfTheData(t *testing.T) {
 	bus := portaltest.NewBus(t, true)
 	gdbus(t, bus, "Set", "screencast", "true", tok1, "{'"+app+"': ['yes']}", hyprlandSession)
 	before := gdbus(t, bus, "Lookup", "screencast", tok1)
-	s, err := permstore.ConnectSession(func(k string) string {
-		if k == "DBUS_SESSION_BUS_ADDRESS" {
-			return bus.Address
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := bus.SessionStore(t)
 	pm := portals.NewFor(s)
 	ss, err := pm.SavedSessions(app)
 	if err != nil || len(ss) != 1 || ss[0].Backend != "hyprland" || ss[0].Format != 3 {

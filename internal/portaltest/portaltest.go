@@ -15,6 +15,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/confine-app/confine/internal/testbin"
+	"github.com/confine-app/confine/permstore"
 )
 
 // StorePath is where Debian's xdg-desktop-portal package installs the
@@ -89,6 +90,23 @@ func (b *Bus) Connect(t testing.TB) *dbus.Conn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// SessionStore is the store on the bus as Confine finds it: through the
+// session bus's address, closed when the test ends.
+func (b *Bus) SessionStore(t testing.TB) *permstore.Store {
+	t.Helper()
+	s, err := permstore.ConnectSession(func(k string) string {
+		if k == "DBUS_SESSION_BUS_ADDRESS" {
+			return b.Address
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // waitName waits until a name has an owner on the bus.
