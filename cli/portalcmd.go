@@ -98,13 +98,7 @@ func (c *command) portalSet(pm *portals.Manager, app, name, value string, asJSON
 		}
 		return usageErr("%s is not a portal permission; one of %s", esc(name), strings.Join(known, ", "))
 	}
-	var st *portals.Status
-	for _, s := range pm.Status(app) {
-		if s.Perm == p {
-			st = &s
-			break
-		}
-	}
+	st := statusOf(pm, app, p)
 	switch {
 	case st == nil:
 		return fail("this desktop has neither the %s portal nor a %s table: nothing reads the answer", p.Title, p.Key)
@@ -122,11 +116,9 @@ func (c *command) portalSet(pm *portals.Manager, app, name, value string, asJSON
 	if err != nil {
 		return fail("%v", err)
 	}
-	now := portals.Status{Perm: p}
-	for _, s := range pm.Status(app) {
-		if s.Perm == p {
-			now = s
-		}
+	now := statusOf(pm, app, p)
+	if now == nil {
+		now = &portals.Status{Perm: p}
 	}
 	f, fargs := now.Meaning()
 	res := PortalChange{App: app, Permission: p.ID, Table: p.Key, ID: p.Value, Before: st.Raw, After: after, Meaning: fmt.Sprintf(f, fargs...)}
@@ -238,4 +230,15 @@ func (c *command) portalForget(pm *portals.Manager, app, id string, asJSON bool)
 	}
 	r := &UndoRecord{App: app, What: what, Answer: &UndoAnswer{Table: table, ID: id, Before: old}}
 	return c.reportChange(r, "forget", res, text, asJSON)
+}
+
+// statusOf is the row of one permission among an app's portal permissions
+// (nil when the desktop has neither its portal nor its table).
+func statusOf(pm *portals.Manager, app string, p *model.Permission) *portals.Status {
+	for _, s := range pm.Status(app) {
+		if s.Perm == p {
+			return &s
+		}
+	}
+	return nil
 }

@@ -215,7 +215,7 @@ func (c *command) importFile(args []string) error {
 	var written []string
 	for _, t := range targets {
 		cur, want := current[t], files[t]
-		if bytes.Equal(cur, want) && (cur == nil) == (want == nil) {
+		if overrides.SameFile(cur, want) {
 			continue
 		}
 		fmt.Fprintf(c.env.Stdout, "--- %s\n%s", t, model.Diff(cur, want))
