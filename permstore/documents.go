@@ -91,23 +91,6 @@ func (d *Documents) call(method string, args ...any) *dbus.Call {
 	return d.obj.CallWithContext(ctx, DocumentsInterface+"."+method, 0, args...)
 }
 
-// Version is the portal's interface version (4 in xdg-desktop-portal
-// 1.16 to 1.18, 5 from 1.19 on, which adds GetHostPaths).
-func (d *Documents) Version() (uint32, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-	defer cancel()
-	var v dbus.Variant
-	err := d.obj.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, DocumentsInterface, "version").Store(&v)
-	if err != nil {
-		return 0, docError(err)
-	}
-	n, ok := v.Value().(uint32)
-	if !ok {
-		return 0, fmt.Errorf("version has type %s", v.Signature())
-	}
-	return n, nil
-}
-
 // MountPoint is where the portal's FUSE file system is mounted
 // (/run/user/UID/doc); an app sees its documents at
 // MOUNT/by-app/APP_ID/DOC_ID/NAME from outside its sandbox.
@@ -137,7 +120,7 @@ func (d *Documents) List(app string) (map[string]string, error) {
 	return out, nil
 }
 
-// DocumentInfo is what Info says about a document.
+// DocumentInfo is what the portal's Info says about a document.
 type DocumentInfo struct {
 	Path string
 	// Apps maps each app to its permissions on the document, as the
@@ -145,20 +128,11 @@ type DocumentInfo struct {
 	Apps map[string][]string
 }
 
-// Info is a document's host path and every app's permissions on it. It
-// answers only callers outside a sandbox.
-func (d *Documents) Info(id string) (DocumentInfo, error) {
-	var path []byte
-	var apps map[string][]string
-	if err := d.call("Info", id).Store(&path, &apps); err != nil {
-		return DocumentInfo{}, docError(err)
-	}
-	return DocumentInfo{Path: bytePath(path), Apps: apps}, nil
-}
-
-// Infos is Info for many documents, sent at once rather than one round
-// trip after another (a person may have given apps thousands of files).
-// A document gone meanwhile is left out.
+// Infos asks the portal's Info — a document's host path and every app's
+// permissions on it — for many documents, sent at once rather than one
+// round trip after another (a person may have given apps thousands of
+// files). A document gone meanwhile is left out. The portal answers only
+// callers outside a sandbox.
 func (d *Documents) Infos(ids []string) (map[string]DocumentInfo, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout(len(ids)))
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -222,7 +223,7 @@ func (pm *Manager) readDocs(app string) (*docsRead, error) {
 	listed, err := dp.List(app)
 	var infos map[string]permstore.DocumentInfo
 	if err == nil {
-		infos, err = dp.Infos(mapKeys(listed))
+		infos, err = dp.Infos(slices.Sorted(maps.Keys(listed)))
 	}
 	switch {
 	case err == nil:
@@ -243,15 +244,6 @@ func (pm *Manager) readDocs(app string) (*docsRead, error) {
 		r.apps[id] = nonEmpty(e.Perms)
 	}
 	return r, nil
-}
-
-func mapKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // nonEmpty drops the apps without permissions: the portal keeps an app
@@ -328,7 +320,7 @@ func (pm *Manager) Documents(appID string) (*Documents, error) {
 		return nil, err
 	}
 	out := &Documents{App: appID, Live: r.live, Why: r.why}
-	for _, id := range mapKeys(r.apps) {
+	for _, id := range slices.Sorted(maps.Keys(r.apps)) {
 		if len(r.apps[id][appID]) > 0 {
 			out.Docs = append(out.Docs, pm.document(r, id, appID))
 		}
@@ -448,7 +440,7 @@ func (pm *Manager) RevokeAllDocuments(appID string) (*RevokedDocuments, error) {
 		return nil, err
 	}
 	var ids []string
-	for _, id := range mapKeys(r.apps) {
+	for _, id := range slices.Sorted(maps.Keys(r.apps)) {
 		if len(r.apps[id][appID]) > 0 {
 			ids = append(ids, id)
 		}

@@ -94,7 +94,7 @@ func (pm *Manager) Portals() map[string]uint32 {
 // entries.
 func (pm *Manager) tableIDs(table string) (ids []string, exists bool, err error) {
 	if !KnownTable(table) {
-		return nil, false, fmt.Errorf("%q is not a portal table Confine knows", table)
+		return nil, false, errUnknownTable(table)
 	}
 	ids, err = pm.Store.List(table)
 	if err != nil {
@@ -216,7 +216,7 @@ func (pm *Manager) Write(appID string, p *model.Permission, value []string) erro
 
 func (pm *Manager) write(table, id, appID string, value []string) error {
 	if !KnownTable(table) {
-		return fmt.Errorf("%q is not a portal table Confine knows", table)
+		return errUnknownTable(table)
 	}
 	if value == nil {
 		err := pm.Store.DeletePermission(table, id, appID)
