@@ -1,9 +1,6 @@
 package portals_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +9,6 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/confine-app/confine/internal/portaltest"
-	"github.com/confine-app/confine/internal/testbin"
 	"github.com/confine-app/confine/permstore"
 	"github.com/confine-app/confine/portals"
 )
@@ -32,27 +28,15 @@ func (b inhibitBackend) Inhibit(handle dbus.ObjectPath, app, window string, flag
 // it asks to block everything (0: the request goes unanswered).
 func realInhibit(t *testing.T, bus *portaltest.Bus) func() uint32 {
 	t.Helper()
-	testbin.Need(t, portaltest.PortalPath)
-	dir := t.TempDir()
-	const name = "org.freedesktop.impl.portal.desktop.confinetest"
-	if err := os.WriteFile(filepath.Join(dir, "confinetest.portal"), []byte("[portal]\nDBusName="+name+"\nInterfaces=org.freedesktop.impl.portal.Inhibit;\nUseIn=confinetest\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	backend := inhibitBackend{flags: make(chan uint32, 4)}
 	conn := bus.Connect(t)
 	if err := conn.Export(backend, "/org/freedesktop/portal/desktop", "org.freedesktop.impl.portal.Inhibit"); err != nil {
 		t.Fatal(err)
 	}
-	if reply, err := conn.RequestName(name, 0); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+	if reply, err := conn.RequestName(portaltest.BackendName, 0); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("backend name: %v %v", reply, err)
 	}
-	cmd := exec.Command(portaltest.PortalPath, "--replace")
-	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+bus.Address, "XDG_DATA_HOME="+filepath.Join(bus.DataDir, "data"),
-		"XDG_DESKTOP_PORTAL_DIR="+dir, "XDG_CURRENT_DESKTOP=confinetest")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	bus.StartPortal(t, "org.freedesktop.impl.portal.Inhibit")
 	app := bus.Connect(t)
 	portal := app.Object("org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop")
 	deadline := time.Now().Add(5 * time.Second)

@@ -128,21 +128,20 @@ func (b *Bus) TableFile(table string) string {
 	return filepath.Join(b.DataDir, "data", "flatpak", "db", table)
 }
 
-// StartPortal runs the real portal frontend (xdg-desktop-portal) on the
-// bus with no backends: it then exports only the portals that need none
-// (on 1.16: GameMode 4, Realtime 1 and the monitors), which is what a
-// desktop without a portal backend offers.
-func (b *Bus) StartPortal(t testing.TB) {
+// BackendName is the bus name of the portal backend that StartPortal and
+// StartPortalOf declare for the interfaces they are given: a test that
+// serves one of them owns this name.
+const BackendName = "org.freedesktop.impl.portal.desktop.confinetest"
+
+// StartPortal runs this machine's portal frontend (xdg-desktop-portal) on
+// the bus with a backend declared for each interface in ifaces. With none
+// it exports only the portals that need no backend (on 1.16: GameMode 4,
+// Realtime 1 and the monitors), which is what a desktop without a portal
+// backend offers.
+func (b *Bus) StartPortal(t testing.TB, ifaces ...string) {
 	t.Helper()
 	testbin.Need(t, PortalPath)
-	cmd := exec.Command(PortalPath, "--replace")
-	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+b.Address, "XDG_DATA_HOME="+filepath.Join(b.DataDir, "data"),
-		"XDG_DESKTOP_PORTAL_DIR="+filepath.Join(b.DataDir, "no-backends"), "XDG_CURRENT_DESKTOP=none")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	b.waitName(t, "org.freedesktop.portal.Desktop")
+	b.startPortal(t, PortalPath, ifaces...)
 }
 
 // StartPortalOf runs the real portal frontend of a build-aux/root root
@@ -166,23 +165,35 @@ func (b *Bus) StartPortalOf(t testing.TB, root string, ifaces ...string) {
 			testbin.Unavailable(t, fmt.Sprintf("the %s root's portal: build-aux/root wrap: %v\n%s", root, err, out))
 		}
 	}
+	b.startPortal(t, program, ifaces...)
+}
+
+// startPortal runs program, a portal frontend, on the bus with a backend
+// declared for each interface in ifaces (none: no backends), and waits for
+// its name.
+func (b *Bus) startPortal(t testing.TB, program string, ifaces ...string) {
+	t.Helper()
 	backends := filepath.Join(t.TempDir(), "backends")
-	files := map[string]string{
-		"confinetest.portal": "[portal]\nDBusName=org.freedesktop.impl.portal.desktop.confinetest\nInterfaces=" + strings.Join(ifaces, ";") + ";\n",
-		"portals.conf":       "[preferred]\ndefault=confinetest\n",
-	}
 	if err := os.MkdirAll(backends, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(backends, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
+	if len(ifaces) > 0 {
+		files := map[string]string{
+			// UseIn for releases before 1.18, portals.conf for later ones.
+			"confinetest.portal": "[portal]\nDBusName=" + BackendName + "\nInterfaces=" + strings.Join(ifaces, ";") + ";\nUseIn=confinetest\n",
+			"portals.conf":       "[preferred]\ndefault=confinetest\n",
+		}
+		for name, content := range files {
+			if err := os.WriteFile(filepath.Join(backends, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	cmd := exec.Command(program, "--replace")
 	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+b.Address, "XDG_DATA_HOME="+filepath.Join(b.DataDir, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(b.DataDir, "config"), "XDG_DESKTOP_PORTAL_DIR="+backends, "XDG_CURRENT_DESKTOP=none")
-	// The wrapper keeps the portal's process ID: killing it stops the portal.
+		"XDG_CONFIG_HOME="+filepath.Join(b.DataDir, "config"), "XDG_DESKTOP_PORTAL_DIR="+backends, "XDG_CURRENT_DESKTOP=confinetest")
+	// A wrapper of build-aux/root keeps the portal's process ID: killing
+	// it stops the portal.
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
