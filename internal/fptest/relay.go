@@ -132,13 +132,15 @@ func RelayClient(socket, key string, args []string) int {
 
 // relayedOracle is an oracle the host runs: a wrapper named flatpak (in a
 // folder of its own, so that PATH can put it first) runs the relay client
-// for key. The client is built once per test process.
+// for key. Both live in the relay socket's folder, which whoever started
+// the relay removes with it (build-aux/dev builds the client there too).
 func relayedOracle(top, key string) oracleResult {
-	client, err := relayClientBinary(top)
+	home := filepath.Dir(os.Getenv(RelayVar))
+	client, err := relayClientBinary(top, home)
 	if err != nil {
 		return oracleResult{err: err}
 	}
-	dir, err := os.MkdirTemp("", "fptest-relayed-"+key+"-")
+	dir, err := os.MkdirTemp(home, "relayed-"+key+"-")
 	if err != nil {
 		return oracleResult{err: err}
 	}
@@ -155,26 +157,18 @@ func relayedOracle(top, key string) oracleResult {
 	return r
 }
 
-var relayBuild struct {
-	sync.Once
-	bin string
-	err error
-}
-
-func relayClientBinary(top string) (string, error) {
-	relayBuild.Do(func() {
-		dir, err := os.MkdirTemp("", "fptest-relay-")
-		if err != nil {
-			relayBuild.err = err
-			return
-		}
-		relayBuild.bin = filepath.Join(dir, "relay")
-		cmd := exec.Command("go", "build", "-o", relayBuild.bin, "./internal/fptest/relay")
-		cmd.Dir = top
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			relayBuild.err = fmt.Errorf("building the relay client: %v\n%s", err, out)
-		}
-	})
-	return relayBuild.bin, relayBuild.err
+// relayClientBinary is the relay's program in dir, built there unless it
+// is there already.
+func relayClientBinary(top, dir string) (string, error) {
+	bin := filepath.Join(dir, "relay")
+	if st, err := os.Stat(bin); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		return bin, nil
+	}
+	cmd := exec.Command("go", "build", "-o", bin, "./internal/fptest/relay")
+	cmd.Dir = top
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the relay client: %v\n%s", err, out)
+	}
+	return bin, nil
 }

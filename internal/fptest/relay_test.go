@@ -34,7 +34,7 @@ func TestRelayRunsTheHostsOracles(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	client, err := relayClientBinary(top)
+	client, err := relayClientBinary(top, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,8 @@ func rootServer(top, root, program string) (string, error) {
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
+			<-exited
+			os.RemoveAll(dir)
 			return "", fmt.Errorf("the %s root's command server did not start:\n%s", root, log.String())
 		}
 	}
