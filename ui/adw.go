@@ -364,7 +364,6 @@ type sheet struct {
 	obj     *coreglib.Object
 	header  *coreglib.Object
 	content *gtk.Box
-	scroll  *gtk.ScrolledWindow
 }
 
 // newSheet makes a dialog titled title of the given natural size.
@@ -382,14 +381,12 @@ func newSheet(title string, width, height int) *sheet {
 	for _, f := range []func(int){d.content.SetMarginTop, d.content.SetMarginBottom, d.content.SetMarginStart, d.content.SetMarginEnd} {
 		f(18)
 	}
-	clamp := gtk.NewBox(gtk.OrientationVertical, 0)
-	clamp.Append(d.content)
-	d.scroll = gtk.NewScrolledWindow()
-	d.scroll.SetPolicy(gtk.PolicyNever, gtk.PolicyAutomatic)
-	d.scroll.SetPropagateNaturalHeight(true)
-	d.scroll.SetVExpand(true)
-	d.scroll.SetChild(clamp)
-	view.SetObjectProperty("content", d.scroll)
+	scroll := gtk.NewScrolledWindow()
+	scroll.SetPolicy(gtk.PolicyNever, gtk.PolicyAutomatic)
+	scroll.SetPropagateNaturalHeight(true)
+	scroll.SetVExpand(true)
+	scroll.SetChild(d.content)
+	view.SetObjectProperty("content", scroll)
 	d.obj.SetObjectProperty("child", view)
 	return d
 }

@@ -18,9 +18,13 @@ func (w *Window) showCommand() {
 	}
 	w.flush()
 	target := model.Target(w.current.app)
-	cmd := w.m.OwnCommand(target)
+	// One option per line; OwnCommand says what to run without options
+	// (a reset) or why there is nothing to show.
+	var cmd string
 	if ops, err := w.m.OwnOps(target); err == nil && len(ops) > 0 {
 		cmd = model.CommandLines(target, ops)
+	} else {
+		cmd = w.m.OwnCommand(target)
 	}
 	d := newSheet(T("Equivalent Command"), 560, 0)
 	d.content.Append(wrapLabel(T("Run this in a terminal to give the same permissions with the flatpak command:")))

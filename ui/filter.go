@@ -63,13 +63,6 @@ func (w *Window) findInPage() {
 	w.pageFilter.entry.GrabFocus()
 }
 
-// focusInPage reports whether the keyboard is in the page pane (Ctrl+F
-// then finds in the page, not in the app list).
-func (w *Window) focusInPage() bool {
-	focus := w.win.Focus()
-	return focus != nil && gtk.BaseWidget(focus).IsAncestor(w.contentStack)
-}
-
 // note records what a row is, for the filters.
 func (v *pageView) note(row gtk.Widgetter, used bool, texts ...string) {
 	v.rowInfo[coreglib.BaseObject(row).Native()] = rowInfo{text: strings.ToLower(strings.Join(texts, "\n")), used: used}

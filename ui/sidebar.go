@@ -183,11 +183,7 @@ func (w *Window) newSidebarRow() *sidebarRow {
 	sr.badge.SetPixelSize(12)
 	// The tooltip is made when asked for: setting one on each recycled
 	// row costs about a millisecond before the first frame.
-	sr.badge.SetHasTooltip(true)
-	sr.badge.ConnectQueryTooltip(func(_, _ int, _ bool, tip *gtk.Tooltip) bool {
-		tip.SetText(T("You changed permissions of this app"))
-		return true
-	})
+	newLazyTip(sr.badge).text = T("You changed permissions of this app")
 	marks.Append(sr.badge)
 	sr.box.Append(marks)
 	return sr

@@ -35,7 +35,7 @@ type Window struct {
 	builder *gtk.Builder
 
 	win                        *gtk.ApplicationWindow
-	toasts, split, narrow      *coreglib.Object
+	toasts, split              *coreglib.Object
 	list                       *gtk.GridView
 	searchBar                  *gtk.SearchBar
 	search                     *gtk.SearchEntry
@@ -101,7 +101,6 @@ func newWindow(a *Application) *Window {
 	w.win.SetApplication(a.Application)
 	w.toasts = obj("toasts")
 	w.split = obj("split_view")
-	w.narrow = obj("narrow")
 	w.list = obj("app_list").Cast().(*gtk.GridView)
 	w.searchBar = obj("search_bar").Cast().(*gtk.SearchBar)
 	w.search = obj("search_entry").Cast().(*gtk.SearchEntry)
