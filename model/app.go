@@ -26,7 +26,7 @@ type App struct {
 	Metadata     *overrides.File
 	metaContext  *overrides.Context // Metadata interpreted (read only)
 	metaProblems []overrides.Problem
-	metaDialect  *overrides.Dialect // the release metaContext was read in
+	metaErr      error // the release refuses or crashes on Metadata
 
 	Runtime, Command string
 
@@ -136,11 +136,11 @@ func loadApp(inst *Installation, id string, locales []string, d *overrides.Diale
 	// What the metadata grants never changes while the app is loaded:
 	// interpreted once, not on every merge.
 	a.metaContext, a.metaProblems = md.Context(d)
-	a.metaDialect = d
+	a.metaErr = fatalFileErr(filepath.Join(deploy, "metadata"), d, a.metaProblems)
 	kf := md.KeyFile()
 	if !kf.HasGroup("Application") {
 		a.Err = errors.New("broken metadata: no [Application] group")
-		a.Metadata, a.metaContext, a.metaProblems = nil, nil, nil
+		a.Metadata, a.metaContext, a.metaProblems, a.metaErr = nil, nil, nil, nil
 		return a
 	}
 	a.Runtime, _ = kf.Value("Application", "runtime")

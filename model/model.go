@@ -139,14 +139,22 @@ func (m *Model) layerOf(src Source, path string, data []byte, err error) Layer {
 	}
 	l.File = f
 	l.Context, l.Problems = f.Context(m.Dialect)
-	if p := overrides.FatalProblem(l.Problems); p != nil {
-		if p.Crash {
-			l.Err = fmt.Errorf("%s: %s crashes on this file: %s", l.Path, m.Dialect, p)
-		} else {
-			l.Err = fmt.Errorf("%s: %s refuses this file: %s", l.Path, m.Dialect, p)
-		}
-	}
+	l.Err = fatalFileErr(l.Path, m.Dialect, l.Problems)
 	return l
+}
+
+// fatalFileErr says that the release refuses or crashes on the file at
+// path, when one of its problems makes it do so (nil otherwise): the app
+// then does not start.
+func fatalFileErr(path string, d *overrides.Dialect, probs []overrides.Problem) error {
+	p := overrides.FatalProblem(probs)
+	switch {
+	case p == nil:
+		return nil
+	case p.Crash:
+		return fmt.Errorf("%s: %s crashes on this file: %s", path, d, p)
+	}
+	return fmt.Errorf("%s: %s refuses this file: %s", path, d, p)
 }
 
 // metadataLayer is the app's own request, the bottom of every stack.
@@ -161,13 +169,7 @@ func (a *App) metadataLayer() Layer {
 		// The app's own file can be one the installed Flatpak refuses or
 		// crashes on (1.18 on `sockets=;`): then the app does not start,
 		// and that is said, as for an override file.
-		if p := overrides.FatalProblem(md.Problems); p != nil {
-			verb := "refuses"
-			if p.Crash {
-				verb = "crashes on"
-			}
-			md.Err = fmt.Errorf("%s: %s %s this file: %s", md.Path, a.metaDialect, verb, p)
-		}
+		md.Err = a.metaErr
 	}
 	return md
 }
